@@ -1,0 +1,99 @@
+"""Inner compilers: turn one variant graph into a callable, once per input signature."""
+from __future__ import annotations
+
+import logging
+from typing import Callable
+
+import torch
+import torch.fx as fx
+
+from .passes import copy_graph_module
+
+log = logging.getLogger(__name__)
+
+__all__ = ["resolve_inner", "LazyVariant", "signature"]
+
+
+def _inductor(gm: fx.GraphModule, example_inputs):
+    from torch._inductor.compile_fx import compile_fx
+
+    return compile_fx(gm, example_inputs)
+
+
+def _eager(gm: fx.GraphModule, example_inputs):
+    return gm.forward
+
+
+def _tensorrt(gm: fx.GraphModule, example_inputs):
+    try:
+        import torch_tensorrt  # noqa: F401  (registers the "tensorrt" dynamo backend)
+    except ImportError as e:  # pragma: no cover - depends on the machine
+        raise ImportError(
+            "blockdance: inner='tensorrt' needs torch-tensorrt (NVIDIA GPU, Linux): pip install 'bdcompile[tensorrt]' "
+            "or pip install torch-tensorrt matching your torch version"
+        ) from e
+    return torch._dynamo.lookup_backend("tensorrt")(gm, example_inputs)
+
+
+_INNER = {"inductor": _inductor, "eager": _eager, "tensorrt": _tensorrt}
+
+
+def resolve_inner(inner) -> Callable:
+    if callable(inner):
+        return inner
+    if inner == "tensorrt":
+        try:
+            import torch_tensorrt  # noqa: F401
+        except ImportError as e:
+            raise ImportError(
+                "blockdance: inner='tensorrt' needs torch-tensorrt (NVIDIA GPU, Linux): "
+                "pip install 'bdcompile[tensorrt]' (or torch-tensorrt for your torch version)"
+            ) from e
+    return _INNER[inner]
+
+
+def signature(args) -> tuple:
+    """Shapes, dtypes and devices of tensor arguments and values of int arguments."""
+    return tuple(
+        (tuple(a.shape), a.dtype, a.device) if isinstance(a, torch.Tensor) else a if isinstance(a, (int, float, bool)) else type(a)
+        for a in args
+    )
+
+
+class LazyVariant:
+    """A variant graph compiled by the inner compiler on its first call with real inputs.
+
+    Graphs with symbolic sizes (after a dynamo recompile with dynamic shapes) get one compiled
+    callable per input signature; static graphs get exactly one.
+    """
+
+    def __init__(self, name: str, gm: fx.GraphModule, compiler: Callable):
+        self.name = name
+        self.gm = gm
+        self.compiler = compiler
+        self.compiled: dict = {}
+        self.dynamic = any(
+            n.op == "placeholder" and isinstance(n.meta.get("example_value"), torch.SymInt) for n in gm.graph.nodes
+        ) or any(
+            n.op == "placeholder" and isinstance(n.meta.get("example_value"), torch.Tensor)
+            and any(isinstance(d, torch.SymInt) for d in n.meta["example_value"].shape)
+            for n in gm.graph.nodes
+        )
+
+    def compile_now(self, args) -> Callable:
+        key = signature(args) if self.dynamic else None
+        fn = self.compiled.get(key)
+        if fn is None:
+            gm, _ = copy_graph_module(self.gm)  # inner compilers may rewrite the graph they get
+            log.info("blockdance: compiling the %s variant (%d nodes)", self.name, len(gm.graph.nodes))
+            fn = self.compiler(gm, list(args))
+            self.compiled[key] = fn
+        return fn
+
+    def __call__(self, *args):
+        key = signature(args) if self.dynamic else None
+        fn = self.compiled.get(key)
+        if fn is None:
+            fn = self.compile_now(args)
+        return fn(*args)
+

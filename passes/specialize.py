@@ -1,0 +1,119 @@
+"""Specialize pass: one traced graph -> the step variants.
+
+* ``full``: the original graph whose output tuple is extended with the cut values.
+* ``reuse``: the cut values become trailing graph inputs, the skipped region is deleted.
+* ``forecast``: like reuse, but the cut values are extrapolated inside the graph from a history of
+  ``order + 1`` cached values with per-step coefficients (a 1-D tensor input), TaylorSeer-style.
+
+The variants take the original flat inputs first, then their extra inputs; each is a new
+``GraphModule`` sharing the original's attributes, and the original graph is left untouched.
+"""
+from __future__ import annotations
+
+import operator
+
+import torch
+import torch.fx as fx
+
+from .cut import Cut
+
+__all__ = ["make_full", "make_reuse", "make_forecast", "copy_graph_module", "skipped_nodes_left"]
+
+
+def copy_graph_module(gm: fx.GraphModule) -> tuple[fx.GraphModule, dict]:
+    """A copy of ``gm`` with its own graph; returns it with the old-node -> new-node map."""
+    graph = fx.Graph()
+    env: dict = {}
+    out = graph.graph_copy(gm.graph, env)
+    graph.output(out)
+    new = fx.GraphModule(gm, graph, class_name=type(gm).__name__)
+    new.meta.update(getattr(gm, "meta", {}))
+    return new, env
+
+
+def _finish(gm: fx.GraphModule) -> fx.GraphModule:
+    gm.graph.eliminate_dead_code()
+    gm.graph.lint()
+    gm.recompile()
+    return gm
+
+
+def _output_values(graph: fx.Graph):
+    out = next(n for n in reversed(graph.nodes) if n.op == "output")
+    vals = out.args[0]
+    return out, (list(vals) if isinstance(vals, (tuple, list)) else [vals])
+
+
+def make_full(gm: fx.GraphModule, cut: Cut) -> tuple[fx.GraphModule, int]:
+    """Full variant; returns it and the number of original outputs (the cut values follow them)."""
+    new, env = copy_graph_module(gm)
+    out, vals = _output_values(new.graph)
+    out.args = (tuple(vals) + tuple(env[n] for n in cut.values),)
+    return _finish(new), len(vals)
+
+
+def _insert_inputs(graph: fx.Graph, names: list[str], metas: list[dict]) -> list[fx.Node]:
+    last_ph = [n for n in graph.nodes if n.op == "placeholder"][-1]
+    created = []
+    anchor = last_ph
+    for name, meta in zip(names, metas):
+        with graph.inserting_after(anchor):
+            ph = graph.placeholder(name)
+        ph.meta.update({k: v for k, v in meta.items() if k in ("example_value", "val", "tensor_meta")})
+        created.append(ph)
+        anchor = ph
+    return created
+
+
+def _drop_skipped(new: fx.GraphModule, env: dict, cut: Cut, replacements: list[fx.Node]) -> fx.GraphModule:
+    skipped_new = {env[n] for n in cut.skipped}
+    for old, rep in zip(cut.values, replacements):
+        node = env[old]
+        node.replace_all_uses_with(rep, delete_user_cb=lambda u: u not in skipped_new)
+    for node in reversed(list(new.graph.nodes)):
+        if node in skipped_new:
+            if any(u not in skipped_new for u in node.users):
+                raise AssertionError(f"blockdance: skipped node {node.name} still feeds {list(node.users)}")
+            new.graph.erase_node(node)
+    return _finish(new)
+
+
+def make_reuse(gm: fx.GraphModule, cut: Cut) -> fx.GraphModule:
+    """Reuse variant: inputs are the original inputs followed by one tensor per cut value."""
+    new, env = copy_graph_module(gm)
+    phs = _insert_inputs(new.graph, [f"bd_cached_{i}" for i in range(len(cut.values))], [n.meta for n in cut.values])
+    return _drop_skipped(new, env, cut, phs)
+
+
+def make_forecast(gm: fx.GraphModule, cut: Cut, order: int) -> fx.GraphModule:
+    """Forecast variant: inputs are the original inputs, a coefficient vector ``c`` of length
+    ``order + 1``, then ``order + 1`` history tensors per cut value (newest first); each cut value is
+    replaced by ``sum_j c[j] * history_j`` computed inside the graph."""
+    new, env = copy_graph_module(gm)
+    k = order + 1
+    names = ["bd_coeffs"] + [f"bd_hist_{i}_{j}" for i in range(len(cut.values)) for j in range(k)]
+    coeff_meta = {}
+    metas = [coeff_meta] + [cut.values[i].meta for i in range(len(cut.values)) for _ in range(k)]
+    phs = _insert_inputs(new.graph, names, metas)
+    coeffs, hist = phs[0], phs[1:]
+    anchor = hist[-1]
+    replacements = []
+    g = new.graph
+    for i in range(len(cut.values)):
+        with g.inserting_after(anchor):
+            acc = None
+            for j in range(k):
+                cj = g.call_function(operator.getitem, (coeffs, j))
+                term = g.call_function(torch.mul, (hist[i * k + j], cj))
+                acc = term if acc is None else g.call_function(torch.add, (acc, term))
+                anchor = acc
+            cast = g.call_method("to", (acc, hist[i * k]))  # keep the history's dtype
+            anchor = cast
+        replacements.append(cast)
+    return _drop_skipped(new, env, cut, replacements)
+
+
+def skipped_nodes_left(variant: fx.GraphModule, cut: Cut) -> list[str]:
+    """Names of nodes of the skipped region still present in a variant (must be empty for reuse)."""
+    names = {n.name for n in cut.skipped}
+    return [n.name for n in variant.graph.nodes if n.name in names and n.op != "placeholder"]
