@@ -96,20 +96,17 @@ def make_forecast(gm: fx.GraphModule, cut: Cut, order: int) -> fx.GraphModule:
     metas = [coeff_meta] + [cut.values[i].meta for i in range(len(cut.values)) for _ in range(k)]
     phs = _insert_inputs(new.graph, names, metas)
     coeffs, hist = phs[0], phs[1:]
-    anchor = hist[-1]
-    replacements = []
     g = new.graph
-    for i in range(len(cut.values)):
-        with g.inserting_after(anchor):
+    body = next(n for n in g.nodes if n.op != "placeholder")
+    replacements = []
+    with g.inserting_before(body):  # prepends in order, after every placeholder
+        for i in range(len(cut.values)):
             acc = None
             for j in range(k):
                 cj = g.call_function(operator.getitem, (coeffs, j))
                 term = g.call_function(torch.mul, (hist[i * k + j], cj))
                 acc = term if acc is None else g.call_function(torch.add, (acc, term))
-                anchor = acc
-            cast = g.call_method("to", (acc, hist[i * k]))  # keep the history's dtype
-            anchor = cast
-        replacements.append(cast)
+            replacements.append(g.call_method("to", (acc, hist[i * k])))  # keep the history's dtype
     return _drop_skipped(new, env, cut, replacements)
 
 
