@@ -6,7 +6,7 @@ from typing import Any
 import torch
 
 from .schedules import block_evaluations, theoretical_speedup
-from .state import find_state, state_for_parameters
+from .state import compile_options, find_state, state_for_parameters
 
 __all__ = ["attach", "explain", "reset"]
 
@@ -28,7 +28,7 @@ def attach(pipe, model=None):
     Returns the pipeline.  Call it after ``pipe.transformer = torch.compile(...)``.
     """
     model = model if model is not None else _transformer(pipe)
-    state = state_for_parameters(model)
+    state = state_for_parameters(model, compile_options(model))
     scheduler = pipe.scheduler
     original = getattr(scheduler.set_timesteps, "_bd_original", scheduler.set_timesteps)
 

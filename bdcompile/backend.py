@@ -80,7 +80,7 @@ def blockdance(gm: fx.GraphModule, example_inputs, options: dict | None = None, 
     except ImportError as e:
         raise _error(ImportError, str(e)) from None
 
-    state = state_for_parameters(example_inputs)
+    state = state_for_parameters(example_inputs, options)
     state.settings = settings
     try:
         regions, cut, graphs, num_outputs = build(gm, example_inputs, settings)

@@ -22,6 +22,7 @@ log = logging.getLogger(__name__)
 __all__ = ["Dispatcher", "lagrange_coefficients"]
 
 _uid = itertools.count()
+_clock = itertools.count(1)
 
 
 def lagrange_coefficients(target: int, steps: list[int]) -> list[float]:
@@ -65,6 +66,7 @@ class Dispatcher:
     # ------------------------------------------------------------------ call
     def __call__(self, *args):
         st = self.state
+        st.last_used = next(_clock)
         if st.settings.step_source == "counter":
             st.advance_counter()
         else:

@@ -16,7 +16,7 @@ from .schedules import FULL
 
 __all__ = ["ModelState", "SlotCache", "state_for_parameters", "find_state"]
 
-_REGISTRY: dict[int, tuple] = {}  # id(parameter) -> (weakref to it, ModelState)
+_REGISTRY: dict[int, list] = {}  # id(parameter) -> [(weakref to it, ModelState)], one per compile options
 _LOCK = threading.Lock()
 
 
@@ -56,6 +56,8 @@ class ModelState:
         self.log = collections.deque(maxlen=100_000)
         self.plan_override = None  # a per-generation plan (e.g. from the Ada policy)
         self.host_reads = 0
+        self.options_id = None  # id of the torch.compile options dict this state serves (None: not yet known)
+        self.last_used = 0.0
 
     # ---------------------------------------------------------------- generations and steps
     def reset(self, timesteps=None) -> None:
@@ -141,32 +143,67 @@ def _params(obj):
     return [p for p in obj if isinstance(p, torch.nn.Parameter)]
 
 
-def _forget(key: int) -> None:
-    with _LOCK:
-        _REGISTRY.pop(key, None)
-
-
-def find_state(model_or_params) -> Optional[ModelState]:
-    """The state of a compiled model (or of a list holding its parameters), if one exists."""
-    with _LOCK:
-        for p in _params(model_or_params):
-            entry = _REGISTRY.get(id(p))
-            if entry is not None and entry[0]() is p:
-                return entry[1]
+def compile_options(obj):
+    """The ``options`` dict a ``torch.compile``-wrapped module was made with (None if not found)."""
+    backend = getattr(getattr(getattr(obj, "dynamo_ctx", None), "callback", None), "_torchdynamo_orig_backend", None)
+    for _ in range(6):
+        if backend is None:
+            return None
+        kwargs = getattr(backend, "kwargs", None)
+        if isinstance(kwargs, dict):
+            return kwargs.get("options")
+        backend = getattr(backend, "_torchdynamo_orig_backend", None) or getattr(backend, "compiler_fn", None)
     return None
 
 
-def state_for_parameters(model_or_params) -> ModelState:
-    """The state of the model owning these parameters, created on first use."""
-    st = find_state(model_or_params)
-    if st is not None:
-        return st
+def _forget(key: int, state_ref) -> None:
+    with _LOCK:
+        entries = [e for e in _REGISTRY.get(key, []) if e[1] is not state_ref()]
+        if entries:
+            _REGISTRY[key] = entries
+        else:
+            _REGISTRY.pop(key, None)
+
+
+def _states(params) -> list:
+    found = []
+    for p in params:
+        for ref, st in _REGISTRY.get(id(p), []):
+            if ref() is p and st not in found:
+                found.append(st)
+        if found:
+            break
+    return found
+
+
+def find_state(model_or_params, options=None) -> Optional[ModelState]:
+    """The state of a compiled model: the one made for its ``options`` (read from a compiled wrapper),
+    else the one used last."""
+    if options is None and not isinstance(model_or_params, (list, tuple)):
+        options = compile_options(model_or_params)
+    with _LOCK:
+        states = _states(_params(model_or_params))
+    if not states:
+        return None
+    for st in states:
+        if options is not None and st.options_id == id(options):
+            return st
+    return max(states, key=lambda st: st.last_used)
+
+
+def state_for_parameters(model_or_params, options=None) -> ModelState:
+    """The state of the model owning these parameters, compiled with these options; made on first use."""
     params = _params(model_or_params)
     if not params:
         raise ValueError("blockdance: the compiled graph has no parameters to identify its model by")
-    st = ModelState()
     with _LOCK:
+        for st in _states(params):
+            if st.options_id in (id(options), None):
+                st.options_id = id(options)
+                return st
+        st = ModelState()
+        st.options_id = id(options)
         for p in params:
-            _REGISTRY[id(p)] = (weakref.ref(p), st)
-            weakref.finalize(p, _forget, id(p))
+            _REGISTRY.setdefault(id(p), []).append((weakref.ref(p), st))
+            weakref.finalize(p, _forget, id(p), weakref.ref(st))
     return st

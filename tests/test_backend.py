@@ -229,3 +229,17 @@ def test_model_without_block_stack_is_refused_with_the_lists_seen():
 
 def test_backend_is_listed_after_install():
     assert "blockdance" in torch._dynamo.list_backends()
+
+
+def test_two_compiles_of_one_model_keep_their_own_options_and_state():
+    model = tiny_dit(num_layers=4)
+    a = torch.compile(model, backend="blockdance", options=dict(OPTS, boundary=1, inner="eager"))
+    b = torch.compile(model, backend="blockdance", options=dict(OPTS, boundary=3, interval=3, inner="eager"))
+    with torch.no_grad():
+        for t in timesteps(S):
+            a(**dit_inputs(2, t))
+            b(**dit_inputs(2, t))
+    ea, eb = bdcompile.explain(a), bdcompile.explain(b)
+    assert ea["graphs"][0]["boundary"] == 1 and eb["graphs"][0]["boundary"] == 3
+    assert [e[3] for e in ea["log"]] == static_plan(S, 0.4, 0.95, 2)
+    assert [e[3] for e in eb["log"]] == static_plan(S, 0.4, 0.95, 3)
