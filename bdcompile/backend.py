@@ -44,6 +44,16 @@ def _user_input_positions(gm: fx.GraphModule) -> list[int]:
     return [i for i, n in enumerate(phs) if not n.name.lower().startswith("l_self_")]
 
 
+def _user_input_names(gm: fx.GraphModule) -> list[str]:
+    phs = [n for n in gm.graph.nodes if n.op == "placeholder"]
+    names = []
+    for i in _user_input_positions(gm):
+        name = phs[i].name
+        name = name[2:] if name.lower().startswith("l_") else name
+        names.append(name[:-1] if name.endswith("_") else name)
+    return names
+
+
 def _timestep_index(gm: fx.GraphModule, name: str) -> int | None:
     phs = [n for n in gm.graph.nodes if n.op == "placeholder"]
     for i, n in enumerate(phs):
@@ -109,6 +119,6 @@ def blockdance(gm: fx.GraphModule, example_inputs, options: dict | None = None, 
         "inner": settings.inner if isinstance(settings.inner, str) else getattr(settings.inner, "__name__", "callable"),
     }
     log.info("blockdance: %d blocks in %s, boundary %d, cut %s", len(regions.blocks), regions.stacks, cut.boundary, report["cut"])
-    dispatcher = Dispatcher(state, variants, num_outputs, t_index, _user_input_positions(gm), report)
+    dispatcher = Dispatcher(state, variants, num_outputs, t_index, _user_input_positions(gm), report, _user_input_names(gm))
     variants["full"].compile_now(example_inputs)  # inside dynamo's tracing context: the common case compiles here
     return dispatcher

@@ -38,6 +38,9 @@ class Settings:
     stacks     names of the block lists to use (default: detected).
     timestep_arg  name of the forward argument that carries the timestep ("timestep").
     fallback   if the graph cannot be cut, warn and run the plain inner backend instead of raising.
+    policy     BlockDance-Ada: ``policy(inputs_by_name, start, num_steps) -> actions for steps
+               [start, num_steps)``, called once per generation at step ``ceil(policy_start * num_steps)``
+               (see ``bdcompile.ada.dispatch_policy``); needs num_steps or attach.
     """
 
     boundary: Optional[int] = None
@@ -54,6 +57,8 @@ class Settings:
     stacks: Optional[Sequence[str]] = None
     timestep_arg: str = "timestep"
     fallback: bool = False
+    policy: Optional[Callable] = None
+    policy_start: float = 0.4
 
     @classmethod
     def from_options(cls, options: dict | None) -> "Settings":
@@ -81,6 +86,10 @@ class Settings:
             raise ValueError(f"blockdance: step_source must be one of {list(STEP_SOURCES)}; got {self.step_source!r}")
         if not isinstance(self.calls_per_step, int) or self.calls_per_step < 1:
             raise ValueError(f"blockdance: calls_per_step must be an integer >= 1; got {self.calls_per_step!r}")
+        if self.policy is not None and not callable(self.policy):
+            raise ValueError("blockdance: policy must be a callable (inputs, start, num_steps) -> list of actions; see bdcompile.ada.dispatch_policy")
+        if not 0.0 <= self.policy_start <= 1.0:
+            raise ValueError(f"blockdance: policy_start is a fraction of the steps in [0, 1]; got {self.policy_start!r}")
         self.schedule()  # validates warmup / stop / interval / plan
 
     def schedule(self):

@@ -14,7 +14,9 @@ import weakref
 import torch
 
 from .inner import LazyVariant, signature
-from .schedules import FORECAST, FULL, REUSE
+import math
+
+from .schedules import FORECAST, FULL, REUSE, PlanSchedule
 from .state import ModelState, SlotCache
 
 log = logging.getLogger(__name__)
@@ -42,7 +44,7 @@ class Dispatcher:
     """The callable the backend hands back to dynamo for one traced graph."""
 
     def __init__(self, state: ModelState, variants: dict[str, LazyVariant], num_outputs: int,
-                 timestep_index: int | None, input_positions: list[int], report: dict):
+                 timestep_index: int | None, input_positions: list[int], report: dict, input_names: list[str] = ()):
         self.uid = next(_uid)
         self.state = state
         self.variants = variants
@@ -50,6 +52,7 @@ class Dispatcher:
         self.timestep_index = timestep_index
         self.input_positions = input_positions  # positions of the user's (non-parameter) inputs
         self.report = report
+        self.input_names = list(input_names)  # names of the user's inputs, aligned with input_positions
         state.graphs.append(weakref.ref(self))
 
     # ------------------------------------------------------------------ helpers
@@ -71,6 +74,8 @@ class Dispatcher:
             st.advance_counter()
         else:
             st.advance_timestep(self._read_timestep(args))
+        if st.settings.policy is not None and st.plan_override is None and st.slot == 0:
+            self._ask_policy(args)
         wanted = st.action()
         cache = st.caches.get(st.slot)
         key = self._key(args)
@@ -94,6 +99,17 @@ class Dispatcher:
         if action == REUSE:
             return tuple(self.variants["reuse"](*args, *cache.values))
         return tuple(self._forecast(args, cache))
+
+    def _ask_policy(self, args) -> None:
+        st = self.state
+        n = st.num_steps
+        if n is None:
+            raise ValueError("blockdance: a policy needs the number of steps: options={'num_steps': ...} or bdcompile.attach(pipe)")
+        start = math.ceil(st.settings.policy_start * n - 1e-9)
+        if st.step >= start:
+            inputs = {name: args[i] for name, i in zip(self.input_names, self.input_positions)}
+            plan = list(st.settings.policy(inputs, start, n))
+            st.plan_override = PlanSchedule(tuple([FULL] * start + plan[start:] if len(plan) == n else [FULL] * start + plan))
 
     def _forecast(self, args, cache: SlotCache):
         k = st_order = self.state.settings.order + 1

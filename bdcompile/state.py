@@ -70,6 +70,7 @@ class ModelState:
         self.first_t = None
         self.direction = 0
         self.window_open_step = None
+        self.plan_override = None
         self.caches.clear()
         if timesteps is not None:
             self.timesteps = [float(t) for t in timesteps]

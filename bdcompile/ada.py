@@ -1,0 +1,105 @@
+"""BlockDance-Ada: a small policy network that plans, per generation, which steps reuse.
+
+The state is the latent at the step where the reuse window may open plus the conditioning (a class
+label or a pooled text embedding); the output is, for each remaining step, the probability of
+reusing.  Training is REINFORCE with Bernoulli actions: reward = fraction of reused steps +
+``lam`` * quality, with a moving-average baseline.  At inference the plan is greedy (p > 0.5) and is
+computed once when the window opens: the dispatcher makes one host read per generation for it.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Callable
+
+import torch
+from torch import nn
+
+from .schedules import FULL, REUSE
+
+__all__ = ["AdaPolicy", "greedy_plan", "Reinforce", "dispatch_policy"]
+
+
+class AdaPolicy(nn.Module):
+    """Latent patches + a conditioning token -> a few transformer layers -> per-step reuse logits."""
+
+    def __init__(self, latent_channels: int, latent_size: int, num_decisions: int, num_classes: int | None = None,
+                 cond_dim: int | None = None, patch: int = 2, dim: int = 64, depth: int = 2, heads: int = 4):
+        super().__init__()
+        if (num_classes is None) == (cond_dim is None):
+            raise ValueError("AdaPolicy: give exactly one of num_classes (class labels) or cond_dim (embeddings)")
+        self.config = dict(latent_channels=latent_channels, latent_size=latent_size, num_decisions=num_decisions,
+                           num_classes=num_classes, cond_dim=cond_dim, patch=patch, dim=dim, depth=depth, heads=heads)
+        self.patch = nn.Conv2d(latent_channels, dim, patch, stride=patch)
+        tokens = (latent_size // patch) ** 2
+        self.pos = nn.Parameter(torch.zeros(1, tokens + 1, dim))
+        self.cond = nn.Embedding(num_classes + 1, dim) if num_classes is not None else nn.Linear(cond_dim, dim)
+        layer = nn.TransformerEncoderLayer(dim, heads, 2 * dim, dropout=0.0, batch_first=True, norm_first=True)
+        self.encoder = nn.TransformerEncoder(layer, depth, enable_nested_tensor=False)
+        self.head = nn.Sequential(nn.LayerNorm(dim), nn.Linear(dim, dim), nn.GELU(), nn.Linear(dim, num_decisions))
+        nn.init.zeros_(self.head[-1].weight)
+        nn.init.constant_(self.head[-1].bias, 0.0)  # start at p = 0.5 everywhere
+
+    def forward(self, latent: torch.Tensor, cond: torch.Tensor) -> torch.Tensor:
+        """Probability of reusing at each remaining step: [batch, num_decisions]."""
+        x = self.patch(latent.float()).flatten(2).transpose(1, 2)
+        c = self.cond(cond.long() if isinstance(self.cond, nn.Embedding) else cond.float()).unsqueeze(1)
+        h = self.encoder(torch.cat([c, x], 1) + self.pos)
+        return torch.sigmoid(self.head(h[:, 0]))
+
+
+def greedy_plan(probs: torch.Tensor, start: int, num_steps: int) -> list[str]:
+    """Full before ``start``; then reuse where p > 0.5.  ``probs``: [num_steps - start] (one generation)."""
+    decisions = (probs > 0.5).tolist()  # the one host read of a generation
+    return [FULL] * start + [REUSE if d else FULL for d in decisions[: num_steps - start]]
+
+
+def dispatch_policy(policy: AdaPolicy, latent_arg: str = "hidden_states", cond_arg: str = "class_labels", batch_slice=None):
+    """A ``policy`` option for the backend: called once per generation, when the window opens, with the
+    call's inputs by name; one plan serves the whole batch (the mean probability over the batch,
+    or over ``batch_slice``, e.g. ``slice(0, n)`` for the conditional half of a CFG batch)."""
+
+    def plan(inputs: dict, start: int, num_steps: int) -> list[str]:
+        latent, cond = inputs[latent_arg], inputs[cond_arg]
+        if batch_slice is not None:
+            latent, cond = latent[batch_slice], cond[batch_slice]
+        with torch.no_grad():
+            probs = policy(latent, cond).mean(0)
+        return greedy_plan(probs, start, num_steps)
+
+    plan.policy = policy
+    return plan
+
+
+@dataclass
+class Reinforce:
+    """REINFORCE with Bernoulli actions and a moving-average baseline."""
+
+    policy: AdaPolicy
+    lr: float = 1e-3
+    lam: float = 2.0
+    baseline_momentum: float = 0.9
+    baseline: float | None = None
+    history: list = field(default_factory=list)
+
+    def __post_init__(self):
+        self.opt = torch.optim.Adam(self.policy.parameters(), lr=self.lr)
+
+    def step(self, latent: torch.Tensor, cond: torch.Tensor, quality: Callable[[torch.Tensor], torch.Tensor]) -> dict:
+        """One update. ``quality(actions)`` maps a [batch, decisions] 0/1 tensor to a [batch] quality."""
+        probs = self.policy(latent, cond)
+        dist = torch.distributions.Bernoulli(probs=probs.clamp(1e-4, 1 - 1e-4))
+        actions = dist.sample()
+        with torch.no_grad():
+            q = quality(actions).float()
+            reward = actions.mean(1) + self.lam * q
+        mean_r = float(reward.mean())
+        self.baseline = mean_r if self.baseline is None else self.baseline_momentum * self.baseline + (1 - self.baseline_momentum) * mean_r
+        adv = reward - self.baseline
+        loss = -(adv.detach() * dist.log_prob(actions).sum(1)).mean()
+        self.opt.zero_grad()
+        loss.backward()
+        self.opt.step()
+        stats = {"reward": mean_r, "reuse": float(actions.mean()), "quality": float(q.mean()), "loss": float(loss.detach())}
+        self.history.append(stats)
+        return stats
