@@ -243,3 +243,15 @@ def test_two_compiles_of_one_model_keep_their_own_options_and_state():
     assert ea["graphs"][0]["boundary"] == 1 and eb["graphs"][0]["boundary"] == 3
     assert [e[3] for e in ea["log"]] == static_plan(S, 0.4, 0.95, 2)
     assert [e[3] for e in eb["log"]] == static_plan(S, 0.4, 0.95, 3)
+
+
+def test_tensorrt_inner_without_torch_tensorrt_names_the_install():
+    pytest.importorskip("diffusers")
+    try:
+        import torch_tensorrt  # noqa: F401
+        pytest.skip("torch_tensorrt is installed here; the GPU path is exercised on a GPU machine")
+    except ImportError:
+        pass
+    compiled = torch.compile(tiny_dit(num_layers=4), backend="blockdance", options=dict(OPTS, inner="tensorrt"))
+    with pytest.raises(ImportError, match=r"pip install 'bdcompile\[tensorrt\]'"), torch.no_grad():
+        compiled(**dit_inputs(2, 999))
