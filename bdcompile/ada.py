@@ -54,15 +54,15 @@ def greedy_plan(probs: torch.Tensor, start: int, num_steps: int) -> list[str]:
     return [FULL] * start + [REUSE if d else FULL for d in decisions[: num_steps - start]]
 
 
-def dispatch_policy(policy: AdaPolicy, latent_arg: str = "hidden_states", cond_arg: str = "class_labels", batch_slice=None):
+def dispatch_policy(policy: AdaPolicy, latent_arg: str = "hidden_states", cond_arg: str = "class_labels", cfg_batch: bool = False):
     """A ``policy`` option for the backend: called once per generation, when the window opens, with the
-    call's inputs by name; one plan serves the whole batch (the mean probability over the batch,
-    or over ``batch_slice``, e.g. ``slice(0, n)`` for the conditional half of a CFG batch)."""
+    call's inputs by name; one plan serves the whole batch (the mean probability over the batch, or
+    over its conditional first half when ``cfg_batch``: CFG run as one doubled batch)."""
 
     def plan(inputs: dict, start: int, num_steps: int) -> list[str]:
         latent, cond = inputs[latent_arg], inputs[cond_arg]
-        if batch_slice is not None:
-            latent, cond = latent[batch_slice], cond[batch_slice]
+        if cfg_batch:
+            latent, cond = latent[: latent.shape[0] // 2], cond[: cond.shape[0] // 2]
         with torch.no_grad():
             probs = policy(latent, cond).mean(0)
         return greedy_plan(probs, start, num_steps)
