@@ -1,0 +1,216 @@
+"""Ahead-of-time export of BlockDance's step variants: ONNX, AOTInductor, TensorRT, plus a manifest.
+
+    from bdcompile.export import export_variants, load
+
+    export_variants(transformer, example_kwargs, "out/pixart", formats=("onnx", "aoti"),
+                    boundary=21, warmup=0.4, stop=0.95, interval=2, num_steps=20)
+    runner = load("out/pixart", format="onnx")            # or providers=["CUDAExecutionProvider"]
+    noise_pred = runner(hidden_states=x, encoder_hidden_states=c, timestep=t, return_dict=False)[0]
+
+The model is traced once with ``torch.export``; the backend's passes (block regions, cut, full /
+reuse / forecast variants) run on that graph; each variant is exported again and written per format.
+The runner dispatches full/reuse per step through the backend's ``ModelState`` and schedule.
+"""
+from __future__ import annotations
+
+import datetime
+import logging
+import os
+import shutil
+import sys
+import types
+from pathlib import Path
+from typing import Optional, Sequence
+
+import torch
+
+from ..options import Settings
+from .artifacts import FORMATS, require_onnx, require_tensorrt, write_aoti, write_onnx, write_tensorrt
+from .graph import DYNAMIC_KINDS, ExportError, dtype_name, trace
+from .manifest import (FORMAT_VERSION, MANIFEST, ManifestError, config_hash, model_config, schedule_dict, sha256_file,
+                       write_manifest)
+from .runner import ExportedModel, ExportOutput, load
+
+log = logging.getLogger(__name__)
+
+__all__ = ["export_variants", "load", "ExportedModel", "ExportOutput", "ExportError", "ManifestError",
+           "FORMAT_VERSION", "FORMATS"]
+
+_SUFFIX = {"onnx": ".onnx", "aoti": ".pt2", "tensorrt": ".ep"}
+
+
+def _settings(boundary, options: Optional[dict], schedule: dict) -> Settings:
+    opts = dict(options or {})
+    opts.update(schedule)
+    if boundary is not None:
+        opts["boundary"] = boundary
+    opts.pop("fallback", None)
+    opts["inner"] = "eager"  # the inner compiler is the export format here
+    return Settings.from_options(opts)
+
+
+def _rel_err(a: torch.Tensor, b: torch.Tensor) -> float:
+    a, b = a.detach().float().cpu(), b.detach().float().cpu()
+    return float((a - b).norm() / b.norm().clamp_min(1e-12))
+
+
+def _verify(runner_backend, var, fmt: str, tol: float) -> float:
+    """Run one artifact on the variant's example inputs and compare with the traced variant."""
+    with torch.no_grad():
+        want = list(var.gm(*var.example_inputs))
+    if fmt == "onnx":
+        got, _ = runner_backend.run(var.name, var.example_inputs, [], len(var.output_names), names=var.input_names)
+    else:
+        got = list(runner_backend.models[var.name](*var.example_inputs))
+    errs = [_rel_err(g, w) for g, w in zip(got, want)]
+    worst = max(errs) if errs else 0.0
+    if worst > tol:
+        raise ExportError(f"blockdance export: the {fmt} artifact of the {var.name} variant differs from the traced "
+                          f"graph (relative error {worst:.2e} > {tol:.0e}); pass verify=False to keep it anyway")
+    return worst
+
+
+def export_variants(model: torch.nn.Module, example_kwargs: dict, out_dir, formats: Sequence[str] = ("onnx", "aoti"),
+                    boundary: Optional[int] = None, options: Optional[dict] = None, *,
+                    dynamic: Sequence[str] = DYNAMIC_KINDS, verify: bool = True, opset: Optional[int] = None,
+                    overwrite: bool = True, inductor_configs: Optional[dict] = None, **schedule) -> dict:
+    """Export the full / reuse (/ forecast) variants of ``model`` to ``out_dir`` and write ``manifest.json``.
+
+    model           the transformer (``nn.Module``), in eval mode, on the device the artifacts target
+                    (AOTInductor and TensorRT compile for it; ONNX is device independent).
+    example_kwargs  one call's keyword arguments, e.g. ``hidden_states``, ``encoder_hidden_states``,
+                    ``timestep`` (use a batch >= 2; a batch of 1 is repeated to 2).
+    formats         any of "onnx", "aoti", "tensorrt".
+    boundary, options, **schedule   the backend's options (:class:`bdcompile.Settings`): boundary, warmup,
+                    stop, interval, num_steps, plan, reuse ("cache" / "forecast"), order, step_source,
+                    calls_per_step, stacks, timestep_arg. The schedule is stored in the manifest; the
+                    runners follow it.
+    dynamic         dims kept dynamic where the traced graph allows it: "batch", "resolution" (the
+                    spatial dims of ``hidden_states``) and "sequence" (dim 1 of 3-D conditioning inputs).
+                    A kind the model's graph pins to the example (e.g. a fixed positional-embedding
+                    table) is exported static, with a note in the manifest.
+    verify          run every artifact once on the example inputs and compare it with the traced graph.
+
+    Returns the manifest (a dict); the files are under ``out_dir``.
+    """
+    formats = tuple(dict.fromkeys(formats))
+    bad = [f for f in formats if f not in FORMATS]
+    if bad:
+        raise ValueError(f"blockdance export: unknown format(s) {bad}; formats: {list(FORMATS)}")
+    if "tensorrt" in formats:
+        require_tensorrt()
+    if "onnx" in formats:
+        require_onnx()
+    settings = _settings(boundary, options, schedule)
+    out_dir = Path(out_dir)
+    if out_dir.exists() and any(out_dir.iterdir()):
+        if not overwrite:
+            raise FileExistsError(f"blockdance export: {out_dir} is not empty (pass overwrite=True)")
+        if (out_dir / MANIFEST).exists():
+            (out_dir / MANIFEST).unlink()  # an interrupted re-export must not look complete
+        for fmt in FORMATS:
+            if (out_dir / fmt).is_dir():
+                shutil.rmtree(out_dir / fmt)
+    out_dir.mkdir(parents=True, exist_ok=True)
+
+    was_training = model.training
+    model.eval()
+    try:
+        traced = trace(model, example_kwargs, settings, dynamic=dynamic)
+    finally:
+        model.train(was_training)
+    settings = traced.settings
+    cut_desc = traced.cut.describe()
+
+    artifacts: dict = {}
+    for fmt in formats:
+        variants = {}
+        files = {}
+        for name, var in traced.variants.items():
+            path = out_dir / fmt / f"{name}{_SUFFIX[fmt]}"
+            log.info("blockdance export: writing %s", path)
+            if fmt == "onnx":
+                written = write_onnx(var, path, opset=opset)
+            elif fmt == "aoti":
+                written = write_aoti(var, path, inductor_configs=inductor_configs)
+            else:
+                written = write_tensorrt(var, path)
+            variants[name] = {"file": os.path.relpath(path, out_dir), "inputs": list(var.input_names),
+                              "outputs": list(var.output_names)}
+            for p in written:
+                files[os.path.relpath(p, out_dir)] = {"sha256": sha256_file(p), "bytes": p.stat().st_size}
+        artifacts[fmt] = {"variants": variants, "files": files}
+
+    plan = None
+    if settings.num_steps:
+        plan = "".join({"full": "F", "reuse": "r", "forecast": "f"}[a] for a in settings.schedule().plan(settings.num_steps))
+    var_desc = {n: v.describe() for n, v in traced.variants.items()}
+    for n, v in traced.variants.items():
+        var_desc[n]["dim_names"] = v.dim_names
+    manifest = {
+        "format_version": FORMAT_VERSION,
+        "created": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+        "versions": {"bdcompile": _version(), "torch": torch.__version__, **_optional_versions(formats)},
+        "model": {"class": f"{type(model).__module__}.{type(model).__qualname__}", "config": model_config(model),
+                  "config_hash": config_hash(model), "parameters": sum(p.numel() for p in model.parameters()),
+                  "device": str(next(iter(model.parameters())).device) if any(True for _ in model.parameters()) else "cpu"},
+        "forward_args": traced.forward_args,
+        "return_dict_default": traced.return_dict_default,
+        "inputs": [s.to_json() for s in traced.inputs],
+        "constants": traced.constants,
+        "outputs": [{"name": n, "dtype": dtype_name(o.dtype), "example_shape": list(o.shape)}
+                    for n, o in zip(traced.output_names, traced.outputs)],
+        "dynamic": traced.dynamic,
+        "notes": traced.notes,
+        "shape_guards": traced.guards,
+        "blocks": {"names": [b.name for b in traced.regions.blocks], "stacks": traced.regions.stacks,
+                   "classes": sorted({b.cls for b in traced.regions.blocks})},
+        "boundary": settings.boundary,
+        "skipped_blocks": [b.name for b in traced.regions.blocks[: settings.boundary]],
+        "cut": [{"name": cn, "node": c["node"], "shape": traced.name_dims(c["shape"]),
+                 "example_shape": list(ev.shape), "dtype": c["dtype"]}
+                for cn, c, ev in zip(traced.cut_names, cut_desc, traced.variants["reuse"].example_inputs[len(traced.inputs):])],
+        "schedule": schedule_dict(settings),
+        "plan": plan,
+        "variants": var_desc,
+        "artifacts": artifacts,
+    }
+    write_manifest(out_dir, manifest)
+
+    if verify:
+        for fmt in formats:
+            if fmt == "tensorrt" and not torch.cuda.is_available():
+                continue
+            runner = load(out_dir, format=fmt, check_hashes=False)
+            for var in traced.variants.values():
+                _verify(runner.backend, var, fmt, tol=1e-3 if fmt != "tensorrt" else 1e-2)
+    manifest["out_dir"] = str(out_dir)
+    return manifest
+
+
+def _version() -> str:
+    from .. import __version__
+
+    return __version__
+
+
+def _optional_versions(formats) -> dict:
+    out = {}
+    for mod in ("onnx", "onnxscript", "onnxruntime", "torch_tensorrt"):
+        try:
+            m = __import__(mod)
+            out[mod] = getattr(m, "__version__", "?")
+        except ImportError:
+            pass
+    return out
+
+
+class _CallableModule(types.ModuleType):
+    """``bdcompile.export(model, example_kwargs, out_dir, ...)`` is ``export_variants``; the module's
+    other names (``bdcompile.export.load``, ...) stay reachable."""
+
+    def __call__(self, *args, **kwargs):
+        return export_variants(*args, **kwargs)
+
+
+sys.modules[__name__].__class__ = _CallableModule

@@ -1,0 +1,493 @@
+"""Trace a model with ``torch.export`` and cut it into the same step variants as the backend.
+
+    model --torch.export--> ExportedProgram --unlift, flatten--> flat fx graph (params as get_attr)
+          --find_block_regions / find_cut / make_full / make_reuse (/ make_forecast)--> variant graphs
+          --torch.export again, one per variant--> ExportedPrograms ready for ONNX / AOTInductor / TensorRT
+
+The flat graph takes the model's tensor inputs (the pytree leaves of the example kwargs that are
+tensors, in order) and returns the model's output leaves; non-tensor leaves (``None``, ``False``)
+were specialized by ``torch.export`` and are recorded as constants.
+"""
+from __future__ import annotations
+
+import ast
+import inspect
+import logging
+import re
+from dataclasses import dataclass, field
+from typing import Any, Optional
+
+import torch
+import torch.fx as fx
+from torch.utils import _pytree as pytree
+
+from ..options import Settings, default_boundary
+from ..passes import find_block_regions, find_cut, make_forecast, make_full, make_reuse, skipped_nodes_left
+
+log = logging.getLogger(__name__)
+
+__all__ = ["ExportError", "Traced", "trace", "check_shape_guards", "leaf_name", "DYNAMIC_KINDS"]
+
+DYNAMIC_KINDS = ("batch", "resolution", "sequence")
+
+
+class ExportError(RuntimeError):
+    """The model could not be exported into step variants."""
+
+
+# ---------------------------------------------------------------------------------------- helpers
+def leaf_name(path) -> str:
+    """``(DictKey('added_cond_kwargs'), DictKey('resolution'))`` -> ``added_cond_kwargs_resolution``."""
+    keys = [str(getattr(k, "key", getattr(k, "idx", getattr(k, "name", k)))) for k in path]
+    return re.sub(r"\W", "_", "_".join(keys))
+
+
+def _path_keys(path) -> list:
+    return [getattr(k, "key", getattr(k, "idx", getattr(k, "name", None))) for k in path]
+
+
+def _val(node: fx.Node):
+    return node.meta.get("val", node.meta.get("example_value"))
+
+
+def _dims(t) -> list:
+    """Shape with symbolic dims as strings (``"s47"``, ``"((s20//2))*((s33//2))"``)."""
+    return [d if isinstance(d, int) else str(d) for d in t.shape]
+
+
+def dtype_name(dtype: torch.dtype) -> str:
+    return str(dtype).replace("torch.", "")
+
+
+# ------------------------------------------------------------------------------ shape guards
+_ALLOWED_AST = (ast.Expression, ast.Compare, ast.BinOp, ast.BoolOp, ast.UnaryOp, ast.Call, ast.Subscript,
+                ast.Attribute, ast.Name, ast.Constant, ast.Load, ast.And, ast.Or, ast.Not, ast.USub, ast.UAdd,
+                ast.Add, ast.Sub, ast.Mult, ast.FloorDiv, ast.Mod, ast.Pow, ast.Div, ast.Eq, ast.NotEq, ast.Lt,
+                ast.LtE, ast.Gt, ast.GtE)
+
+
+class _Sized:
+    def __init__(self, shape):
+        self._shape = tuple(int(d) for d in shape)
+
+    def size(self, dim=None):
+        return self._shape if dim is None else self._shape[dim]
+
+    @property
+    def shape(self):
+        return self._shape
+
+    def dim(self):
+        return len(self._shape)
+
+
+def _compile_guard(expr: str):
+    tree = ast.parse(expr, mode="eval")
+    for node in ast.walk(tree):
+        if not isinstance(node, _ALLOWED_AST):
+            raise ValueError(f"unsupported construct {type(node).__name__} in shape guard {expr!r}")
+        if isinstance(node, ast.Name) and node.id not in ("L", "max", "min", "abs", "int"):
+            raise ValueError(f"unknown name {node.id!r} in shape guard {expr!r}")
+        if isinstance(node, ast.Attribute) and node.attr not in ("size", "shape", "dim"):
+            raise ValueError(f"unsupported attribute {node.attr!r} in shape guard {expr!r}")
+    return compile(tree, "<shape guard>", "eval")
+
+
+def check_shape_guards(guards: list[str], shapes: dict) -> list[str]:
+    """Guards (``torch.export``'s shape conditions, Python expressions over ``L['name'].size()[i]``)
+    that the given input shapes violate. ``shapes`` maps a kwarg name to a shape, or to a dict of
+    them for nested kwargs. Only a whitelist of arithmetic and comparisons is evaluated."""
+    def wrap(v):
+        if isinstance(v, dict):
+            return {k: wrap(x) for k, x in v.items()}
+        return _Sized(v) if v is not None else None
+
+    env = {"L": wrap(shapes), "max": max, "min": min, "abs": abs, "int": int, "__builtins__": {}}
+    failed = []
+    for g in guards:
+        try:
+            ok = eval(_compile_guard(g), env)  # noqa: S307 - AST whitelisted above
+        except (KeyError, IndexError, TypeError, ZeroDivisionError):
+            ok = False
+        if not ok:
+            failed.append(g)
+    return failed
+
+
+# ------------------------------------------------------------------------------ tracing
+@dataclass
+class InputSpec:
+    name: str
+    path: list  # keys into the call's kwargs
+    dtype: str
+    shape: list  # example shape
+    dynamic_axes: dict = field(default_factory=dict)  # axis -> dim name
+
+    def to_json(self) -> dict:
+        return {"name": self.name, "path": self.path, "dtype": self.dtype,
+                "shape": [self.dynamic_axes.get(i, d) for i, d in enumerate(self.shape)],
+                "example_shape": self.shape, "dynamic_axes": {str(k): v for k, v in self.dynamic_axes.items()}}
+
+
+@dataclass
+class Variant:
+    name: str
+    gm: fx.GraphModule
+    input_names: list
+    output_names: list
+    example_inputs: list
+    program: Any = None  # torch.export.ExportedProgram of the variant
+    dim_names: dict = field(default_factory=dict)  # symbol string -> dim name
+
+    def describe(self) -> dict:
+        def io(names, values):
+            return [{"name": n, "dtype": dtype_name(v.dtype), "example_shape": list(v.shape)} for n, v in zip(names, values)]
+        with torch.no_grad():
+            outs = self.gm(*self.example_inputs)
+        return {"inputs": io(self.input_names, self.example_inputs), "outputs": io(self.output_names, outs),
+                "nodes": len(self.gm.graph.nodes)}
+
+
+@dataclass
+class Traced:
+    settings: Settings
+    inputs: list  # InputSpec
+    constants: list  # [{"path": [...], "value": ...}]
+    output_names: list
+    outputs: list  # example output tensors
+    regions: Any
+    cut: Any
+    cut_names: list
+    variants: dict  # name -> Variant
+    guards: list
+    dynamic: dict  # kind -> bool
+    notes: list
+    forward_args: list
+    return_dict_default: Optional[bool]
+    dim_names: dict = field(default_factory=dict)  # symbol of the traced graph -> dim name
+
+    def name_dims(self, shape) -> list:
+        """A traced shape with its symbols replaced by dim names (``s47`` -> ``batch``)."""
+        if not self.dim_names:
+            return [d if isinstance(d, int) else str(d) for d in shape]
+        pat = re.compile(r"\b(" + "|".join(map(re.escape, sorted(self.dim_names, key=len, reverse=True))) + r")\b")
+        return [d if isinstance(d, int) else pat.sub(lambda m: self.dim_names[m.group(1)], str(d)) for d in shape]
+
+
+def _forward_params(model) -> tuple[list, Optional[bool]]:
+    try:
+        sig = inspect.signature(model.forward)
+    except (TypeError, ValueError):
+        return [], None
+    names = [p.name for p in sig.parameters.values() if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)]
+    rd = sig.parameters.get("return_dict")
+    default = rd.default if rd is not None and isinstance(rd.default, bool) else None
+    return names, default
+
+
+def _expand_batch(kwargs: dict, primary: str) -> dict:
+    """A batch of 1 would be specialized by torch.export: repeat batch-1 tensors to 2."""
+    def rep(x):
+        if isinstance(x, torch.Tensor) and x.dim() >= 1 and x.shape[0] == 1:
+            return x.repeat(2, *([1] * (x.dim() - 1)))
+        return x
+    return pytree.tree_map(rep, kwargs)
+
+
+def _dynamic_shapes(kwargs: dict, primary: str, kinds: set) -> tuple[dict, dict]:
+    """``dynamic_shapes`` for torch.export (Dim.AUTO where asked) and the dim names per leaf/axis."""
+    A = torch.export.Dim.AUTO
+    batch = kwargs[primary].shape[0] if kwargs[primary].dim() else None
+    names: dict = {}
+
+    def spec(path, x):
+        if not isinstance(x, torch.Tensor):
+            return None
+        name = leaf_name(path)
+        is_primary = name == primary
+        axes = {}
+        if "batch" in kinds and x.dim() >= 1 and batch is not None and x.shape[0] == batch:
+            axes[0] = "batch"
+        if "resolution" in kinds and is_primary and x.dim() >= 4:
+            spatial = ["height", "width"] if x.dim() == 4 else ["frames", "height", "width"][-(x.dim() - 2):]
+            for i, n in zip(range(2, x.dim()), spatial):
+                axes[i] = n
+        if "sequence" in kinds and not is_primary and x.dim() == 3 and x.shape[1] > 1:
+            axes[1] = f"{name}_length"
+        names[name] = axes
+        return {i: A for i in axes} or None
+
+    ds = pytree.tree_map_with_path(spec, kwargs)
+    return ds, names
+
+
+def _flatten(ep) -> tuple[fx.GraphModule, list]:
+    """``ep.module()`` as a flat graph: tensor leaves in, output leaves out, no guards or metadata asserts.
+    Returns it with the placeholder list of the unlifted module (one per pytree leaf)."""
+    um = ep.module()
+    graph = fx.Graph()
+    env: dict = {}
+    out = graph.graph_copy(um.graph, env)
+    graph.output(out)
+    for n in list(graph.nodes):
+        if n.op == "call_module" and str(n.target).startswith("_guards_fn") and not n.users:
+            graph.erase_node(n)
+        elif n.op == "call_function" and n.target is torch.ops.aten._assert_tensor_metadata.default:
+            graph.erase_node(n)
+    graph._codegen = fx.graph.CodeGen()  # drop the pytree in/out wrapping
+    # placeholders first, as in dynamo's graphs (the unlifted module puts get_attr nodes before them;
+    # the forecast pass inserts its arithmetic before the first non-placeholder node)
+    phs = [n for n in graph.nodes if n.op == "placeholder"]
+    anchor = next(n for n in graph.nodes if n.op != "placeholder")
+    for ph in phs:
+        anchor.prepend(ph)
+    gm = fx.GraphModule(um, graph, class_name="BlockDanceExported")
+    return gm, [n for n in graph.nodes if n.op == "placeholder"]
+
+
+def example_shapes(kwargs: dict) -> dict:
+    return pytree.tree_map(lambda x: list(x.shape) if isinstance(x, torch.Tensor) else None, kwargs)
+
+
+def _usable_guards(ep, kwargs: dict) -> list[str]:
+    """The export's shape guards that we can evaluate and that hold for the example (the rest would
+    only be noise for the runner's input check)."""
+    out = []
+    for g in list(getattr(ep, "_guards_code", None) or []):
+        try:
+            _compile_guard(g)
+        except (ValueError, SyntaxError):
+            log.info("blockdance export: shape guard %r is not checked by runners", g)
+            continue
+        if not check_shape_guards([g], example_shapes(kwargs)):
+            out.append(g)
+    return out
+
+
+def _drop_noop_squeezes(gm: fx.GraphModule) -> int:
+    """``aten.squeeze.dim`` on a dim that is statically not 1 is a no-op, but the ONNX exporter emits
+    a Squeeze that onnxruntime rejects (PixArt's ``hidden_states.squeeze(1)``): drop those dims."""
+    targets = {torch.ops.aten.squeeze.dim, torch.ops.aten.squeeze.dims}
+    changed = 0
+    for n in list(gm.graph.nodes):
+        if n.op != "call_function" or n.target not in targets:
+            continue
+        src = n.args[0]
+        v = _val(src)
+        if not isinstance(v, torch.Tensor):
+            continue
+        dims = n.args[1] if len(n.args) > 1 else n.kwargs.get("dim")
+        dims = [dims] if isinstance(dims, int) else list(dims)
+        nd = max(v.dim(), 1)
+        keep = [d for d in dims if not (isinstance(v.shape[d % nd] if v.dim() else 1, int) and (v.shape[d % nd] if v.dim() else 1) != 1)]
+        if len(keep) == len(dims):
+            continue
+        if not keep:
+            n.replace_all_uses_with(src, propagate_meta=False)
+            gm.graph.erase_node(n)
+        else:
+            n.target = torch.ops.aten.squeeze.dims
+            n.args = (src, keep)
+        changed += 1
+    if changed:
+        gm.graph.lint()
+        gm.recompile()
+    return changed
+
+
+def _hoist_shape_arithmetic(gm: fx.GraphModule) -> None:
+    """SymInt arithmetic on input sizes belongs to no block: clear its module stack so that a size
+    computed inside a skipped block and read after it is not taken for a (non-tensor) cut value."""
+    pure: set = set()
+    for n in gm.graph.nodes:
+        if n.op == "placeholder":
+            pure.add(n)
+            continue
+        v = _val(n)
+        if n.op == "call_function" and isinstance(v, (torch.SymInt, torch.SymFloat, torch.SymBool, int)) \
+                and not isinstance(v, bool) and all(a in pure for a in n.all_input_nodes):
+            pure.add(n)
+            if n.meta.get("nn_module_stack"):
+                n.meta["nn_module_stack"] = {}
+
+
+def _export(model, args, kwargs, dynamic_shapes, what: str):
+    try:
+        with torch.no_grad():
+            return torch.export.export(model, args=tuple(args), kwargs=kwargs, dynamic_shapes=dynamic_shapes, strict=False)
+    except Exception as e:  # torch.export raises many types; name the model part and keep the cause
+        raise ExportError(f"blockdance export: torch.export failed on the {what}: {type(e).__name__}: {str(e)[:2000]}") from e
+
+
+def _probe_shapes(kwargs: dict, primary: str, names: dict, kind: str) -> list[dict]:
+    """Other input shapes to test a dynamic kind against the export's guards."""
+    def shapes(fn):
+        def leaf(path, x):
+            if not isinstance(x, torch.Tensor):
+                return None
+            s = list(x.shape)
+            for ax, dn in names.get(leaf_name(path), {}).items():
+                s[ax] = fn(dn, s[ax])
+            return s
+        return pytree.tree_map_with_path(leaf, kwargs)
+
+    if kind == "batch":
+        return [shapes(lambda dn, s: s + 1 if dn == "batch" else s)]
+    if kind == "sequence":
+        return [shapes(lambda dn, s: s + k if dn.endswith("_length") else s) for k in (3, 8)]
+    return [shapes(lambda dn, s: int(s * f) if dn in ("height", "width", "frames") else s) for f in (1.5, 2, 0.5)]
+
+
+def trace(model: torch.nn.Module, example_kwargs: dict, settings: Settings,
+          dynamic=DYNAMIC_KINDS, primary: Optional[str] = None) -> Traced:
+    """Export ``model(**example_kwargs)`` and build the step variants (see the module docstring)."""
+    forward_args, rd_default = _forward_params(model)
+    kwargs = dict(example_kwargs)
+    if "return_dict" in forward_args:
+        kwargs["return_dict"] = False
+    tensor_keys = [k for k, v in kwargs.items() if isinstance(v, torch.Tensor)]
+    if not tensor_keys:
+        raise ExportError("blockdance export: example_kwargs hold no tensor input")
+    primary = primary or ("hidden_states" if "hidden_states" in tensor_keys else tensor_keys[0])
+    kinds = set(dynamic or ())
+    unknown = kinds - set(DYNAMIC_KINDS)
+    if unknown:
+        raise ValueError(f"blockdance export: dynamic must be a subset of {DYNAMIC_KINDS}; got {sorted(unknown)}")
+    notes = []
+    if "batch" in kinds and kwargs[primary].dim() and kwargs[primary].shape[0] == 1:
+        kwargs = _expand_batch(kwargs, primary)
+        notes.append("example batch 1 was repeated to 2 so that torch.export keeps the batch dynamic")
+
+    # 1. export with the dynamic kinds asked for; drop a kind whose guards pin it to the example
+    ds, names = _dynamic_shapes(kwargs, primary, kinds)
+    ep = _export(model, (), kwargs, ds, f"model {type(model).__name__}")
+    guards = _usable_guards(ep, kwargs)
+    dropped = []
+    for kind in [k for k in DYNAMIC_KINDS if k in kinds]:
+        if not any(kind_of(dn) == kind for axes in names.values() for dn in axes.values()):
+            continue
+        probes = _probe_shapes(kwargs, primary, names, kind)
+        if all(check_shape_guards(guards, p) for p in probes):
+            dropped.append(kind)
+            failed = check_shape_guards(guards, probes[0])
+            notes.append(f"{kind} is not dynamic for this model: the traced graph only holds for the example "
+                         f"{kind} (export guard {failed[0]!r}); exported with the example {kind}")
+    if dropped:
+        kinds -= set(dropped)
+        ds, names = _dynamic_shapes(kwargs, primary, kinds)
+        ep = _export(model, (), kwargs, ds, f"model {type(model).__name__}")
+        guards = _usable_guards(ep, kwargs)
+    for n in notes:
+        log.warning("blockdance export: %s", n)
+
+    # 2. flatten, clean up, run the backend's passes
+    flat, phs = _flatten(ep)
+    leaves, _ = pytree.tree_flatten_with_path(((), kwargs))
+    if len(leaves) != len(phs):
+        raise ExportError(f"blockdance export: {len(phs)} graph inputs for {len(leaves)} input leaves")
+    inputs, constants, example_inputs, sym_names = [], [], [], {}
+    for ph, (path, value) in zip(phs, leaves):
+        keys = _path_keys(path[1:])  # drop the (args, kwargs) level
+        if isinstance(value, torch.Tensor):
+            name = leaf_name(path[1:])
+            inputs.append(InputSpec(name=name, path=keys, dtype=dtype_name(value.dtype), shape=list(value.shape),
+                                    dynamic_axes=dict(names.get(name, {}))))
+            example_inputs.append(value)
+            # keep only the axes that stayed symbolic in the export
+            v = _val(ph)
+            inputs[-1].dynamic_axes = {ax: dn for ax, dn in inputs[-1].dynamic_axes.items()
+                                       if isinstance(v, torch.Tensor) and not isinstance(v.shape[ax], int)}
+            for ax, dn in inputs[-1].dynamic_axes.items():
+                sym_names.setdefault(str(v.shape[ax]), dn)
+        else:
+            if ph.users:
+                raise ExportError(f"blockdance export: non-tensor input {keys} is used by the graph")
+            flat.graph.erase_node(ph)
+            if keys and keys[-1] == "return_dict":
+                continue
+            constants.append({"path": keys, "value": value if isinstance(value, (bool, int, float, str, type(None))) else repr(value)})
+    _drop_noop_squeezes(flat)
+    _hoist_shape_arithmetic(flat)
+    flat.graph.lint()
+    flat.recompile()
+
+    try:
+        regions = find_block_regions(flat, stacks=list(settings.stacks) if settings.stacks else None)
+        boundary = settings.boundary if settings.boundary is not None else default_boundary(len(regions.blocks))
+        cut = find_cut(flat, regions, boundary)
+    except ValueError as e:
+        raise ExportError(str(e).replace("options={'fallback': True} to run the plain inner backend",
+                                         "export the plain model instead")) from e
+    settings.boundary = boundary
+    full, num_outputs = make_full(flat, cut)
+    graphs = {"full": full, "reuse": make_reuse(flat, cut)}
+    if settings.reuse == "forecast" or (settings.plan is not None and "forecast" in settings.plan):
+        graphs["forecast"] = make_forecast(flat, cut, settings.order)
+    left = skipped_nodes_left(graphs["reuse"], cut)
+    if left:
+        raise ExportError(f"blockdance export: reuse variant still holds skipped nodes {left[:5]}")
+
+    # 3. real example values for every variant input (the cut values from running the full variant)
+    with torch.no_grad():
+        full_out = list(full(*example_inputs))
+        reference = model(**kwargs)
+    ref_leaves = [x for x in pytree.tree_leaves(reference) if isinstance(x, torch.Tensor)]
+    outputs, cut_values = full_out[:num_outputs], full_out[num_outputs:]
+    if len(ref_leaves) != num_outputs or any((a - b).abs().max() > 1e-4 * (1 + b.abs().max()) for a, b in zip(outputs, ref_leaves)):
+        raise ExportError("blockdance export: the flattened exported graph does not reproduce the model's output")
+    in_names = [s.name for s in inputs]
+    out_names = ["sample"] if num_outputs == 1 else [f"output_{i}" for i in range(num_outputs)]
+    cut_names = [f"bd_cut_{i}" for i in range(len(cut.values))]
+    variants = {
+        "full": Variant("full", full, in_names, out_names + cut_names, list(example_inputs)),
+        "reuse": Variant("reuse", graphs["reuse"], in_names + [f"bd_cached_{i}" for i in range(len(cut_values))],
+                         out_names, list(example_inputs) + cut_values),
+    }
+    if "forecast" in graphs:
+        k = settings.order + 1
+        coeffs = torch.tensor([1.0] + [0.0] * (k - 1), dtype=torch.float32)
+        hist_names = [f"bd_hist_{i}_{j}" for i in range(len(cut_values)) for j in range(k)]
+        hist = [cut_values[i].clone() for i in range(len(cut_values)) for _ in range(k)]
+        variants["forecast"] = Variant("forecast", graphs["forecast"], in_names + ["bd_coeffs"] + hist_names, out_names,
+                                       list(example_inputs) + [coeffs] + hist)
+
+    # 4. re-export every variant; dims that are symbolic in the traced graph stay dynamic
+    base_dims = {(spec.name, ax): dn for spec in inputs for ax, dn in spec.dynamic_axes.items()}
+    for var in variants.values():
+        var.program = _export_variant(var, base_dims)
+
+    return Traced(settings=settings, inputs=inputs, constants=constants, output_names=out_names, outputs=outputs,
+                  regions=regions, cut=cut, cut_names=cut_names, variants=variants, guards=guards,
+                  dynamic={k: k in kinds for k in DYNAMIC_KINDS}, notes=notes, forward_args=forward_args,
+                  return_dict_default=rd_default, dim_names=sym_names)
+
+
+def kind_of(dim_name: str) -> str:
+    if dim_name == "batch":
+        return "batch"
+    if dim_name.endswith("_length"):
+        return "sequence"
+    return "resolution"
+
+
+def _export_variant(var: Variant, base_dims: dict):
+    A = torch.export.Dim.AUTO
+    phs = [n for n in var.gm.graph.nodes if n.op == "placeholder"]
+    specs = []
+    for n in phs:
+        v = _val(n)
+        if isinstance(v, torch.Tensor):
+            specs.append({i: A for i, d in enumerate(v.shape) if not isinstance(d, int)} or None)
+        else:
+            specs.append(None)
+    prog = _export(var.gm, var.example_inputs, None, tuple(specs), f"{var.name} variant")
+    # name the symbols: model dims by their meaning, the rest by input and axis
+    user_phs = [n for n in prog.graph.nodes if n.op == "placeholder"][-len(var.input_names):]
+    for name, n in zip(var.input_names, user_phs):
+        v = _val(n)
+        for ax, d in enumerate(v.shape):
+            if not isinstance(d, int):
+                sym = str(d)
+                if re.fullmatch(r"s\d+", sym) and sym not in var.dim_names:
+                    var.dim_names[sym] = base_dims.get((name, ax), f"{name}_dim{ax}")
+    return prog

@@ -1,0 +1,135 @@
+"""``manifest.json``: what was exported, for which model and schedule, and a sha256 of every file.
+
+Loading refuses (with :class:`ManifestError`) a missing manifest or artifact, an artifact whose hash
+changed, a manifest of another format version, and a schedule that differs from the exported one.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+from typing import Any
+
+__all__ = ["FORMAT_VERSION", "MANIFEST", "SCHEDULE_KEYS", "ManifestError", "sha256_file", "config_hash",
+           "read_manifest", "write_manifest", "verify_artifacts", "schedule_dict", "compare_schedule"]
+
+FORMAT_VERSION = 1
+MANIFEST = "manifest.json"
+# Settings fields that decide which variant runs when; they must match between export and load
+SCHEDULE_KEYS = ("boundary", "warmup", "stop", "interval", "num_steps", "plan", "reuse", "order", "step_source",
+                 "calls_per_step", "timestep_arg")
+
+
+class ManifestError(ValueError):
+    """An export directory that cannot be loaded as it is (missing/edited files, other version or schedule)."""
+
+
+def sha256_file(path: Path, chunk: int = 1 << 22) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        while True:
+            b = f.read(chunk)
+            if not b:
+                break
+            h.update(b)
+    return h.hexdigest()
+
+
+def _jsonable(x):
+    if isinstance(x, dict):
+        return {str(k): _jsonable(v) for k, v in x.items()}
+    if isinstance(x, (list, tuple)):
+        return [_jsonable(v) for v in x]
+    if isinstance(x, (str, int, float, bool)) or x is None:
+        return x
+    return repr(x)
+
+
+def model_config(model) -> dict | None:
+    cfg = getattr(model, "config", None)
+    if cfg is None:
+        return None
+    try:
+        return _jsonable({k: v for k, v in dict(cfg).items() if not str(k).startswith("_")})
+    except (TypeError, ValueError):
+        return None
+
+
+def config_hash(model) -> str:
+    """sha256 of the model's config (diffusers ``model.config``), or of its parameter names and
+    shapes when it has none."""
+    cfg = model_config(model)
+    if cfg is None:
+        cfg = {n: list(p.shape) for n, p in model.state_dict().items()}
+    payload = json.dumps({"class": f"{type(model).__module__}.{type(model).__qualname__}", "config": cfg},
+                         sort_keys=True, default=str)
+    return hashlib.sha256(payload.encode()).hexdigest()
+
+
+def schedule_dict(settings) -> dict:
+    out = {}
+    for k in SCHEDULE_KEYS:
+        v = getattr(settings, k)
+        out[k] = list(v) if isinstance(v, tuple) else v
+    return out
+
+
+def compare_schedule(exported: dict, asked: dict) -> list[str]:
+    """Lines naming every schedule field that differs (empty: the same schedule)."""
+    diffs = []
+    for k in SCHEDULE_KEYS:
+        a, b = exported.get(k), asked.get(k)
+        a = list(a) if isinstance(a, tuple) else a
+        b = list(b) if isinstance(b, tuple) else b
+        if a != b:
+            diffs.append(f"{k}: exported {a!r}, asked {b!r}")
+    return diffs
+
+
+def write_manifest(out_dir: Path, manifest: dict) -> Path:
+    path = Path(out_dir) / MANIFEST
+    path.write_text(json.dumps(_jsonable(manifest), indent=2, sort_keys=False) + "\n")
+    return path
+
+
+def read_manifest(out_dir) -> dict:
+    out_dir = Path(out_dir)
+    path = out_dir / MANIFEST
+    if not out_dir.is_dir():
+        raise ManifestError(f"blockdance export: {out_dir} is not a directory (expected the out_dir of bdcompile.export)")
+    if not path.is_file():
+        raise ManifestError(f"blockdance export: {path} is missing; {out_dir} is not a complete bdcompile export "
+                            "(re-run bdcompile.export / `bdcompile export`)")
+    try:
+        manifest = json.loads(path.read_text())
+    except json.JSONDecodeError as e:
+        raise ManifestError(f"blockdance export: {path} is not valid JSON ({e})") from e
+    version = manifest.get("format_version")
+    if version != FORMAT_VERSION:
+        raise ManifestError(f"blockdance export: {path} has format_version {version!r}; this bdcompile reads "
+                            f"format_version {FORMAT_VERSION}. Re-export with this version of bdcompile.")
+    return manifest
+
+
+def verify_artifacts(out_dir, manifest: dict, fmt: str, check_hashes: bool = True) -> dict[str, Any]:
+    """The files of one format, checked: present and, unless ``check_hashes=False``, unchanged."""
+    out_dir = Path(out_dir)
+    arts = manifest.get("artifacts", {})
+    if fmt not in arts:
+        raise ManifestError(f"blockdance export: {out_dir} holds no {fmt!r} artifacts; exported formats: "
+                            f"{sorted(arts) or 'none'}")
+    entry = arts[fmt]
+    for rel, info in entry["files"].items():
+        p = out_dir / rel
+        if not p.is_file():
+            raise ManifestError(f"blockdance export: artifact {rel} listed in {MANIFEST} is missing from {out_dir}; "
+                                "the export is incomplete (re-export, or copy the whole directory)")
+        if p.stat().st_size != info["bytes"]:
+            raise ManifestError(f"blockdance export: artifact {rel} has {p.stat().st_size} bytes, the manifest says "
+                                f"{info['bytes']}: the file was modified or truncated after export (sha256 mismatch)")
+        if check_hashes:
+            digest = sha256_file(p)
+            if digest != info["sha256"]:
+                raise ManifestError(f"blockdance export: sha256 mismatch for {rel}: manifest {info['sha256'][:16]}..., "
+                                    f"file {digest[:16]}...: the file was modified after export; refusing to load it")
+    return entry

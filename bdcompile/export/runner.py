@@ -1,0 +1,423 @@
+"""Runners of exported variants with the transformer's call signature.
+
+``load(out_dir, format)`` returns an :class:`ExportedModel`: ``runner(hidden_states=..., timestep=...,
+encoder_hidden_states=..., return_dict=False)`` returns a tuple (or an object with ``.sample`` when
+``return_dict`` is true, like diffusers).  Each call advances a :class:`bdcompile.state.ModelState`
+(the backend's own step tracking and schedule), then runs the full variant (and keeps the cut values
+of that call slot) or the reuse / forecast variant fed from the slot's cache.  A cache is only used
+for the inputs' shapes, dtypes and devices it was made with; otherwise the step runs in full.
+
+With onnxruntime the cut values stay ``OrtValue`` objects bound through IO binding: on a CUDA or
+TensorRT execution provider they never leave the device.
+"""
+from __future__ import annotations
+
+import logging
+import warnings
+from pathlib import Path
+from typing import Any, Optional, Sequence
+
+import numpy as np
+import torch
+
+from ..inner import signature
+from ..options import Settings
+from ..runtime import lagrange_coefficients
+from ..schedules import FORECAST, FULL, REUSE
+from ..state import ModelState, SlotCache
+from .graph import check_shape_guards
+from .manifest import (SCHEDULE_KEYS, ManifestError, compare_schedule, read_manifest, schedule_dict,
+                       verify_artifacts)
+
+log = logging.getLogger(__name__)
+
+__all__ = ["load", "ExportedModel", "ExportOutput"]
+
+_TORCH_DTYPES = {str(d).replace("torch.", ""): d for d in (torch.float32, torch.float16, torch.bfloat16, torch.float64,
+                                                          torch.int64, torch.int32, torch.int16, torch.int8,
+                                                          torch.uint8, torch.bool)}
+
+
+class ExportOutput(tuple):
+    """The runner's output when ``return_dict`` is true: a tuple that also has ``.sample``."""
+
+    @property
+    def sample(self):
+        return self[0]
+
+
+def _settings_from(schedule: dict) -> Settings:
+    opts = {k: (list(v) if isinstance(v, tuple) else v) for k, v in schedule.items() if k in SCHEDULE_KEYS}
+    return Settings.from_options(dict(opts, inner="eager"))
+
+
+def _asked_schedule(schedule, exported: dict) -> dict:
+    """The schedule passed to ``load`` as a full dict of schedule fields (defaults filled in)."""
+    from ..schedules import PlanSchedule, StaticSchedule
+
+    if isinstance(schedule, Settings):
+        return schedule_dict(schedule)
+    if isinstance(schedule, StaticSchedule):
+        opts = dict(warmup=schedule.warmup, stop=schedule.stop, interval=schedule.interval,
+                    reuse="forecast" if schedule.skip_action == FORECAST else "cache")
+        keep = ("boundary", "num_steps", "order", "step_source", "calls_per_step", "timestep_arg")
+        return schedule_dict(Settings(**{**{k: exported[k] for k in keep}, **opts}))
+    if isinstance(schedule, PlanSchedule):
+        keep = ("boundary", "num_steps", "order", "step_source", "calls_per_step", "timestep_arg", "reuse")
+        return schedule_dict(Settings(**{**{k: exported[k] for k in keep}, "plan": list(schedule.steps)}))
+    if isinstance(schedule, dict):
+        unknown = sorted(set(schedule) - set(SCHEDULE_KEYS) - {"inner", "fallback", "stacks"})
+        if unknown:
+            raise ValueError(f"blockdance export: unknown schedule key(s) {unknown}; schedule keys are {list(SCHEDULE_KEYS)}")
+        base = {"boundary": exported["boundary"]} if "boundary" not in schedule else {}
+        return schedule_dict(Settings.from_options({**base, **{k: v for k, v in schedule.items() if k in SCHEDULE_KEYS}}))
+    raise TypeError(f"blockdance export: schedule must be a dict of options, a Settings, a StaticSchedule or a PlanSchedule; got {type(schedule).__name__}")
+
+
+# ------------------------------------------------------------------------------ variant backends
+class _AotiBackend:
+    """AOTInductor packages: flat torch tensors in and out, the cache is plain tensors."""
+
+    kind = "aoti"
+
+    def __init__(self, out_dir: Path, entry: dict, device_index: int = -1):
+        self.models = {}
+        self.names = {}
+        for name, v in entry["variants"].items():
+            self.models[name] = torch._inductor.aoti_load_package(str(out_dir / v["file"]), device_index=device_index)
+            self.names[name] = v["inputs"]
+
+    def run(self, variant: str, inputs: list, extra: list, num_outputs: int):
+        out = self.models[variant](*inputs, *extra)
+        out = list(out) if isinstance(out, (tuple, list)) else [out]
+        return out[:num_outputs], out[num_outputs:]
+
+    def coeffs(self, values, like):
+        return torch.tensor(values, dtype=torch.float32, device=like.device)
+
+
+class _OrtBackend:
+    """onnxruntime sessions with IO binding: torch tensors bound by pointer, outputs allocated by ORT on
+    the session's device, cut values kept as ``OrtValue`` and bound back as inputs of reuse steps."""
+
+    kind = "onnx"
+
+    def __init__(self, out_dir: Path, entry: dict, providers=None, session_options=None, provider_options=None):
+        try:
+            import onnxruntime as ort
+        except ImportError as e:
+            raise ImportError("blockdance export: running ONNX artifacts needs onnxruntime: pip install 'bdcompile[onnx]' "
+                              "(CPU) or pip install 'bdcompile[gpu]' (onnxruntime-gpu, CUDA / TensorRT providers)") from e
+        self.ort = ort
+        providers = list(providers) if providers else ["CPUExecutionProvider"]
+        available = ort.get_available_providers()
+        missing = [p if isinstance(p, str) else p[0] for p in providers if (p if isinstance(p, str) else p[0]) not in available]
+        if missing:
+            raise ValueError(f"blockdance export: onnxruntime providers {missing} are not available here "
+                             f"(available: {available}); pip install 'bdcompile[gpu]' installs onnxruntime-gpu")
+        self.sessions = {}
+        for name, v in entry["variants"].items():
+            kwargs = {"providers": providers}
+            if provider_options is not None:
+                kwargs["provider_options"] = provider_options
+            self.sessions[name] = ort.InferenceSession(str(out_dir / v["file"]), sess_options=session_options, **kwargs)
+        used = self.sessions["full"].get_providers()
+        gpu = any(p in used for p in ("CUDAExecutionProvider", "TensorrtExecutionProvider"))
+        self.device_type = "cuda" if gpu else "cpu"
+        self.device_id = 0
+        if gpu:
+            opts = self.sessions["full"].get_provider_options()
+            for p in ("CUDAExecutionProvider", "TensorrtExecutionProvider"):
+                if p in opts and "device_id" in opts[p]:
+                    self.device_id = int(opts[p]["device_id"])
+                    break
+        self.inputs = {n: {i.name for i in s.get_inputs()} for n, s in self.sessions.items()}
+        self.outputs = {n: [o.name for o in s.get_outputs()] for n, s in self.sessions.items()}
+
+    def _bind_tensor(self, io, name, t: torch.Tensor):
+        t = t.contiguous()
+        if t.dtype == torch.bfloat16:
+            io.bind_ortvalue_input(name, self.ort.OrtValue.from_dlpack(t))
+            return t
+        dev = t.device
+        io.bind_input(name, dev.type, dev.index or 0, _np_dtype(t.dtype), list(t.shape), t.data_ptr())
+        return t
+
+    def run(self, variant: str, inputs: list, extra: list, num_outputs: int, names: Sequence[str] = ()):
+        sess = self.sessions[variant]
+        wanted = self.inputs[variant]
+        io = sess.io_binding()
+        keep = []
+        for name, t in zip(names, list(inputs) + list(extra)):
+            if name not in wanted:
+                continue  # an input that only fed skipped blocks (pruned from this variant)
+            if isinstance(t, torch.Tensor):
+                keep.append(self._bind_tensor(io, name, t))
+            elif isinstance(t, np.ndarray):
+                keep.append(t)
+                io.bind_cpu_input(name, t)
+            else:
+                io.bind_ortvalue_input(name, t)
+        for name in self.outputs[variant]:
+            io.bind_output(name, self.device_type, self.device_id)
+        if self.device_type == "cuda" and torch.cuda.is_available():
+            torch.cuda.current_stream().synchronize()  # inputs written by torch's stream must be complete
+        io.synchronize_inputs()
+        sess.run_with_iobinding(io)
+        io.synchronize_outputs()
+        outs = io.get_outputs()
+        results = [torch.from_dlpack(outs[i]) for i in range(num_outputs)]
+        cached = [outs[i] for i in range(num_outputs, len(self.outputs[variant]))]
+        return results, cached
+
+    def coeffs(self, values, like):
+        return np.asarray(values, dtype=np.float32)
+
+
+class _TensorrtBackend(_AotiBackend):
+    """torch_tensorrt ExportedPrograms (``torch_tensorrt.save``), loaded with ``torch.export.load``."""
+
+    kind = "tensorrt"
+
+    def __init__(self, out_dir: Path, entry: dict, device_index: int = -1):
+        from .artifacts import require_tensorrt
+
+        require_tensorrt()
+        self.models = {}
+        self.names = {}
+        for name, v in entry["variants"].items():
+            self.models[name] = torch.export.load(str(out_dir / v["file"])).module()
+            self.names[name] = v["inputs"]
+
+
+def _np_dtype(dtype: torch.dtype):
+    return {torch.float32: np.float32, torch.float16: np.float16, torch.float64: np.float64, torch.int64: np.int64,
+            torch.int32: np.int32, torch.int16: np.int16, torch.int8: np.int8, torch.uint8: np.uint8,
+            torch.bool: np.bool_}[dtype]
+
+
+# ------------------------------------------------------------------------------ the runner
+class ExportedModel:
+    """Exported BlockDance variants behind the transformer's call signature (see the module docstring).
+
+    ``state``: the :class:`~bdcompile.state.ModelState` (step, slot, generation, caches, ``log``);
+    ``reset()`` starts a new generation; ``attach(pipe)`` follows ``pipe.scheduler.set_timesteps``
+    like :func:`bdcompile.attach`.
+    """
+
+    def __init__(self, out_dir: Path, manifest: dict, backend, settings: Settings):
+        self.out_dir = out_dir
+        self.manifest = manifest
+        self.backend = backend
+        self.format = backend.kind
+        self.state = ModelState()
+        self.state.settings = settings
+        self.inputs = manifest["inputs"]
+        self.num_outputs = len(manifest["outputs"])
+        self.variant_inputs = {n: v["inputs"] for n, v in manifest["artifacts"][backend.kind]["variants"].items()}
+        self.timestep_index = next((i for i, s in enumerate(self.inputs) if s["path"] and s["path"][0] == settings.timestep_arg), None)
+        if self.timestep_index is None and settings.step_source == "timestep":
+            raise ManifestError(f"blockdance export: no input named {settings.timestep_arg!r} to read the step from")
+        self.config = manifest["model"].get("config")
+        self._warned = set()
+
+    # -------------------------------------------------------------- public helpers
+    @property
+    def log(self):
+        return list(self.state.log)
+
+    @property
+    def actions(self) -> list[str]:
+        return [e[3] for e in self.state.log]
+
+    def reset(self, timesteps=None) -> None:
+        self.state.reset(timesteps)
+
+    def attach(self, pipe):
+        scheduler = pipe.scheduler
+        original = getattr(scheduler.set_timesteps, "_bd_original", scheduler.set_timesteps)
+
+        def set_timesteps(*args, **kwargs):
+            out = original(*args, **kwargs)
+            self.state.reset(timesteps=[float(t) for t in scheduler.timesteps])
+            return out
+
+        set_timesteps._bd_original = original
+        scheduler.set_timesteps = set_timesteps
+        return pipe
+
+    def __repr__(self) -> str:
+        m = self.manifest
+        return (f"ExportedModel({m['model']['class']}, format={self.format!r}, blocks={len(m['blocks']['names'])}, "
+                f"boundary={m['boundary']}, variants={sorted(self.variant_inputs)})")
+
+    # -------------------------------------------------------------- inputs
+    def _flat_inputs(self, args, kwargs) -> tuple[list, list]:
+        """(tensors as passed, tensors converted to the exported dtypes) in the manifest's input order."""
+        fwd = self.manifest.get("forward_args") or []
+        if len(args) > len(fwd):
+            raise TypeError(f"blockdance export: {len(args)} positional arguments for forward({', '.join(fwd)})")
+        kwargs = dict(kwargs)
+        for name, a in zip(fwd, args):
+            if name in kwargs:
+                raise TypeError(f"blockdance export: got multiple values for argument {name!r}")
+            kwargs[name] = a
+        used_top = {s["path"][0] for s in self.inputs} | {c["path"][0] for c in self.manifest["constants"] if c["path"]}
+        for k, v in kwargs.items():
+            if k not in used_top and v is not None:
+                raise ValueError(f"blockdance export: argument {k!r} was not given when the model was exported (so the "
+                                 f"artifacts assume its default); got {type(v).__name__}. Re-export with it in example_kwargs.")
+        for c in self.manifest["constants"]:
+            got = _lookup(kwargs, c["path"])
+            if got != c["value"] and not (got is None and c["value"] is None):
+                raise ValueError(f"blockdance export: {'.'.join(map(str, c['path']))} was {c['value']!r} at export "
+                                 f"(torch.export specialized it); got {got!r}. Re-export with that value.")
+        given, flat = [], []
+        batch = None
+        for spec in self.inputs:
+            x = _lookup(kwargs, spec["path"])
+            if x is None:
+                raise TypeError(f"blockdance export: missing tensor input {'.'.join(map(str, spec['path']))}")
+            if isinstance(x, np.ndarray):
+                x = torch.from_numpy(x)
+            elif not isinstance(x, torch.Tensor):
+                x = torch.tensor(x)
+            if batch is None and x.dim():
+                batch = x.shape[0]
+            want = _TORCH_DTYPES[spec["dtype"]]
+            rank = len(spec["example_shape"])
+            given.append(x)
+            if x.dim() == 0 and rank == 1 and batch is not None:
+                x = x.reshape(1).expand(batch)  # a scalar timestep for a (batch,) input
+            if x.dtype != want:
+                if x.is_floating_point() != want.is_floating_point and spec["name"] not in self._warned:
+                    self._warned.add(spec["name"])
+                    warnings.warn(f"blockdance export: input {spec['name']} is {x.dtype}, exported as {want}; converting")
+                x = x.to(want)
+            flat.append(x)
+        self._check_shapes(flat, kwargs)
+        return given, flat
+
+    def _check_shapes(self, flat, kwargs) -> None:
+        for spec, x in zip(self.inputs, flat):
+            dyn = {int(k) for k in spec["dynamic_axes"]}
+            want = spec["example_shape"]
+            bad = len(want) != x.dim() or any(i not in dyn and int(s) != w for i, (s, w) in enumerate(zip(x.shape, want)))
+            if bad:
+                raise ValueError(f"blockdance export: input {spec['name']} has shape {list(x.shape)}; the export accepts "
+                                 f"{spec['shape']} (named dims are dynamic). Re-export for this shape "
+                                 f"(dynamic kinds at export: {self.manifest['dynamic']})")
+        shapes = {}
+        for spec, x in zip(self.inputs, flat):
+            node = shapes
+            for k in spec["path"][:-1]:
+                node = node.setdefault(k, {})
+            node[spec["path"][-1]] = list(x.shape)
+        failed = check_shape_guards(self.manifest.get("shape_guards", []), shapes)
+        if failed:
+            raise ValueError(f"blockdance export: these input shapes are outside what the exported graph holds for "
+                             f"(torch.export guard {failed[0]!r}); re-export with example inputs of this shape")
+
+    # -------------------------------------------------------------- call
+    def __call__(self, *args, return_dict: Optional[bool] = None, **kwargs):
+        if return_dict is None:
+            return_dict = bool(self.manifest.get("return_dict_default"))
+        given, flat = self._flat_inputs(args, kwargs)
+        st = self.state
+        if st.settings.step_source == "counter":
+            st.advance_counter()
+        else:
+            t = given[self.timestep_index]
+            st.host_reads += 1
+            st.advance_timestep(float(t.reshape(-1)[0].item()))
+        wanted = st.action()
+        cache = st.caches.get(st.slot)
+        key = signature(given)
+        valid = cache is not None and cache.key == key and cache.generation == st.generation
+        action = wanted
+        if wanted != FULL and not valid:
+            action = FULL  # never feed values computed for other shapes, dtypes or another generation
+        elif wanted == FORECAST and "forecast" not in self.variant_inputs:
+            action = REUSE
+        st.log.append((st.generation, st.step, st.slot, action, wanted))
+        n = self.num_outputs
+        if action == FULL:
+            outs, values = self._run("full", flat, [])
+            order = st.settings.order if "forecast" in self.variant_inputs else 0
+            history = ([(st.step, values)] + (cache.history if valid else []))[: order + 1]
+            st.caches[st.slot] = SlotCache(key=key, generation=st.generation, step=st.step, values=values, history=history)
+        elif action == REUSE:
+            outs, _ = self._run("reuse", flat, list(cache.values))
+        else:
+            k = st.settings.order + 1
+            hist = cache.history[:k]
+            coeffs = lagrange_coefficients(st.step, [h[0] for h in hist]) + [0.0] * (k - len(hist))
+            hist = hist + [hist[0]] * (k - len(hist))
+            c = self.backend.coeffs(coeffs, flat[0])
+            outs, _ = self._run("forecast", flat, [c] + [h[1][i] for i in range(len(cache.values)) for h in hist])
+        outs = tuple(outs[:n])
+        return ExportOutput(outs) if return_dict else outs
+
+    def _run(self, variant, flat, extra):
+        if isinstance(self.backend, _OrtBackend):
+            return self.backend.run(variant, flat, extra, self.num_outputs, names=self.variant_inputs[variant])
+        return self.backend.run(variant, flat, extra, self.num_outputs)
+
+    def explain(self) -> dict:
+        counts: dict = {}
+        for e in self.state.log:
+            counts[e[3]] = counts.get(e[3], 0) + 1
+        m = self.manifest
+        return {"format": self.format, "blocks": m["blocks"]["names"], "boundary": m["boundary"], "cut": m["cut"],
+                "schedule": m["schedule"], "calls": len(self.state.log), "calls_by_action": counts,
+                "log": list(self.state.log), "generation": self.state.generation}
+
+
+def _lookup(kwargs: dict, path: list):
+    node: Any = kwargs
+    for k in path:
+        if isinstance(node, dict):
+            if k not in node:
+                return None
+            node = node[k]
+        elif isinstance(node, (list, tuple)) and isinstance(k, int) and k < len(node):
+            node = node[k]
+        else:
+            return None
+    return node
+
+
+def load(out_dir, format: str = "onnx", providers=None, schedule=None, check_hashes: bool = True,
+         session_options=None, provider_options=None, device_index: int = -1) -> ExportedModel:
+    """Load an export directory as a runner.
+
+    format     "onnx" (onnxruntime), "aoti" (AOTInductor) or "tensorrt" (torch_tensorrt).
+    providers  onnxruntime execution providers, e.g. ["TensorrtExecutionProvider", "CUDAExecutionProvider"];
+               default CPU.
+    schedule   optional: the schedule you expect (a dict of options, a Settings, StaticSchedule or PlanSchedule);
+               refused if it differs from the exported one. Default: the exported schedule.
+    check_hashes  verify the sha256 of every artifact (on by default).
+    """
+    out_dir = Path(out_dir)
+    manifest = read_manifest(out_dir)
+    entry = verify_artifacts(out_dir, manifest, format, check_hashes=check_hashes)
+    exported = manifest["schedule"]
+    if schedule is not None:
+        diffs = compare_schedule(exported, _asked_schedule(schedule, exported))
+        if diffs:
+            raise ManifestError("blockdance export: the schedule asked for differs from the exported one ("
+                                + "; ".join(diffs) + "). The variants and their cut were built for the exported "
+                                "schedule: re-export with the new one, or load without schedule=")
+    settings = _settings_from(exported)
+    if providers is not None and format != "onnx":
+        raise ValueError("blockdance export: providers= applies to format='onnx' only")
+    if format == "onnx":
+        backend = _OrtBackend(out_dir, entry, providers=providers, session_options=session_options,
+                              provider_options=provider_options)
+    elif format == "aoti":
+        backend = _AotiBackend(out_dir, entry, device_index=device_index)
+    elif format == "tensorrt":
+        backend = _TensorrtBackend(out_dir, entry, device_index=device_index)
+    else:
+        raise ValueError(f"blockdance export: unknown format {format!r}; formats: onnx, aoti, tensorrt")
+    return ExportedModel(out_dir, manifest, backend, settings)
