@@ -8,7 +8,17 @@ from .api import attach, explain, reset
 
 __version__ = "0.1.0"
 __all__ = ["Settings", "StaticSchedule", "PlanSchedule", "attach", "explain", "reset", "block_evaluations",
-           "theoretical_speedup", "blockdance"]
+           "theoretical_speedup", "blockdance", "export"]
+
+
+def __getattr__(name):
+    # ``bdcompile.export(model, example_kwargs, out_dir, ...)``: the export subpackage, imported on first
+    # use (it pulls in torch.export / onnx), is callable; ``bdcompile.export.load`` loads a runner
+    if name == "export":
+        import importlib
+
+        return importlib.import_module(f"{__name__}.export")
+    raise AttributeError(f"module 'bdcompile' has no attribute {name!r}")
 
 
 def blockdance(gm, example_inputs, **kwargs):

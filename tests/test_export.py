@@ -81,7 +81,7 @@ def sd3_export(tmp_path_factory):
     model = tiny_sd3()
     out = tmp_path_factory.mktemp("sd3_export")
     latents = torch.randn(2, 4, 8, 8, generator=torch.Generator().manual_seed(0))
-    manifest = export_variants(model, sd3_inputs(latents, 1000.0), out, formats=("onnx",), boundary=2, **OPTS)
+    manifest = bdcompile.export(model, sd3_inputs(latents, 1000.0), out, formats=("onnx",), boundary=2, **OPTS)  # the callable subpackage
     return model, out, manifest
 
 
