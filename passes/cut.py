@@ -18,7 +18,7 @@ import torch.fx as fx
 
 from .regions import BlockRegions
 
-__all__ = ["Cut", "find_cut"]
+__all__ = ["Cut", "find_cut", "mutates"]
 
 _NO_RUN = ("placeholder", "output", "get_attr")
 
@@ -36,6 +36,18 @@ class Cut:
             out.append({"node": n.name, "shape": tuple(ev.shape) if isinstance(ev, torch.Tensor) else None,
                         "dtype": str(ev.dtype).replace("torch.", "") if isinstance(ev, torch.Tensor) else None})
         return out
+
+
+def mutates(node: fx.Node) -> bool:
+    """In-place ops (``x.add_(y)``, ``torch.relu_``, item assignment, ``out=``): kept even when their
+    result is unused, and never allowed to write into a cached value."""
+    if node.is_impure():
+        return True
+    if node.op in ("call_method", "call_function"):
+        name = node.target if isinstance(node.target, str) else getattr(node.target, "__name__", "")
+        if name.endswith("_") and not name.endswith("__") or name in ("setitem", "__setitem__") or "out" in node.kwargs:
+            return True
+    return False
 
 
 def _value(node: fx.Node):
@@ -56,9 +68,16 @@ def find_cut(gm: fx.GraphModule, regions: BlockRegions, boundary: int) -> Cut:
     for n in nodes:
         if n not in tainted and n.op not in _NO_RUN and any(a in tainted for a in n.all_input_nodes):
             tainted.add(n)
-    # glue: tainted non-block nodes all of whose users are skipped
+    # glue: tainted non-block nodes all of whose users are skipped; an in-place op on a skipped value
+    # is glue too when nothing outside the region reads that value after it
+    position = {n: i for i, n in enumerate(nodes)}
     for n in reversed(nodes):
-        if n in tainted and n not in skipped and n.op not in _NO_RUN and n.users and all(u in skipped for u in n.users):
+        if n not in tainted or n in skipped or n.op in _NO_RUN:
+            continue
+        if n.users and all(u in skipped for u in n.users):
+            skipped.add(n)
+        elif mutates(n) and all(u in skipped for u in n.users) and n.args and isinstance(n.args[0], fx.Node) \
+                and n.args[0] in skipped and all(u in skipped or u is n or position[u] < position[n] for u in n.args[0].users):
             skipped.add(n)
 
     # tuple-valued cut nodes (a block returning several values): cut their getitem users instead

@@ -86,11 +86,22 @@ def _indexed_entry(stack_meta) -> tuple[str, int, str] | None:
     return None
 
 
+_ATTENTION_WORDS = ("scaled_dot_product_attention", "softmax", "bmm", "matmul", "einsum", "flash_attn", "attention")
+
+
+def _is_attention(node: fx.Node) -> bool:
+    if node.op not in ("call_function", "call_method"):
+        return False
+    name = node.target if isinstance(node.target, str) else getattr(node.target, "__name__", str(node.target))
+    return any(w in name for w in _ATTENTION_WORDS)
+
+
 def find_block_regions(gm: fx.GraphModule, stacks: list[str] | None = None, min_blocks: int = 2) -> BlockRegions:
     """Map every node that belongs to a block of a block stack to that block.
 
     ``stacks``: list paths to use (e.g. ``["transformer_blocks"]``); by default every top-level module
-    list with at least ``min_blocks`` members whose members share one class.  Raises
+    list with at least ``min_blocks`` members whose members share one class and hold an attention op
+    (any such list if none holds one).  Raises
     :class:`NoBlockStackError` naming the module lists it saw when none qualifies.
     """
     members: dict[tuple[str, int], Block] = {}
@@ -122,7 +133,11 @@ def find_block_regions(gm: fx.GraphModule, stacks: list[str] | None = None, min_
         top_level = not any(name.startswith(other + ".") and other in lists for other in lists if other != name)
         return top_level and len(bs) >= min_blocks and len({b.cls for b in bs}) == 1
 
-    chosen = {name for name, bs in lists.items() if qualifies(name, bs)}
+    candidates = {name for name, bs in lists.items() if qualifies(name, bs)}
+    # transformer blocks attend: prefer the lists whose members hold an attention-like op (this drops
+    # lists of projections, embedders, conv res-blocks); keep every candidate if none does
+    attending = {name for name in candidates if any(_is_attention(n) for b in lists[name] for n in b.nodes)}
+    chosen = candidates if stacks is not None or not attending else attending
     if stacks is not None and set(stacks) - chosen:
         raise NoBlockStackError(
             f"blockdance: stacks {sorted(set(stacks) - chosen)} were asked for but not found in the traced graph; "

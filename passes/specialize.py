@@ -15,7 +15,7 @@ import operator
 import torch
 import torch.fx as fx
 
-from .cut import Cut
+from .cut import Cut, mutates as _mutates
 
 __all__ = ["make_full", "make_reuse", "make_forecast", "copy_graph_module", "skipped_nodes_left"]
 
@@ -32,7 +32,7 @@ def copy_graph_module(gm: fx.GraphModule) -> tuple[fx.GraphModule, dict]:
 
 
 def _finish(gm: fx.GraphModule) -> fx.GraphModule:
-    gm.graph.eliminate_dead_code()
+    gm.graph.eliminate_dead_code(is_impure_node=_mutates)
     gm.graph.lint()
     gm.recompile()
     return gm
@@ -48,7 +48,14 @@ def make_full(gm: fx.GraphModule, cut: Cut) -> tuple[fx.GraphModule, int]:
     """Full variant; returns it and the number of original outputs (the cut values follow them)."""
     new, env = copy_graph_module(gm)
     out, vals = _output_values(new.graph)
-    out.args = (tuple(vals) + tuple(env[n] for n in cut.values),)
+    cached = []
+    for old in cut.values:
+        node = env[old]
+        if any(_mutates(u) for u in node.users):  # snapshot the value before a later in-place op changes it
+            with new.graph.inserting_after(node):
+                node = new.graph.call_method("clone", (node,))
+        cached.append(node)
+    out.args = (tuple(vals) + tuple(cached),)
     return _finish(new), len(vals)
 
 
@@ -69,6 +76,10 @@ def _drop_skipped(new: fx.GraphModule, env: dict, cut: Cut, replacements: list[f
     skipped_new = {env[n] for n in cut.skipped}
     for old, rep in zip(cut.values, replacements):
         node = env[old]
+        if any(_mutates(u) for u in node.users if u not in skipped_new):  # never let the graph write into the cache
+            where = rep if rep.op != "placeholder" else next(n for n in new.graph.nodes if n.op != "placeholder").prev
+            with new.graph.inserting_after(where):
+                rep = new.graph.call_method("clone", (rep,))
         node.replace_all_uses_with(rep, delete_user_cb=lambda u: u not in skipped_new)
     for node in reversed(list(new.graph.nodes)):
         if node in skipped_new:

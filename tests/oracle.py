@@ -25,6 +25,15 @@ def static_plan(num_steps: int, warmup: float, stop: float, interval: int) -> li
     return plan
 
 
+def _snapshot(out):
+    """A copy of a block's output (the model may write into it in place after the block returns)."""
+    if isinstance(out, torch.Tensor):
+        return out.clone()
+    if isinstance(out, (tuple, list)):
+        return type(out)(_snapshot(o) for o in out)
+    return out
+
+
 def _signature(kwargs) -> tuple:
     return tuple(
         (k, tuple(v.shape), v.dtype) for k, v in sorted(kwargs.items()) if isinstance(v, torch.Tensor)
@@ -61,7 +70,7 @@ class Oracle:
         record, handles = {}, []
         for name, idx in self.skipped:
             block = self._module_list(name)[idx]
-            handles.append(block.register_forward_hook(lambda m, a, out, key=(name, idx): record.__setitem__(key, out)))
+            handles.append(block.register_forward_hook(lambda m, a, out, key=(name, idx): record.__setitem__(key, _snapshot(out))))
         try:
             out = self.model(**kwargs)
         finally:
@@ -74,7 +83,7 @@ class Oracle:
         blocks = []
         for name, idx in self.skipped:
             block = self._module_list(name)[idx]
-            block.forward = lambda *a, _out=record[(name, idx)], **k: _out  # replay, compute nothing
+            block.forward = lambda *a, _out=record[(name, idx)], **k: _snapshot(_out)  # replay, compute nothing
             blocks.append(block)
         try:
             return self.model(**kwargs)
@@ -92,3 +101,20 @@ def first(out):
 def rel_err(a: torch.Tensor, b: torch.Tensor) -> float:
     a, b = first(a).float(), first(b).float()
     return ((a - b).norm() / b.norm().clamp_min(1e-12)).item()
+
+
+def eager_block_order(model: nn.Module, list_names: list[str], call) -> list[tuple[str, int]]:
+    """(list name, index) of the blocks of the named module lists, in the order an eager call runs them."""
+    order, handles = [], []
+    for name in list_names:
+        lst = model.get_submodule(name)
+        for idx, block in enumerate(lst):
+            handles.append(block.register_forward_pre_hook(
+                lambda m, a, key=(name, idx): order.append(key) if key not in order else None))
+    try:
+        with torch.no_grad():
+            call()
+    finally:
+        for h in handles:
+            h.remove()
+    return order

@@ -99,11 +99,24 @@ class GlueDiT(nn.Module):
         return self.out(x)
 
 
+class InplaceGlueDiT(GlueDiT):
+    """Glue that writes into the block outputs in place (``add_``, item assignment)."""
+
+    def forward(self, x, timestep):
+        x, temb = self.embed(x, timestep)
+        for layer in self.layers:
+            x = layer(x, temb)
+            x.add_(0.1 * temb.unsqueeze(1))
+            x[:, 0] = x[:, 0] * 0.5
+        return self.out(x)
+
+
 CASES = {
     # model, blocks in execution order (for the oracle), boundary, expected number of cut values
     "long_skips": (LongSkipDiT, [("blocks", i) for i in range(6)], 5, 2),
     "interleaved": (InterleavedDiT, [(n, i) for i in range(3) for n in ("spatial_blocks", "temporal_blocks")], 3, 1),
     "glue": (GlueDiT, [("layers", i) for i in range(5)], 3, 1),
+    "inplace_glue": (InplaceGlueDiT, [("layers", i) for i in range(5)], 3, 1),  # glue on blocks 0, 1 is skipped too
 }
 
 
