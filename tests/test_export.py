@@ -235,6 +235,35 @@ def test_wrong_schedule_and_format_version_are_refused(pixart_export, tmp_path):
         load(out, format="onnx")
 
 
+def test_runner_drops_into_a_diffusers_pipeline(tmp_path):
+    """DiTPipeline calls the transformer positionally and reads ``.sample``, ``.config`` and ``.dtype``;
+    ``runner.attach(pipe)`` starts a generation on every ``set_timesteps`` like ``bdcompile.attach``."""
+    from diffusers import AutoencoderKL, DDIMScheduler, DiTPipeline
+
+    from models import dit_inputs, tiny_dit
+
+    model = tiny_dit(num_layers=4)
+    export_variants(model, dit_inputs(4, 999), tmp_path, formats=("onnx",), boundary=2, dynamic=("batch",))
+    runner = load(tmp_path, format="onnx")
+    torch.manual_seed(0)
+    vae = AutoencoderKL(block_out_channels=(8,), down_block_types=("DownEncoderBlock2D",),
+                        up_block_types=("UpDecoderBlock2D",), latent_channels=4, norm_num_groups=8, sample_size=8).eval()
+    pipe = DiTPipeline(transformer=model, vae=vae, scheduler=DDIMScheduler())
+    pipe.set_progress_bar_config(disable=True)
+    compiled = torch.compile(model, backend="blockdance", options=dict(boundary=2, inner="eager"))
+    pipe.transformer = compiled
+    bdcompile.attach(pipe)
+    run = lambda n: pipe(class_labels=[1, 2], num_inference_steps=n, generator=torch.Generator().manual_seed(0),
+                         output_type="np").images
+    want = [run(10), run(12)]
+    pipe.transformer = runner
+    runner.attach(pipe)
+    got = [run(10), run(12)]
+    for g, w in zip(got, want):
+        assert float(abs(g - w).max()) < 1e-4
+    assert runner.actions == _backend_actions(compiled) == static_plan(10, 0.4, 0.95, 2) + static_plan(12, 0.4, 0.95, 2)
+
+
 # ------------------------------------------------------------------------------ options and formats
 def test_forecast_variant_onnx_matches_backend(tmp_path):
     model = tiny_pixart(num_layers=4)

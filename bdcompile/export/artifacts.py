@@ -106,7 +106,14 @@ def write_tensorrt(var, path: Path, max_batch: int | None = None, precision=None
         else:
             inputs.append(trt.Input(shape=list(x.shape), dtype=x.dtype))
     enabled = {precision or var.example_inputs[0].dtype}
-    trt_gm = trt.dynamo.compile(var.program, inputs=inputs, enabled_precisions=enabled)
-    trt.save(trt_gm, str(path), output_format="exported_program", inputs=[x.cuda() if torch.cuda.is_available() else x
-                                                                          for x in var.example_inputs])
+    try:  # torch_tensorrt >= 2.5 names them arg_inputs; older releases inputs
+        trt_gm = trt.dynamo.compile(var.program, arg_inputs=inputs, enabled_precisions=enabled)
+    except TypeError:
+        trt_gm = trt.dynamo.compile(var.program, inputs=inputs, enabled_precisions=enabled)
+    device = "cuda" if torch.cuda.is_available() else "cpu"
+    example = [x.to(device) for x in var.example_inputs]
+    try:
+        trt.save(trt_gm, str(path), output_format="exported_program", arg_inputs=example)
+    except TypeError:
+        trt.save(trt_gm, str(path), output_format="exported_program", inputs=example)
     return [path]

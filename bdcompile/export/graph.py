@@ -278,8 +278,8 @@ def _drop_noop_squeezes(gm: fx.GraphModule) -> int:
             continue
         dims = n.args[1] if len(n.args) > 1 else n.kwargs.get("dim")
         dims = [dims] if isinstance(dims, int) else list(dims)
-        nd = max(v.dim(), 1)
-        keep = [d for d in dims if not (isinstance(v.shape[d % nd] if v.dim() else 1, int) and (v.shape[d % nd] if v.dim() else 1) != 1)]
+        size = (lambda d: v.shape[d]) if v.dim() else (lambda d: 1)
+        keep = [d for d in dims if not (isinstance(size(d), int) and size(d) != 1)]  # symbolic or 1: keep
         if len(keep) == len(dims):
             continue
         if not keep:

@@ -38,6 +38,16 @@ _TORCH_DTYPES = {str(d).replace("torch.", ""): d for d in (torch.float32, torch.
                                                           torch.uint8, torch.bool)}
 
 
+class _Config(dict):
+    """The exported model's config with attribute access (``runner.config.in_channels``), as pipelines read it."""
+
+    def __getattr__(self, name):
+        try:
+            return self[name]
+        except KeyError:
+            raise AttributeError(name) from None
+
+
 class ExportOutput(tuple):
     """The runner's output when ``return_dict`` is true: a tuple that also has ``.sample``."""
 
@@ -182,11 +192,13 @@ class _TensorrtBackend(_AotiBackend):
     def __init__(self, out_dir: Path, entry: dict, device_index: int = -1):
         from .artifacts import require_tensorrt
 
-        require_tensorrt()
+        trt = require_tensorrt()
         self.models = {}
         self.names = {}
         for name, v in entry["variants"].items():
-            self.models[name] = torch.export.load(str(out_dir / v["file"])).module()
+            path = str(out_dir / v["file"])
+            loaded = trt.load(path) if hasattr(trt, "load") else torch.export.load(path)
+            self.models[name] = loaded.module() if hasattr(loaded, "module") else loaded
             self.names[name] = v["inputs"]
 
 
@@ -218,7 +230,7 @@ class ExportedModel:
         self.timestep_index = next((i for i, s in enumerate(self.inputs) if s["path"] and s["path"][0] == settings.timestep_arg), None)
         if self.timestep_index is None and settings.step_source == "timestep":
             raise ManifestError(f"blockdance export: no input named {settings.timestep_arg!r} to read the step from")
-        self.config = manifest["model"].get("config")
+        self.config = _Config(manifest["model"].get("config") or {})
         self._warned = set()
 
     # -------------------------------------------------------------- public helpers
@@ -232,6 +244,17 @@ class ExportedModel:
 
     def reset(self, timesteps=None) -> None:
         self.state.reset(timesteps)
+
+    @property
+    def dtype(self) -> torch.dtype:
+        """dtype of the first (latent) input, as ``pipe.transformer.dtype`` is read."""
+        return _TORCH_DTYPES[self.inputs[0]["dtype"]]
+
+    @property
+    def device(self) -> torch.device:
+        if getattr(self.backend, "device_type", None) == "cuda":
+            return torch.device("cuda", self.backend.device_id)
+        return torch.device(self.manifest["model"].get("device", "cpu")) if self.format != "onnx" else torch.device("cpu")
 
     def attach(self, pipe):
         scheduler = pipe.scheduler
