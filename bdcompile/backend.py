@@ -4,6 +4,7 @@
 """
 from __future__ import annotations
 
+import dataclasses
 import logging
 import warnings
 
@@ -101,6 +102,11 @@ def blockdance(gm: fx.GraphModule, example_inputs, options: dict | None = None, 
         raise _error(ValueError, str(e)) from None
 
     t_index = _timestep_index(gm, settings.timestep_arg)
+    if t_index is None and settings.step_source == "timestep" and state.num_steps is not None:
+        warnings.warn(f"blockdance: the traced graph does not read {settings.timestep_arg!r} (the model ignores it or it "
+                      "is a Python number); counting calls instead (step_source='counter')")
+        settings = dataclasses.replace(settings, step_source="counter")
+        state.settings = settings
     if t_index is None and settings.step_source == "timestep":
         raise _error(ValueError,
             f"blockdance: the traced graph has no tensor input named {settings.timestep_arg!r} to read the step from; "

@@ -43,11 +43,20 @@ def mutates(node: fx.Node) -> bool:
     result is unused, and never allowed to write into a cached value."""
     if node.is_impure():
         return True
+    if _global_state(node):
+        return True
     if node.op in ("call_method", "call_function"):
         name = node.target if isinstance(node.target, str) else getattr(node.target, "__name__", "")
         if name.endswith("_") and not name.endswith("__") or name in ("setitem", "__setitem__") or "out" in node.kwargs:
             return True
     return False
+
+
+def _global_state(node: fx.Node) -> bool:
+    """vmap/grad nesting levels are interpreter state: every enter must meet its exit."""
+    name = getattr(node.target, "__name__", "") if node.op == "call_function" else ""
+    return name.endswith(("_increment_nesting", "_decrement_nesting")) or name in (
+        "lazy_load_decompositions", "_set_fwd_grad_enabled", "set_inplace_requires_grad_allowed")
 
 
 def _value(node: fx.Node):
@@ -91,6 +100,7 @@ def find_cut(gm: fx.GraphModule, regions: BlockRegions, boundary: int) -> Cut:
                     skipped.update(outside)
                     changed = True
 
+    skipped -= {n for n in skipped if _global_state(n)}  # they run on every step, in balanced pairs
     values = [n for n in nodes if n in skipped and any(u not in skipped for u in n.users)]
     bad = [n.name for n in values if not isinstance(_value(n), torch.Tensor)]
     if bad:

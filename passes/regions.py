@@ -86,7 +86,7 @@ def _indexed_entry(stack_meta) -> tuple[str, int, str] | None:
     return None
 
 
-_ATTENTION_WORDS = ("scaled_dot_product_attention", "softmax", "bmm", "matmul", "einsum", "flash_attn", "attention")
+_ATTENTION_WORDS = ("scaled_dot_product_attention", "softmax", "flash_attn", "attention")
 
 
 def _is_attention(node: fx.Node) -> bool:

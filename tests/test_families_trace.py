@@ -24,6 +24,10 @@ RUN_SLOW = os.environ.get("BDC_RUN_SLOW") == "1"
 AUX_LISTS = {("wan_animate", "motion_encoder.res_blocks")}
 
 ALL = list(F.FAMILIES)
+# The registry's own facts (eager runs, trace, block lists) are checked on demand, when the registry is
+# re-probed: the blockdance sweep in test_families.py already traces and runs every family in CI time.
+pytestmark = pytest.mark.skipif(os.environ.get("BDC_CHECK_REGISTRY") != "1",
+                                reason="registry self-check; run with BDC_CHECK_REGISTRY=1 after re-probing")
 
 
 def _slow(name: str) -> bool:
