@@ -255,20 +255,21 @@ def test_runner_drops_into_a_diffusers_pipeline(tmp_path):
     bdcompile.attach(pipe)
     run = lambda n: pipe(class_labels=[1, 2], num_inference_steps=n, generator=torch.Generator().manual_seed(0),
                          output_type="np").images
-    want = [run(10), run(12)]
+    want = [run(10), run(8)]
     pipe.transformer = runner
     runner.attach(pipe)
-    got = [run(10), run(12)]
+    got = [run(10), run(8)]
     for g, w in zip(got, want):
         assert float(abs(g - w).max()) < 1e-4
-    assert runner.actions == _backend_actions(compiled) == static_plan(10, 0.4, 0.95, 2) + static_plan(12, 0.4, 0.95, 2)
+    assert runner.actions == _backend_actions(compiled) == static_plan(10, 0.4, 0.95, 2) + static_plan(8, 0.4, 0.95, 2)
 
 
 # ------------------------------------------------------------------------------ options and formats
 def test_forecast_variant_onnx_matches_backend(tmp_path):
     model = tiny_pixart(num_layers=4)
     opts = dict(OPTS, boundary=2, reuse="forecast", order=1, interval=3)
-    manifest = export_variants(model, pixart_inputs(2, 999), tmp_path, formats=("onnx",), dynamic=("batch",), **opts)
+    manifest = export_variants(model, pixart_inputs(2, 999), tmp_path, formats=("onnx",), dynamic=(), **opts)  # static
+    assert manifest["dynamic"] == {"batch": False, "resolution": False, "sequence": False}
     assert set(manifest["artifacts"]["onnx"]["variants"]) == {"full", "reuse", "forecast"}
     runner = load(tmp_path, format="onnx")
     compiled = torch.compile(model, backend="blockdance", options=dict(opts, inner="eager"))

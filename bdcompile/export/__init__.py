@@ -10,6 +10,20 @@
 The model is traced once with ``torch.export``; the backend's passes (block regions, cut, full /
 reuse / forecast variants) run on that graph; each variant is exported again and written per format.
 The runner dispatches full/reuse per step through the backend's ``ModelState`` and schedule.
+
+GPU deployment (ONNX is device independent, so the export itself can run on a CPU machine):
+
+    pip install 'bdcompile[gpu]'        # onnx, onnxscript, onnxruntime-gpu (CUDA and TensorRT providers)
+    bdcompile export --model-class PixArtTransformer2DModel --weights /models/PixArt-XL-2-1024-MS \
+        --subfolder transformer --out out/pixart --format onnx --boundary 21 --num-steps 20
+    runner = bdcompile.export.load("out/pixart", format="onnx", providers=[
+        ("TensorrtExecutionProvider", {"trt_fp16_enable": True, "trt_engine_cache_enable": True,
+                                       "trt_engine_cache_path": "out/pixart/trt_cache"}),
+        "CUDAExecutionProvider"])
+    pipe.transformer = runner; runner.attach(pipe)   # CUDA latents are bound by pointer, the cache stays on the GPU
+
+AOTInductor and TensorRT (torch_tensorrt) artifacts are compiled for the device they are exported on:
+``--device cuda --format aoti`` / ``pip install 'bdcompile[tensorrt]'`` and ``--device cuda --format tensorrt``.
 """
 from __future__ import annotations
 
@@ -184,8 +198,41 @@ def export_variants(model: torch.nn.Module, example_kwargs: dict, out_dir, forma
             runner = load(out_dir, format=fmt, check_hashes=False)
             for var in traced.variants.values():
                 _verify(runner.backend, var, fmt, tol=1e-3 if fmt != "tensorrt" else 1e-2)
+        if traced.dynamic["batch"]:
+            problem = _check_batch_one(model, traced, out_dir, [f for f in formats if f != "tensorrt"])
+            if problem:
+                manifest["min_batch"] = 2
+                manifest["notes"].append(problem)
+                log.warning("blockdance export: %s", problem)
+                write_manifest(out_dir, manifest)
     manifest["out_dir"] = str(out_dir)
     return manifest
+
+
+def _check_batch_one(model, traced, out_dir: Path, formats) -> Optional[str]:
+    """torch.export assumes dynamic dims are >= 2; run a batch of 1 through each artifact (a full
+    step) against the eager model. Returns what went wrong, or None."""
+    from torch.utils import _pytree as pytree
+
+    from .graph import leaf_name
+
+    batched = {s.name for s in traced.inputs if s.dynamic_axes.get(0) == "batch"}
+    one = pytree.tree_map_with_path(
+        lambda p, x: x[:1] if isinstance(x, torch.Tensor) and leaf_name(p) in batched else x, traced.example_kwargs)
+    with torch.no_grad():
+        ref = model(**one)
+    ref = next(x for x in pytree.tree_leaves(ref) if isinstance(x, torch.Tensor))
+    for fmt in formats:
+        try:
+            got = load(out_dir, format=fmt, check_hashes=False)(**one)[0]
+            err = _rel_err(got, ref)
+        except Exception as e:  # an artifact that cannot run a batch of 1 at all
+            return (f"a batch of 1 fails in the {fmt} artifact ({type(e).__name__}: {str(e).splitlines()[0][:200]}); "
+                    "runners refuse batches below 2")
+        if err > 1e-3:
+            return (f"a batch of 1 gives a different result in the {fmt} artifact (relative error {err:.1e}; torch.export "
+                    "assumed batch >= 2); runners refuse batches below 2")
+    return None
 
 
 def _version() -> str:

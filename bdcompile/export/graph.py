@@ -19,6 +19,7 @@ from typing import Any, Optional
 
 import torch
 import torch.fx as fx
+from torch.fx.experimental.symbolic_shapes import statically_known_true
 from torch.utils import _pytree as pytree
 
 from ..options import Settings, default_boundary
@@ -95,12 +96,17 @@ def _compile_guard(expr: str):
 
 def check_shape_guards(guards: list[str], shapes: dict) -> list[str]:
     """Guards (``torch.export``'s shape conditions, Python expressions over ``L['name'].size()[i]``)
-    that the given input shapes violate. ``shapes`` maps a kwarg name to a shape, or to a dict of
-    them for nested kwargs. Only a whitelist of arithmetic and comparisons is evaluated."""
+    that the given input shapes violate. ``shapes`` mirrors the call's kwargs with every tensor
+    replaced by its ``torch.Size`` (anything else: ``None``). Only a whitelist of arithmetic and
+    comparisons is evaluated; a guard that reads a non-tensor counts as violated."""
     def wrap(v):
+        if isinstance(v, torch.Size):
+            return _Sized(v)
         if isinstance(v, dict):
             return {k: wrap(x) for k, x in v.items()}
-        return _Sized(v) if v is not None else None
+        if isinstance(v, (list, tuple)):
+            return [wrap(x) for x in v]
+        return None
 
     env = {"L": wrap(shapes), "max": max, "min": min, "abs": abs, "int": int, "__builtins__": {}}
     failed = []
@@ -151,6 +157,7 @@ class Variant:
 @dataclass
 class Traced:
     settings: Settings
+    example_kwargs: dict  # as exported (return_dict=False, a batch of 1 repeated to 2)
     inputs: list  # InputSpec
     constants: list  # [{"path": [...], "value": ...}]
     output_names: list
@@ -195,15 +202,18 @@ def _expand_batch(kwargs: dict, primary: str) -> dict:
 
 
 def _dynamic_shapes(kwargs: dict, primary: str, kinds: set) -> tuple[dict, dict]:
-    """``dynamic_shapes`` for torch.export (Dim.AUTO where asked) and the dim names per leaf/axis."""
+    """``dynamic_shapes`` for torch.export (Dim.AUTO where asked) and the dim names per leaf/axis.
+
+    batch: dim 0 of every input whose dim 0 is the latent's batch; resolution: the spatial dims of a
+    4-D/5-D latent (``height``, ``width``, ``frames``) or the token dim of a packed 3-D latent
+    (``tokens``); sequence: dim 1 of the other 3-D inputs (``<name>_length``).  A 2-D input without a
+    batch dim whose dim 0 has the size of a named dim (Flux-style ``img_ids``/``txt_ids``) follows it.
+    """
     A = torch.export.Dim.AUTO
     batch = kwargs[primary].shape[0] if kwargs[primary].dim() else None
     names: dict = {}
-
-    def spec(path, x):
-        if not isinstance(x, torch.Tensor):
-            return None
-        name = leaf_name(path)
+    leaves = [(leaf_name(p), x) for p, x in pytree.tree_flatten_with_path(kwargs)[0] if isinstance(x, torch.Tensor)]
+    for name, x in leaves:
         is_primary = name == primary
         axes = {}
         if "batch" in kinds and x.dim() >= 1 and batch is not None and x.shape[0] == batch:
@@ -212,10 +222,24 @@ def _dynamic_shapes(kwargs: dict, primary: str, kinds: set) -> tuple[dict, dict]
             spatial = ["height", "width"] if x.dim() == 4 else ["frames", "height", "width"][-(x.dim() - 2):]
             for i, n in zip(range(2, x.dim()), spatial):
                 axes[i] = n
+        if "resolution" in kinds and is_primary and x.dim() == 3 and x.shape[1] > 1:
+            axes[1] = "tokens"
         if "sequence" in kinds and not is_primary and x.dim() == 3 and x.shape[1] > 1:
             axes[1] = f"{name}_length"
         names[name] = axes
-        return {i: A for i in axes} or None
+    by_size: dict = {}
+    for name, x in leaves:
+        for ax, dn in names[name].items():
+            if dn != "batch":
+                by_size.setdefault(int(x.shape[ax]), dn)
+    for name, x in leaves:
+        if x.dim() == 2 and 0 not in names[name] and int(x.shape[0]) in by_size and x.shape[0] > 1:
+            names[name][0] = by_size[int(x.shape[0])]
+
+    def spec(path, x):
+        if not isinstance(x, torch.Tensor):
+            return None
+        return {i: A for i in names[leaf_name(path)]} or None
 
     ds = pytree.tree_map_with_path(spec, kwargs)
     return ds, names
@@ -246,7 +270,7 @@ def _flatten(ep) -> tuple[fx.GraphModule, list]:
 
 
 def example_shapes(kwargs: dict) -> dict:
-    return pytree.tree_map(lambda x: list(x.shape) if isinstance(x, torch.Tensor) else None, kwargs)
+    return pytree.tree_map(lambda x: x.shape if isinstance(x, torch.Tensor) else None, kwargs)
 
 
 def _usable_guards(ep, kwargs: dict) -> list[str]:
@@ -279,7 +303,8 @@ def _drop_noop_squeezes(gm: fx.GraphModule) -> int:
         dims = n.args[1] if len(n.args) > 1 else n.kwargs.get("dim")
         dims = [dims] if isinstance(dims, int) else list(dims)
         size = (lambda d: v.shape[d]) if v.dim() else (lambda d: 1)
-        keep = [d for d in dims if not (isinstance(size(d), int) and size(d) != 1)]  # symbolic or 1: keep
+        # a dim that is never 1 (static, or symbolic with a range above 1 in the export) is kept by torch
+        keep = [d for d in dims if not statically_known_true(size(d) != 1)]
         if len(keep) == len(dims):
             continue
         if not keep:
@@ -328,14 +353,14 @@ def _probe_shapes(kwargs: dict, primary: str, names: dict, kind: str) -> list[di
             s = list(x.shape)
             for ax, dn in names.get(leaf_name(path), {}).items():
                 s[ax] = fn(dn, s[ax])
-            return s
+            return torch.Size(s)
         return pytree.tree_map_with_path(leaf, kwargs)
 
     if kind == "batch":
         return [shapes(lambda dn, s: s + 1 if dn == "batch" else s)]
     if kind == "sequence":
         return [shapes(lambda dn, s: s + k if dn.endswith("_length") else s) for k in (3, 8)]
-    return [shapes(lambda dn, s: int(s * f) if dn in ("height", "width", "frames") else s) for f in (1.5, 2, 0.5)]
+    return [shapes(lambda dn, s: int(s * f) if kind_of(dn) == "resolution" else s) for f in (1.5, 2, 0.5)]
 
 
 def trace(model: torch.nn.Module, example_kwargs: dict, settings: Settings,
@@ -358,9 +383,24 @@ def trace(model: torch.nn.Module, example_kwargs: dict, settings: Settings,
         kwargs = _expand_batch(kwargs, primary)
         notes.append("example batch 1 was repeated to 2 so that torch.export keeps the batch dynamic")
 
-    # 1. export with the dynamic kinds asked for; drop a kind whose guards pin it to the example
-    ds, names = _dynamic_shapes(kwargs, primary, kinds)
-    ep = _export(model, (), kwargs, ds, f"model {type(model).__name__}")
+    # 1. export with the dynamic kinds asked for (fewer if torch.export cannot trace them symbolically);
+    #    then drop a kind whose guards pin it to the example
+    attempts = []
+    for k in (kinds, {"batch"} & kinds, set()):
+        if k not in attempts:
+            attempts.append(k)
+    for i, attempt in enumerate(attempts):
+        ds, names = _dynamic_shapes(kwargs, primary, attempt)
+        try:
+            ep = _export(model, (), kwargs, ds, f"model {type(model).__name__}")
+            break
+        except ExportError as e:
+            if i == len(attempts) - 1:
+                raise
+            nxt = sorted(attempts[i + 1]) or "static shapes"
+            notes.append(f"torch.export failed with dynamic {sorted(attempt)} ({str(e.__cause__ or e).splitlines()[0][:200]}); "
+                         f"exported with {nxt}")
+    kinds = set(attempt)
     guards = _usable_guards(ep, kwargs)
     dropped = []
     for kind in [k for k in DYNAMIC_KINDS if k in kinds]:
@@ -456,9 +496,10 @@ def trace(model: torch.nn.Module, example_kwargs: dict, settings: Settings,
     for var in variants.values():
         var.program = _export_variant(var, base_dims)
 
-    return Traced(settings=settings, inputs=inputs, constants=constants, output_names=out_names, outputs=outputs,
+    return Traced(settings=settings, example_kwargs=kwargs, inputs=inputs, constants=constants, output_names=out_names, outputs=outputs,
                   regions=regions, cut=cut, cut_names=cut_names, variants=variants, guards=guards,
-                  dynamic={k: k in kinds for k in DYNAMIC_KINDS}, notes=notes, forward_args=forward_args,
+                  dynamic={k: any(kind_of(dn) == k for spec in inputs for dn in spec.dynamic_axes.values())
+                           for k in DYNAMIC_KINDS}, notes=notes, forward_args=forward_args,
                   return_dict_default=rd_default, dim_names=sym_names)
 
 

@@ -330,12 +330,18 @@ class ExportedModel:
                 raise ValueError(f"blockdance export: input {spec['name']} has shape {list(x.shape)}; the export accepts "
                                  f"{spec['shape']} (named dims are dynamic). Re-export for this shape "
                                  f"(dynamic kinds at export: {self.manifest['dynamic']})")
+        min_batch = self.manifest.get("min_batch", 1)
+        for spec, x in zip(self.inputs, flat):
+            if spec["dynamic_axes"].get("0") == "batch" and x.shape[0] < min_batch:
+                raise ValueError(f"blockdance export: this export only holds for a batch of at least {min_batch} "
+                                 f"(input {spec['name']} has batch {x.shape[0]}; see the manifest's notes); repeat the "
+                                 "sample to a batch of 2 and keep the first output, or re-export")
         shapes = {}
         for spec, x in zip(self.inputs, flat):
             node = shapes
             for k in spec["path"][:-1]:
                 node = node.setdefault(k, {})
-            node[spec["path"][-1]] = list(x.shape)
+            node[spec["path"][-1]] = x.shape
         failed = check_shape_guards(self.manifest.get("shape_guards", []), shapes)
         if failed:
             raise ValueError(f"blockdance export: these input shapes are outside what the exported graph holds for "
