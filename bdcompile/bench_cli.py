@@ -94,7 +94,7 @@ def run_bench(args) -> int:
 
     ref = outputs["eager"]
     clf = zoo.load_classifier() if digits else None
-    real_feats = clf.features(zoo.real_digits(400)) if digits else None
+    real_feats = clf.features(zoo.real_digits(400, split="test")[0]).detach() if digits else None
     base_t = sorted(rows["inductor"]["times"])[len(rows["inductor"]["times"]) // 2]
     for name, (m, opts) in strategies.items():
         r = rows[name]
@@ -114,7 +114,7 @@ def run_bench(args) -> int:
             from .metrics import class_accuracy, frechet_distance
 
             r["class_acc"] = class_accuracy(clf, out, labels)
-            r["fid_digits"] = frechet_distance(clf.features(out), real_feats)
+            r["fid_digits"] = frechet_distance(clf.features(out).detach(), real_feats)
         del r["times"], r["first_run_s"]
 
     cols = ["strategy", "median_s", "speedup_vs_inductor", "theoretical", "compile_s", "psnr_db", "ssim"] + (["class_acc", "fid_digits"] if digits else []) + ["cache_mb"]

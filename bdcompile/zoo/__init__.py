@@ -1,0 +1,1 @@
+"""Models that ship with bdcompile (trained here, committed as safetensors)."""
