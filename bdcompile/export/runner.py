@@ -291,8 +291,8 @@ class ExportedModel:
                 raise ValueError(f"blockdance export: argument {k!r} was not given when the model was exported (so the "
                                  f"artifacts assume its default); got {type(v).__name__}. Re-export with it in example_kwargs.")
         for c in self.manifest["constants"]:
-            got = _lookup(kwargs, c["path"])
-            if got != c["value"] and not (got is None and c["value"] is None):
+            got = _plain(_lookup(kwargs, c["path"]))
+            if got != c["value"]:
                 raise ValueError(f"blockdance export: {'.'.join(map(str, c['path']))} was {c['value']!r} at export "
                                  f"(torch.export specialized it); got {got!r}. Re-export with that value.")
         given, flat = [], []
@@ -400,6 +400,15 @@ class ExportedModel:
         return {"format": self.format, "blocks": m["blocks"]["names"], "boundary": m["boundary"], "cut": m["cut"],
                 "schedule": m["schedule"], "calls": len(self.state.log), "calls_by_action": counts,
                 "log": list(self.state.log), "generation": self.state.generation}
+
+
+def _plain(x):
+    """A constant as the manifest stores it (JSON: tuples are lists)."""
+    if isinstance(x, (list, tuple)):
+        return [_plain(v) for v in x]
+    if isinstance(x, dict):
+        return {str(k): _plain(v) for k, v in x.items()}
+    return x
 
 
 def _lookup(kwargs: dict, path: list):
