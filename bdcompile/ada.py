@@ -103,3 +103,18 @@ class Reinforce:
         stats = {"reward": mean_r, "reuse": float(actions.mean()), "quality": float(q.mean()), "loss": float(loss.detach())}
         self.history.append(stats)
         return stats
+
+
+def load_policy(path=None) -> tuple[AdaPolicy, dict]:
+    """A trained policy and its training record (default: the one trained on the embedded digits model)."""
+    import json
+    from pathlib import Path
+
+    from safetensors.torch import load_file
+
+    path = Path(path) if path is not None else Path(__file__).parent / "zoo" / "digits_ada_policy.safetensors"
+    meta = json.loads(path.with_suffix(".json").read_text())
+    keys = ("latent_channels", "latent_size", "num_decisions", "num_classes", "cond_dim", "patch", "dim", "depth", "heads")
+    policy = AdaPolicy(**{k: meta[k] for k in keys})
+    policy.load_state_dict(load_file(str(path)))
+    return policy.eval(), meta

@@ -77,6 +77,19 @@ def run_bench(args) -> int:
     for text in schedules:
         opts = dict(num_steps=args.steps, **parse_schedule(text))
         strategies[f"blockdance({text or 'paper'})"] = (torch.compile(base_model, backend="blockdance", options=opts), opts)
+    if digits:
+        from pathlib import Path
+
+        from .ada import dispatch_policy, load_policy
+
+        if (Path(zoo.__file__).parent / "digits_ada_policy.safetensors").exists():
+            policy, meta = load_policy()
+            if meta["num_steps"] == args.steps:
+                opts = dict(num_steps=args.steps, boundary=meta["boundary"], policy=dispatch_policy(policy, cfg_batch=True),
+                            policy_start=meta["start"] / args.steps)
+                strategies["blockdance(ada)"] = (torch.compile(base_model, backend="blockdance", options=opts), opts)
+            else:
+                warnings.warn(f"bench: the Ada policy was trained for {meta['num_steps']} steps; run with --steps {meta['num_steps']} to include it")
     if not args.no_peers:
         strategies.update(_peers(factory, generate, args.steps))
 
@@ -105,6 +118,7 @@ def run_bench(args) -> int:
         if opts is not None:
             info = explain(m, num_steps=args.steps)
             r["theoretical"] = info["theoretical_speedup"]
+            r["plan"] = "".join({"full": "F", "reuse": "r", "forecast": "f"}[a] for a in info["plan"])
             r["cache_mb"] = sum(c["shape"] and torch.Size(c["shape"]).numel() * 4 for c in info["graphs"][-1]["cut"]) / 2**20
         out = outputs[name]
         x, y = (out, ref) if digits else (_to_unit(out, ref), _to_unit(ref, ref))
@@ -129,6 +143,9 @@ def run_bench(args) -> int:
     with open(args.out + ".json", "w") as f:
         json.dump(list(rows.values()), f, indent=1)
     _scatter(rows, args.out + ".png", digits)
+    for r in rows.values():
+        if r.get("plan"):
+            print(f"  plan of {r['strategy']}: {r['plan']}")
     print(f"wrote {args.out}.csv, {args.out}.json, {args.out}.png")
     return 0
 
