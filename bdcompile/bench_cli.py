@@ -119,7 +119,7 @@ def run_bench(args) -> int:
             info = explain(m, num_steps=args.steps)
             r["theoretical"] = info["theoretical_speedup"]
             r["plan"] = "".join({"full": "F", "reuse": "r", "forecast": "f"}[a] for a in info["plan"])
-            r["cache_mb"] = sum(c["shape"] and torch.Size(c["shape"]).numel() * 4 for c in info["graphs"][-1]["cut"]) / 2**20
+            r["cache_mb"] = sum(torch.Size(c["shape"]).numel() * 4 if c["shape"] else 0 for c in info["graphs"][-1]["cut"]) / 2**20
         out = outputs[name]
         x, y = (out, ref) if digits else (_to_unit(out, ref), _to_unit(ref, ref))
         r["psnr_db"] = psnr(x, y)

@@ -89,7 +89,8 @@ def find_cut(gm: fx.GraphModule, regions: BlockRegions, boundary: int) -> Cut:
                 and n.args[0] in skipped and all(u in skipped or u is n or position[u] < position[n] for u in n.args[0].users):
             skipped.add(n)
 
-    # tuple-valued cut nodes (a block returning several values): cut their getitem users instead
+    # tuple-valued cut nodes (a block returning several values): cut their getitem users instead;
+    # sizes (SymInt) read off skipped tensors under dynamic shapes are cut as plain ints
     changed = True
     while changed:
         changed = False
@@ -102,7 +103,7 @@ def find_cut(gm: fx.GraphModule, regions: BlockRegions, boundary: int) -> Cut:
 
     skipped -= {n for n in skipped if _global_state(n)}  # they run on every step, in balanced pairs
     values = [n for n in nodes if n in skipped and any(u not in skipped for u in n.users)]
-    bad = [n.name for n in values if not isinstance(_value(n), torch.Tensor)]
+    bad = [n.name for n in values if not isinstance(_value(n), (torch.Tensor, torch.SymInt, int))]
     if bad:
         raise ValueError(
             f"blockdance: the values leaving blocks [0, {boundary}) include non-tensors ({bad[:4]}); "
