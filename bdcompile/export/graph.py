@@ -22,8 +22,8 @@ import torch.fx as fx
 from torch.fx.experimental.symbolic_shapes import statically_known_true
 from torch.utils import _pytree as pytree
 
-from ..options import Settings, default_boundary
-from ..passes import find_block_regions, find_cut, make_forecast, make_full, make_reuse, skipped_nodes_left
+from ..backend import build
+from ..options import Settings
 
 log = logging.getLogger(__name__)
 
@@ -452,20 +452,14 @@ def trace(model: torch.nn.Module, example_kwargs: dict, settings: Settings,
     flat.recompile()
 
     try:
-        regions = find_block_regions(flat, stacks=list(settings.stacks) if settings.stacks else None)
-        boundary = settings.boundary if settings.boundary is not None else default_boundary(len(regions.blocks))
-        cut = find_cut(flat, regions, boundary)
+        regions, cut, graphs, num_outputs = build(flat, None, settings)  # the backend's own chain of passes
     except ValueError as e:
         raise ExportError(str(e).replace("options={'fallback': True} to run the plain inner backend",
                                          "export the plain model instead")) from e
-    settings.boundary = boundary
-    full, num_outputs = make_full(flat, cut)
-    graphs = {"full": full, "reuse": make_reuse(flat, cut)}
-    if settings.reuse == "forecast" or (settings.plan is not None and "forecast" in settings.plan):
-        graphs["forecast"] = make_forecast(flat, cut, settings.order)
-    left = skipped_nodes_left(graphs["reuse"], cut)
-    if left:
-        raise ExportError(f"blockdance export: reuse variant still holds skipped nodes {left[:5]}")
+    except AssertionError as e:
+        raise ExportError(f"blockdance export: {e}") from e
+    boundary = settings.boundary = cut.boundary
+    full = graphs["full"]
 
     # 3. real example values for every variant input (the cut values from running the full variant)
     with torch.no_grad():
