@@ -17,7 +17,7 @@ from .schedules import FULL
 __all__ = ["ModelState", "SlotCache", "state_for_parameters", "find_state"]
 
 _REGISTRY: dict[int, list] = {}  # id(parameter) -> [(weakref to it, ModelState)], one per compile options
-_LOCK = threading.Lock()
+_LOCK = threading.RLock()  # re-entrant: a finalizer (_forget) may run from GC while the lock is held
 
 
 @dataclass
