@@ -47,6 +47,18 @@ class AdaPolicy(nn.Module):
         h = self.encoder(torch.cat([c, x], 1) + self.pos)
         return torch.sigmoid(self.head(h[:, 0]))
 
+    @torch.no_grad()
+    def init_plan(self, reuse: list, confidence: float = 0.8) -> "AdaPolicy":
+        """Start training from a known plan (e.g. the static schedule): p = ``confidence`` of reusing
+        where ``reuse[k]`` is true, ``1 - confidence`` elsewhere, for every input."""
+        if len(reuse) != self.config["num_decisions"]:
+            raise ValueError(f"AdaPolicy.init_plan: {len(reuse)} decisions given, the policy makes {self.config['num_decisions']}")
+        if not 0.5 < confidence < 1.0:
+            raise ValueError(f"AdaPolicy.init_plan: confidence is a probability in (0.5, 1); got {confidence}")
+        logit = math.log(confidence / (1 - confidence))
+        self.head[-1].bias.copy_(torch.tensor([logit if r else -logit for r in reuse], dtype=torch.float32))
+        return self
+
 
 def greedy_plan(probs: torch.Tensor, start: int, num_steps: int) -> list[str]:
     """Full before ``start``; then reuse where p > 0.5.  ``probs``: [num_steps - start] (one generation)."""
@@ -73,11 +85,18 @@ def dispatch_policy(policy: AdaPolicy, latent_arg: str = "hidden_states", cond_a
 
 @dataclass
 class Reinforce:
-    """REINFORCE with Bernoulli actions and a moving-average baseline."""
+    """REINFORCE with Bernoulli actions.
+
+    With ``samples = 1`` the baseline is a moving average of the reward.  With ``samples = K > 1``
+    every state is rolled out K times with independently sampled plans and each rollout's baseline is
+    the mean reward of the other K-1 rollouts of the same state (leave-one-out, "RLOO"): the
+    advantage then compares plans for the same latent and conditioning, not across states.
+    """
 
     policy: AdaPolicy
     lr: float = 1e-3
     lam: float = 2.0
+    samples: int = 1
     baseline_momentum: float = 0.9
     baseline: float | None = None
     history: list = field(default_factory=list)
@@ -86,21 +105,30 @@ class Reinforce:
         self.opt = torch.optim.Adam(self.policy.parameters(), lr=self.lr)
 
     def step(self, latent: torch.Tensor, cond: torch.Tensor, quality: Callable[[torch.Tensor], torch.Tensor]) -> dict:
-        """One update. ``quality(actions)`` maps a [batch, decisions] 0/1 tensor to a [batch] quality."""
-        probs = self.policy(latent, cond)
+        """One update. ``quality(actions)`` maps a [batch * samples, decisions] 0/1 tensor (the rollouts
+        of state ``i`` are rows ``i * samples ... i * samples + samples - 1``) to a [batch * samples] quality."""
+        if not isinstance(self.samples, int) or self.samples < 1:
+            raise ValueError(f"Reinforce: samples (rollouts per state) must be an integer >= 1; got {self.samples!r}")
+        k = self.samples
+        probs = self.policy(latent, cond).repeat_interleave(k, 0)
         dist = torch.distributions.Bernoulli(probs=probs.clamp(1e-4, 1 - 1e-4))
         actions = dist.sample()
         with torch.no_grad():
             q = quality(actions).float()
             reward = actions.mean(1) + self.lam * q
         mean_r = float(reward.mean())
-        self.baseline = mean_r if self.baseline is None else self.baseline_momentum * self.baseline + (1 - self.baseline_momentum) * mean_r
-        adv = reward - self.baseline
+        if k == 1:
+            self.baseline = mean_r if self.baseline is None else self.baseline_momentum * self.baseline + (1 - self.baseline_momentum) * mean_r
+            adv = reward - self.baseline
+        else:
+            per_state = reward.view(-1, k)
+            adv = (per_state - (per_state.sum(1, keepdim=True) - per_state) / (k - 1)).flatten()
         loss = -(adv.detach() * dist.log_prob(actions).sum(1)).mean()
         self.opt.zero_grad()
         loss.backward()
         self.opt.step()
-        stats = {"reward": mean_r, "reuse": float(actions.mean()), "quality": float(q.mean()), "loss": float(loss.detach())}
+        stats = {"reward": mean_r, "reuse": float(actions.mean()), "quality": float(q.mean()), "loss": float(loss.detach()),
+                 "greedy_reuse": float((probs > 0.5).float().mean())}
         self.history.append(stats)
         return stats
 

@@ -1,6 +1,11 @@
 """Train a BlockDance-Ada policy on a class-conditional DiT (the embedded digits model by default).
 
-    python -m bdcompile.ada_train --out bdcompile/zoo/ --iters 300
+    python -m bdcompile.ada_train --out bdcompile/zoo/ --iters 200 --samples 4 --lam 2
+
+Each state (the latent at the step where the window opens, and its class) is rolled out with
+``--samples`` independently sampled plans; their mean reward is each other's baseline (RLOO).
+Training starts from the static schedule (``--init static``: p = 0.8 of reusing on the static
+plan's reuse steps, 0.2 elsewhere) and learns where to deviate from it, per instance.
 
 Rollouts are eager and batched: every sample of a batch follows its own Bernoulli plan, with the
 hidden states entering block ``boundary`` taken from the sample's cache where it reuses (a forward
@@ -24,7 +29,7 @@ from .ada import AdaPolicy, Reinforce, greedy_plan
 class Env:
     """DDIM + classifier-free guidance on a class-conditional ``DiTTransformer2DModel``."""
 
-    def __init__(self, model, num_steps=20, guidance=4.0, boundary=None, warmup=0.4, scheduler=None):
+    def __init__(self, model, num_steps=20, guidance=3.0, boundary=None, warmup=0.4, scheduler=None):
         from diffusers import DDIMScheduler
 
         self.model = model.eval()
@@ -85,33 +90,53 @@ class Env:
         return self.num_steps - self.start
 
 
+def static_decisions(env: Env, interval: int = 2, stop: float = 0.95) -> list[int]:
+    """The static schedule's actions on the steps the policy decides (1 = reuse)."""
+    from .schedules import REUSE, StaticSchedule
+
+    plan = StaticSchedule(warmup=env.start / env.num_steps, stop=stop, interval=interval).plan(env.num_steps)
+    return [int(a == REUSE) for a in plan[env.start:]]
+
+
 def train(env: Env, iters: int, batch: int, lam: float, quality: str, lr: float, seed: int = 0, classifier=None, decode=None,
-          progress: bool = True):
+          progress: bool = True, samples: int = 4, init: str = "static", classes=tuple(range(10))):
+    """REINFORCE on ``env``; returns the policy and the per-iteration statistics."""
     from tqdm import tqdm
 
     from .metrics import ssim_per_image
 
+    if quality not in ("ssim", "classifier"):
+        raise ValueError(f"ada_train: quality is 'ssim' (to the uncached result) or 'classifier' (its confidence); got {quality!r}")
+    if quality == "classifier" and classifier is None:
+        raise ValueError("ada_train: quality='classifier' needs a classifier")
     torch.manual_seed(seed)
     cfg = env.cfg
     policy = AdaPolicy(cfg.in_channels, cfg.sample_size, env.decisions, num_classes=cfg.num_embeds_ada_norm, dim=64, depth=2)
-    trainer = Reinforce(policy, lr=lr, lam=lam)
+    if init == "static":
+        policy.init_plan(static_decisions(env))
+    elif init != "uniform":
+        raise ValueError(f"ada_train: init is 'static' (start from the static plan) or 'uniform' (p = 0.5); got {init!r}")
+    trainer = Reinforce(policy, lr=lr, lam=lam, samples=samples)
     decode = decode or (lambda x: x)
-    bar = tqdm(range(iters), desc="REINFORCE", disable=not progress)
+    classes = torch.as_tensor(list(classes))
+    bar = tqdm(range(iters), desc=f"REINFORCE lam={lam}", disable=not progress)
     for it in bar:
         g = torch.Generator().manual_seed(seed * 100003 + it)
-        labels = torch.randint(0, 10, (batch,), generator=g)
+        labels = classes[torch.randint(0, len(classes), (batch,), generator=g)]
         noise = torch.randn(batch, cfg.in_channels, cfg.sample_size, cfg.sample_size, generator=g)
         x, cache = env.warm(noise, labels)
         ref = decode(env.finish(x, cache, labels, None)) if quality == "ssim" else None
+        rep = lambda v: v.repeat_interleave(samples, 0)  # noqa: E731  (rollouts of a state are adjacent rows)
 
         def q(actions):
-            img = decode(env.finish(x, cache, labels, actions))
+            img = decode(env.finish(rep(x), rep(cache), rep(labels), actions))
             if quality == "ssim":
-                return ssim_per_image(img, ref)
-            return classifier(img).softmax(-1).gather(1, labels[:, None])[:, 0]
+                return ssim_per_image(img, rep(ref))
+            return classifier(img).softmax(-1).gather(1, rep(labels)[:, None])[:, 0]
 
         stats = trainer.step(x, labels, q)
-        bar.set_postfix(reward=f"{stats['reward']:.3f}", reuse=f"{stats['reuse']:.2f}", quality=f"{stats['quality']:.3f}")
+        bar.set_postfix(reward=f"{stats['reward']:.3f}", reuse=f"{stats['reuse']:.2f}", greedy=f"{stats['greedy_reuse']:.2f}",
+                        quality=f"{stats['quality']:.3f}")
     return policy, trainer.history
 
 
@@ -123,12 +148,16 @@ def plot_history(history, path):
 
     fig, axes = plt.subplots(1, 3, figsize=(11, 3))
     for ax, key in zip(axes, ("reward", "reuse", "quality")):
+        if key == "reuse" and "greedy_reuse" in history[0]:
+            ax.plot([h["greedy_reuse"] for h in history], label="greedy plan (p > 0.5)")
         vals = torch.tensor([h[key] for h in history])
         k = max(1, len(vals) // 30)
         smooth = torch.nn.functional.avg_pool1d(vals[None, None], k, 1)[0, 0] if len(vals) >= k else vals
         ax.plot(vals.numpy(), alpha=0.3)
         ax.plot(range(k - 1, k - 1 + len(smooth)), smooth.numpy())
-        ax.set_title(key)
+        ax.set_title(key + (" (sampled plans)" if key != "reward" else ""))
+        if key == "reuse" and "greedy_reuse" in history[0]:
+            ax.legend(fontsize=7)
         ax.set_xlabel("iteration")
     fig.tight_layout()
     fig.savefig(path, dpi=110)
@@ -138,31 +167,43 @@ def plot_history(history, path):
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--out", default="bdcompile/zoo/")
-    ap.add_argument("--iters", type=int, default=300)
-    ap.add_argument("--batch", type=int, default=16)
+    ap.add_argument("--name", default="digits_ada_policy", help="file stem of the policy (.safetensors, .json, .png)")
+    ap.add_argument("--iters", type=int, default=200)
+    ap.add_argument("--batch", type=int, default=16, help="states per iteration")
+    ap.add_argument("--samples", type=int, default=4, help="rollouts (sampled plans) per state; > 1 uses the RLOO baseline")
     ap.add_argument("--steps", type=int, default=20)
     ap.add_argument("--lam", type=float, default=2.0)
     ap.add_argument("--lr", type=float, default=1e-3)
+    ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--init", choices=["static", "uniform"], default="static")
+    ap.add_argument("--classes", default="0,1,2,3,4,5,6,7,8,9", help="classes seen in training (hold some out to test on them)")
     ap.add_argument("--quality", choices=["ssim", "classifier"], default="ssim")
+    ap.add_argument("--threads", type=int, default=0, help="torch threads (0: torch's default)")
     args = ap.parse_args(argv)
+    if args.threads:
+        torch.set_num_threads(args.threads)
 
     from safetensors.torch import save_file
 
     from .zoo import digits as zoo
 
+    classes = [int(c) for c in args.classes.split(",")]
     model = zoo.load_transformer()
-    env = Env(model, num_steps=args.steps, scheduler=zoo.make_scheduler() if hasattr(zoo, "make_scheduler") else None)
-    decode = getattr(zoo, "decode", None)
+    env = Env(model, num_steps=args.steps, scheduler=zoo.make_scheduler())
     t0 = time.time()
-    policy, history = train(env, args.iters, args.batch, args.lam, args.quality, args.lr,
-                            classifier=zoo.load_classifier() if args.quality == "classifier" else None, decode=decode)
+    policy, history = train(env, args.iters, args.batch, args.lam, args.quality, args.lr, seed=args.seed,
+                            classifier=zoo.load_classifier() if args.quality == "classifier" else None, decode=zoo.decode,
+                            samples=args.samples, init=args.init, classes=classes)
     out = Path(args.out)
-    save_file({k: v.contiguous() for k, v in policy.state_dict().items()}, str(out / "digits_ada_policy.safetensors"))
-    meta = dict(policy.config, boundary=env.boundary, start=env.start, num_steps=args.steps, lam=args.lam, quality=args.quality,
-                iters=args.iters, batch=args.batch, lr=args.lr, train_seconds=round(time.time() - t0, 1),
+    out.mkdir(parents=True, exist_ok=True)
+    save_file({k: v.contiguous() for k, v in policy.state_dict().items()}, str(out / f"{args.name}.safetensors"))
+    meta = dict(policy.config, boundary=env.boundary, start=env.start, num_steps=args.steps, guidance=env.guidance, lam=args.lam,
+                quality=args.quality, iters=args.iters, batch=args.batch, samples=args.samples, init=args.init, classes=classes,
+                lr=args.lr, seed=args.seed, threads=torch.get_num_threads(), train_seconds=round(time.time() - t0, 1),
                 final=history[-1])
-    (out / "digits_ada_policy.json").write_text(json.dumps(meta, indent=1))
-    plot_history(history, out / "ada_training.png")
+    (out / f"{args.name}.json").write_text(json.dumps(meta, indent=1))
+    (out / f"{args.name}_history.json").write_text(json.dumps(history))
+    plot_history(history, out / f"{args.name}_training.png")
     print(json.dumps(meta, indent=1))
 
 

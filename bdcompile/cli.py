@@ -1,4 +1,4 @@
-"""Command line: ``bdcompile demo | profile | bench | export``."""
+"""Command line: ``bdcompile demo | profile | bench | tradeoff | export``."""
 from __future__ import annotations
 
 import argparse
@@ -50,6 +50,10 @@ def main(argv=None) -> int:
     b.add_argument("--no-peers", action="store_true", help="skip diffusers' cache hooks")
     b.add_argument("--out", default="bdcompile_bench", help="prefix of the .csv, .json and .png written")
     b.set_defaults(fn=_bench)
+
+    from .tradeoff import add_parser as add_tradeoff_parser
+
+    add_tradeoff_parser(sub)
 
     try:
         from .export.cli import add_export_parser  # noqa: F401

@@ -85,6 +85,11 @@ class _Decoded:
     sample: torch.Tensor
 
 
+def decode(latents: torch.Tensor) -> torch.Tensor:
+    """Latents -> images in [0, 1], as ``DiTPipeline`` post-processes them (identity VAE)."""
+    return (latents / 2 + 0.5).clamp(0, 1)
+
+
 def make_scheduler():
     from diffusers import DDIMScheduler
 
@@ -109,6 +114,27 @@ def sample(transformer, labels, num_steps: int = 20, guidance_scale: float = 3.0
     out = pipe(class_labels=labels, num_inference_steps=num_steps, guidance_scale=guidance_scale,
                generator=generator if generator is not None else torch.Generator().manual_seed(0), output_type="np").images
     return torch.from_numpy(out).permute(0, 3, 1, 2).float().clamp(0, 1)
+
+
+@torch.no_grad()
+def sample_from_noise(transformer, noise: torch.Tensor, labels, num_steps: int = 20, guidance_scale: float = 3.0) -> torch.Tensor:
+    """``DiTPipeline``'s loop (DDIM, CFG as one doubled batch) from given noise [B, 1, 8, 8]: images in [0, 1].
+
+    ``sample(m, [label], generator=torch.Generator().manual_seed(s))`` draws its noise as
+    ``torch.randn(1, 1, 8, 8, generator=torch.Generator().manual_seed(s))``: stacking such noise here
+    gives the same digits as batch-1 pipeline calls, in one batch.
+    """
+    sched = make_scheduler()
+    sched.set_timesteps(num_steps)
+    labels = torch.as_tensor(labels).reshape(-1)
+    lab = torch.cat([labels, torch.full_like(labels, NULL_CLASS)])
+    x = noise
+    c = noise.shape[1]
+    for t in sched.timesteps:
+        out = transformer(torch.cat([x, x]), timestep=t.expand(2 * len(x)), class_labels=lab, return_dict=False)[0][:, :c]
+        cond, uncond = out.chunk(2)
+        x = sched.step(uncond + guidance_scale * (cond - uncond), t, x).prev_sample
+    return decode(x)
 
 
 class DigitClassifier(nn.Module):
