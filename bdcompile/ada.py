@@ -3,7 +3,8 @@
 The state is the latent at the step where the reuse window may open plus the conditioning (a class
 label or a pooled text embedding); the output is, for each remaining step, the probability of
 reusing.  Training is REINFORCE with Bernoulli actions: reward = fraction of reused steps +
-``lam`` * quality, with a moving-average baseline.  At inference the plan is greedy (p > 0.5) and is
+``lam`` * quality, with a moving-average baseline or, with several sampled plans per state, a
+leave-one-out one.  At inference the plan is greedy (p > 0.5) and is
 computed once when the window opens: the dispatcher makes one host read per generation for it.
 """
 from __future__ import annotations
