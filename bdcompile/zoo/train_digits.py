@@ -150,6 +150,18 @@ def write_card(out: Path = D.HERE) -> Path:
 
 ![samples](samples.png)
 """
+    ada = out / "digits_ada_policy.json"
+    if ada.exists():
+        a = json.loads(ada.read_text())
+        text += f"""
+## BlockDance-Ada policy (`digits_ada_policy.*`)
+A {a['depth']}-layer, {a['dim']}-wide policy: the latent at step {a['start']} of {a['num_steps']} and the class label -> reuse
+probability for each of the {a['num_decisions']} remaining steps (boundary {a['boundary']}). REINFORCE, reward = reused fraction
++ {a['lam']:g} x {a['quality'].upper() if a['quality'] == 'ssim' else 'classifier confidence'} to the uncached result, {a['samples']} plans per state (leave-one-out baseline),
+warm start from the static plan, {a['iters']} iterations x {a['batch']} states, {a['train_seconds']} s on {a['threads']} thread(s); curves in
+`digits_ada_policy_training.png`. Reproduce: `python -m bdcompile.ada_train --lam {a['lam']:g} --iters {a['iters']} --batch {a['batch']}
+--samples {a['samples']} --threads 1`. Evaluation against the static schedule: `BENCHMARKS.md` (issue 7).
+"""
     path = out / "MODEL_CARD.md"
     path.write_text(text)
     return path
