@@ -130,8 +130,8 @@ def evaluate(strategies: list[Strategy], n: int, steps: int, inner: str = "eager
         if per_sample and len(plans) != n:
             raise RuntimeError(f"tradeoff: expected {n} generations of {s.name}, the dispatcher saw {len(plans)}")
         evals = [sum(nblocks if a == FULL else nblocks - boundary for a in p) for p in plans]
-        reuse_per = torch.tensor([sum(a != FULL for a in p) / len(p) for p in plans]).expand(n) if not per_sample else \
-            torch.tensor([sum(a != FULL for a in p) / len(p) for p in plans])
+        reuse_per = torch.tensor([sum(a != FULL for a in p) / len(p) for p in plans])
+        reuse_per = reuse_per if per_sample else reuse_per.expand(n)  # one generation: its plan is every sample's
         distinct = sorted({"".join("F" if a == FULL else "r" if a == "reuse" else "f" for a in p) for p in plans})
         row = dict(strategy=s.name, family=s.family, reuse=float(reuse_per.mean()),
                    theoretical=sum(len(p) for p in plans) * nblocks / sum(evals), boundary=boundary,

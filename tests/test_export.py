@@ -12,6 +12,8 @@ from bdcompile.export import ExportError, ManifestError, export_variants, load
 from models import pixart_inputs, timesteps, tiny_pixart
 from oracle import rel_err, static_plan
 
+pytestmark = pytest.mark.xdist_group("export")  # module fixtures: keep the file on one worker
+
 S = 20
 OPTS = dict(warmup=0.4, stop=0.95, interval=2, num_steps=S)
 TOL = 1e-3
