@@ -65,8 +65,14 @@ def ada_strategy(path, steps: int) -> Strategy:
         raise ValueError(f"tradeoff: the policy {path} was trained for {meta['num_steps']} steps; run with --steps {meta['num_steps']}")
     opts = dict(num_steps=steps, boundary=meta["boundary"], policy=dispatch_policy(policy, cfg_batch=True),
                 policy_start=meta["start"] / steps)
-    return Strategy(f"ada lam={meta['lam']:g}" + ("" if len(meta.get("classes", range(10))) == 10 else f" classes={meta['classes']}"),
-                    "ada", opts, {"lam": meta["lam"], "classes": meta.get("classes", list(range(10))), "path": str(path)})
+    name = f"ada lam={meta['lam']:g}"
+    if meta.get("quality", "ssim") != "ssim":
+        name += f" {meta['quality']} reward"
+    if meta.get("init", "static") != "static":
+        name += f" {meta['init']} init"
+    if len(meta.get("classes", range(10))) != 10:
+        name += " classes " + ",".join(map(str, meta["classes"]))
+    return Strategy(name, "ada", opts, {"lam": meta["lam"], "classes": meta.get("classes", list(range(10))), "path": str(path)})
 
 
 def eval_set(n: int) -> tuple[torch.Tensor, torch.Tensor]:
