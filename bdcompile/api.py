@@ -5,7 +5,7 @@ from typing import Any
 
 import torch
 
-from .schedules import block_evaluations, theoretical_speedup
+from .schedules import block_evaluations, plan_string, theoretical_speedup
 from .state import compile_options, find_state, state_for_parameters
 
 __all__ = ["attach", "explain", "reset"]
@@ -62,7 +62,7 @@ class Explanation(dict):
             lines.append(f"  nodes: " + ", ".join(f"{k}={v}" for k, v in g["nodes"].items()))
         if self.get("plan"):
             p = self["plan"]
-            lines.append("plan: " + "".join({"full": "F", "reuse": "r", "forecast": "f"}[a] for a in p)
+            lines.append("plan: " + plan_string(p)
                          + f"  ({len(p)} steps, F=full r=reuse f=forecast)")
             if self.get("theoretical_speedup"):
                 lines.append(f"block evaluations: {self['block_evaluations']} of {self['block_evaluations_full']}"

@@ -15,7 +15,7 @@ import warnings
 import torch
 
 from .bench import PRESETS, denoise, random_dit
-from .schedules import theoretical_speedup
+from .schedules import plan_string, theoretical_speedup
 
 DEFAULT_SCHEDULES = ["", "interval=3", "reuse=forecast,interval=3", "warmup=0.25,interval=2"]
 
@@ -118,7 +118,7 @@ def run_bench(args) -> int:
         if opts is not None:
             info = explain(m, num_steps=args.steps)
             r["theoretical"] = info["theoretical_speedup"]
-            r["plan"] = "".join({"full": "F", "reuse": "r", "forecast": "f"}[a] for a in info["plan"])
+            r["plan"] = plan_string(info["plan"])
             r["cache_mb"] = sum(torch.Size(c["shape"]).numel() * 4 if c["shape"] else 0 for c in info["graphs"][-1]["cut"]) / 2**20
         out = outputs[name]
         x, y = (out, ref) if digits else (_to_unit(out, ref), _to_unit(ref, ref))

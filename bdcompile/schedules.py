@@ -13,7 +13,7 @@ from typing import Sequence
 FULL, REUSE, FORECAST = "full", "reuse", "forecast"
 ACTIONS = (FULL, REUSE, FORECAST)
 
-__all__ = ["FULL", "REUSE", "FORECAST", "StaticSchedule", "PlanSchedule", "block_evaluations", "theoretical_speedup"]
+__all__ = ["FULL", "REUSE", "FORECAST", "StaticSchedule", "PlanSchedule", "block_evaluations", "theoretical_speedup", "plan_string"]
 
 
 @dataclass(frozen=True)
@@ -76,6 +76,14 @@ class PlanSchedule:
 
     def plan(self, num_steps: int) -> list[str]:
         return [self.action(i) for i in range(num_steps)]
+
+
+LETTERS = {FULL: "F", REUSE: "r", FORECAST: "f"}
+
+
+def plan_string(plan: Sequence[str]) -> str:
+    """A plan in one letter per step: F full, r reuse, f forecast."""
+    return "".join(LETTERS[a] for a in plan)
 
 
 def block_evaluations(plan: Sequence[str], num_blocks: int, boundary: int) -> int:

@@ -102,7 +102,7 @@ def evaluate(strategies: list[Strategy], n: int, steps: int, inner: str = "eager
 
     from . import explain
     from .metrics import frechet_distance, psnr, ssim_per_image
-    from .schedules import FULL
+    from .schedules import FULL, block_evaluations, plan_string
     from .zoo import digits as zoo
 
     torch._dynamo.reset()
@@ -112,7 +112,6 @@ def evaluate(strategies: list[Strategy], n: int, steps: int, inner: str = "eager
     labels, noise = eval_set(n)
     ref = generate(model, labels, noise, steps, per_sample=False)
     rows = []
-    nblocks = len(model.transformer_blocks)
 
     def quality(img):
         probs = clf(img).softmax(-1)
@@ -128,19 +127,19 @@ def evaluate(strategies: list[Strategy], n: int, steps: int, inner: str = "eager
         per_sample = s.family == "ada"
         img = generate(compiled, labels, noise, steps, per_sample)
         info = explain(compiled, num_steps=steps)
-        boundary = info["graphs"][-1]["boundary"]
+        boundary, nblocks = info["graphs"][-1]["boundary"], len(info["graphs"][-1]["blocks"])
         per_gen = {}
         for gen, _step, _slot, action, _ in info["log"]:
             per_gen.setdefault(gen, []).append(action)
         plans = list(per_gen.values())
         if per_sample and len(plans) != n:
             raise RuntimeError(f"tradeoff: expected {n} generations of {s.name}, the dispatcher saw {len(plans)}")
-        evals = [sum(nblocks if a == FULL else nblocks - boundary for a in p) for p in plans]
         reuse_per = torch.tensor([sum(a != FULL for a in p) / len(p) for p in plans])
         reuse_per = reuse_per if per_sample else reuse_per.expand(n)  # one generation: its plan is every sample's
-        distinct = sorted({"".join("F" if a == FULL else "r" if a == "reuse" else "f" for a in p) for p in plans})
+        distinct = sorted({plan_string(p) for p in plans})
+        evals = sum(block_evaluations(p, nblocks, boundary) for p in plans)
         row = dict(strategy=s.name, family=s.family, reuse=float(reuse_per.mean()),
-                   theoretical=sum(len(p) for p in plans) * nblocks / sum(evals), boundary=boundary,
+                   theoretical=sum(len(p) for p in plans) * nblocks / evals, boundary=boundary,
                    plan=distinct[0] if len(distinct) == 1 else f"{len(distinct)} distinct plans", **s.meta, **quality(img))
         if per_sample and len(s.meta.get("classes", range(10))) < 10:
             seen = torch.isin(labels, torch.tensor(s.meta["classes"]))
@@ -153,8 +152,7 @@ def evaluate(strategies: list[Strategy], n: int, steps: int, inner: str = "eager
 def static_front(rows: list[dict], key: str) -> list[tuple[float, float]]:
     """Upper envelope of the static points (plain reuse) in (reuse, ``key``): the best static quality at each reuse."""
     pts = sorted((r["reuse"], r[key]) for r in rows if r["family"] in ("static", "reference") and math.isfinite(r[key]))
-    out = [(x, y) for x, y in pts if not any(x2 >= x and y2 > y for x2, y2 in pts)]  # not dominated
-    return sorted(out)
+    return [(x, y) for x, y in pts if not any(x2 >= x and y2 > y for x2, y2 in pts)]  # not dominated, by reuse
 
 
 def _interp(front, x):
@@ -322,4 +320,4 @@ def add_parser(sub) -> None:
     t.add_argument("--repeats", type=int, default=3)
     t.add_argument("--threads", type=int, default=0)
     t.add_argument("--out", default="bdcompile_tradeoff", help="prefix of the .csv, .json and .png written")
-    t.set_defaults(fn=lambda a: run_tradeoff(a))
+    t.set_defaults(fn=run_tradeoff)

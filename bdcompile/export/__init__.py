@@ -39,6 +39,7 @@ from typing import Optional, Sequence
 import torch
 
 from ..options import Settings
+from ..schedules import plan_string
 from .artifacts import FORMATS, require_onnx, require_tensorrt, write_aoti, write_onnx, write_tensorrt
 from .graph import DYNAMIC_KINDS, ExportError, dtype_name, trace
 from .manifest import (FORMAT_VERSION, MANIFEST, ManifestError, config_hash, model_config, schedule_dict, sha256_file,
@@ -157,7 +158,7 @@ def export_variants(model: torch.nn.Module, example_kwargs: dict, out_dir, forma
 
     plan = None
     if settings.num_steps:
-        plan = "".join({"full": "F", "reuse": "r", "forecast": "f"}[a] for a in settings.schedule().plan(settings.num_steps))
+        plan = plan_string(settings.schedule().plan(settings.num_steps))
     var_desc = {n: v.describe() for n, v in traced.variants.items()}
     for n, v in traced.variants.items():
         var_desc[n]["dim_names"] = v.dim_names
