@@ -4,10 +4,10 @@
 """
 from .options import Settings
 from .schedules import PlanSchedule, StaticSchedule, block_evaluations, theoretical_speedup
-from .api import attach, explain, reset
+from .api import attach, explain, generation, reset
 
 __version__ = "0.1.0"
-__all__ = ["Settings", "StaticSchedule", "PlanSchedule", "attach", "explain", "reset", "block_evaluations",
+__all__ = ["Settings", "StaticSchedule", "PlanSchedule", "attach", "explain", "generation", "reset", "block_evaluations",
            "theoretical_speedup", "blockdance", "export"]
 
 

@@ -24,6 +24,8 @@ from pathlib import Path
 import torch
 
 from .ada import AdaPolicy, Reinforce, greedy_plan
+from .options import default_boundary
+from .schedules import FULL, REUSE
 
 
 class Env:
@@ -37,7 +39,7 @@ class Env:
         self.num_steps = num_steps
         self.guidance = guidance
         self.blocks = model.transformer_blocks
-        self.boundary = boundary or round(0.75 * len(self.blocks))
+        self.boundary = boundary or default_boundary(len(self.blocks))
         self.start = math.ceil(warmup * num_steps - 1e-9)
         self.scheduler = scheduler or DDIMScheduler()
         self.scheduler.set_timesteps(num_steps)
@@ -78,12 +80,44 @@ class Env:
 
     @torch.no_grad()
     def finish(self, x, cache, labels, actions):
-        """Steps from ``start`` on; ``actions[:, k]`` = 1 reuses at step ``start + k``."""
-        for k, t in enumerate(self.scheduler.timesteps[self.start:]):
-            mask = actions[:, k].bool() if actions is not None else None
-            eps, cache = self._eps(x, t, labels, mask, cache)
+        """Steps from ``start`` on; ``actions[:, k]`` = 1 reuses at step ``start + k``.
+
+        Each sample follows its plan through the backend's own step decision (one track per sample,
+        :mod:`bdcompile.runtime.step`): which steps reuse, and which cache they read."""
+        b = x.shape[0]
+        tracks = self._tracks(actions, cache, b)
+        for t in self.scheduler.timesteps[self.start:]:
+            calls = [tr.begin(0) for tr in tracks]
+            mask = torch.tensor([c.action == REUSE for c in calls])
+            cached = torch.cat([torch.cat([c.cache.values[j] for c in calls]) for j in (0, 1)])
+            eps, h = self._eps(x, t, labels, mask, cached)
+            for i, c in enumerate(calls):
+                if c.action == FULL:
+                    c.keep([h[i : i + 1], h[b + i : b + i + 1]])
             x = self.scheduler.step(eps, t, x).prev_sample
         return x
+
+    def _tracks(self, actions, cache, b):
+        """One generation per sample, its clock at the window's start, its cache the warm-up's last
+        full step (the cond and uncond halves of the doubled batch)."""
+        from .options import Settings
+        from .runtime import Generation, Instance
+
+        if not hasattr(self, "_config"):
+            settings = Settings(num_steps=self.num_steps, step_source="counter", boundary=self.boundary, inner="eager")
+            self._instance = Instance(name="ada-env")
+            self._config = self._instance.config("env", settings)
+        tracks = []
+        for i in range(b):
+            tr = Generation(self._instance, num_steps=self.num_steps, scoped=True).track(self._config)
+            decided = actions[i].tolist() if actions is not None else [0] * self.decisions
+            tr.set_plan([FULL] * self.start + [REUSE if a else FULL for a in decided])
+            for s in range(self.start):
+                call = tr.begin(0)
+                if s == self.start - 1:
+                    call.keep([cache[i : i + 1], cache[b + i : b + i + 1]])
+            tracks.append(tr)
+        return tracks
 
     @property
     def decisions(self) -> int:

@@ -1,54 +1,148 @@
-"""The small public API around the backend: attach a pipeline, reset, explain."""
+"""The small public API around the backend: generation scopes, attach a pipeline, reset, explain."""
 from __future__ import annotations
 
-from typing import Any
+import functools
+import weakref
 
-import torch
-
+from .runtime.generation import GenerationScope, _models_of, current, generation
+from .runtime.instances import find_instance, instance_of
 from .schedules import block_evaluations, plan_string, theoretical_speedup
-from .state import compile_options, find_state, state_for_parameters
 
-__all__ = ["attach", "explain", "reset"]
+__all__ = ["attach", "explain", "reset", "generation"]
 
 
-def _transformer(obj):
-    for name in ("transformer", "unet"):
-        if hasattr(obj, name) and isinstance(getattr(obj, name), torch.nn.Module):
-            return getattr(obj, name)
-    if isinstance(obj, torch.nn.Module):
-        return obj
-    raise TypeError(f"blockdance: expected a diffusers pipeline or a (compiled) model, got {type(obj).__name__}")
+def compile_options(obj):
+    """The ``options`` dict a ``torch.compile``-wrapped module was made with (None if not found)."""
+    backend = getattr(getattr(getattr(obj, "dynamo_ctx", None), "callback", None), "_torchdynamo_orig_backend", None)
+    for _ in range(6):
+        if backend is None:
+            return None
+        kwargs = getattr(backend, "kwargs", None)
+        if isinstance(kwargs, dict):
+            return kwargs.get("options")
+        backend = getattr(backend, "_torchdynamo_orig_backend", None) or getattr(backend, "compiler_fn", None)
+    return None
+
+
+def _config_key(obj):
+    from .options import Settings
+
+    opts = compile_options(obj)
+    if opts is None:
+        return None
+    try:
+        return Settings.from_options(opts).key()
+    except ValueError:
+        return None
+
+
+# ---------------------------------------------------------------------------------------------- attach
+_FOLLOWERS: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()  # scheduler -> WeakSet of instances
+_HOOKED_SCHEDULERS: dict = {}
+
+
+def _hooked_scheduler_class(cls):
+    """A subclass of the scheduler class: every ``step`` is one step of the current generation of each
+    instance following this scheduler, ``set_timesteps`` starts a new one. Same name and signatures
+    (diffusers' ``retrieve_timesteps`` inspects ``set_timesteps`` for ``sigmas`` / ``timesteps``); a
+    copy of the scheduler (diffusion forcing steps one per frame) is followed by nothing."""
+    sub = _HOOKED_SCHEDULERS.get(cls)
+    if sub is None:
+        @functools.wraps(cls.set_timesteps)
+        def set_timesteps(self, *args, **kwargs):
+            out = cls.set_timesteps(self, *args, **kwargs)
+            for inst in list(_FOLLOWERS.get(self, ())):
+                current(inst).restart()
+            return out
+
+        @functools.wraps(cls.step)
+        def step(self, *args, **kwargs):
+            out = cls.step(self, *args, **kwargs)
+            for inst in list(_FOLLOWERS.get(self, ())):
+                current(inst).scheduler_steps += 1
+            return out
+
+        sub = type(cls.__name__, (cls,), {"set_timesteps": set_timesteps, "step": step, "__module__": cls.__module__,
+                                          "__qualname__": cls.__qualname__, "_bd_hooked": True})
+        _HOOKED_SCHEDULERS[cls] = sub
+    return sub
+
+
+def _hook_scheduler(scheduler, insts) -> None:
+    if not getattr(type(scheduler), "_bd_hooked", False):
+        scheduler.__class__ = _hooked_scheduler_class(type(scheduler))
+    followers = _FOLLOWERS.get(scheduler)
+    if followers is None:
+        followers = _FOLLOWERS[scheduler] = weakref.WeakSet()
+    for inst in insts:
+        for other in list(inst.schedulers):
+            if other is not scheduler:  # the pipeline's scheduler was replaced: follow the new one only
+                inst.schedulers.discard(other)
+                _FOLLOWERS.get(other, set()).discard(inst)
+        inst.schedulers.add(scheduler)
+        followers.add(inst)
+
+
+_ATTACHED_CLASSES: dict = {}
+
+
+def _attached_class(cls):
+    """A subclass of the pipeline class whose ``__call__`` runs in a generation scope of the
+    pipeline's transformer(s); same name, signature and docstring."""
+    sub = _ATTACHED_CLASSES.get(cls)
+    if sub is None:
+        base_call = cls.__call__
+
+        @functools.wraps(base_call)
+        def __call__(self, *args, **kwargs):
+            models = _models_of(self)
+            _hook_scheduler(self.scheduler, [instance_of(m) for m in models])
+            with GenerationScope(*models):
+                return base_call(self, *args, **kwargs)
+
+        sub = type(cls.__name__, (cls,), {"__call__": __call__, "__module__": cls.__module__,
+                                          "__qualname__": cls.__qualname__, "_bd_attached": True})
+        _ATTACHED_CLASSES[cls] = sub
+    return sub
 
 
 def attach(pipe, model=None):
-    """Follow ``pipe.scheduler``: every ``set_timesteps`` (the start of each generation in diffusers
-    pipelines) starts a new generation and sets the number of steps, so schedule fractions are exact
-    in step space, whatever the timestep values (shifted flow matching, ascending timesteps).
+    """Follow a diffusers pipeline: every ``pipe(...)`` call runs in its own generation (a scope:
+    concurrent calls in threads or asyncio tasks never share caches, a cancelled call's caches die
+    with it), and the step is the number of ``pipe.scheduler.step`` calls so far, so schedule
+    fractions are exact for any scheduler (shifted flow matching, ascending timesteps, Heun's two
+    evaluations per step) and no timestep is read on the host.
 
-    Returns the pipeline.  Call it after ``pipe.transformer = torch.compile(...)``.
+    ``model``: the denoiser to follow (default: the pipeline's ``transformer`` / ``transformer_2`` /
+    ``unet``). Returns the pipeline. Call it after ``pipe.transformer = torch.compile(...)``; calling
+    it again (e.g. after replacing the scheduler) is harmless.
     """
-    model = model if model is not None else _transformer(pipe)
-    state = state_for_parameters(model, compile_options(model))
-    scheduler = pipe.scheduler
-    original = getattr(scheduler.set_timesteps, "_bd_original", scheduler.set_timesteps)
-
-    def set_timesteps(*args, **kwargs):
-        out = original(*args, **kwargs)
-        state.reset(timesteps=[float(t) for t in scheduler.timesteps])
-        return out
-
-    set_timesteps._bd_original = original
-    scheduler.set_timesteps = set_timesteps
+    models = [model] if model is not None else _models_of(pipe)
+    _hook_scheduler(pipe.scheduler, [instance_of(m) for m in models])
+    if not getattr(type(pipe), "_bd_attached", False):
+        pipe.__class__ = _attached_class(type(pipe))
     return pipe
 
 
+# ---------------------------------------------------------------------------------------------- reset
+def _instance(model, required: bool = True):
+    models = _models_of(model)
+    inst = find_instance(models[0])
+    if inst is None and required:
+        raise ValueError(f"blockdance: {type(models[0]).__name__} has not been compiled with backend='blockdance' and "
+                         "run yet (torch.compile(model, backend='blockdance', ...) then call it)")
+    return inst, models[0]
+
+
 def reset(model) -> None:
-    """Start a new generation explicitly (drops every cache of the model)."""
-    st = find_state(_transformer(model))
-    if st is not None:
-        st.reset()
+    """Start a new generation explicitly (drops every cache of the model's current generation)."""
+    for m in _models_of(model):
+        inst = find_instance(m)
+        if inst is not None:
+            current(inst).restart()
 
 
+# ---------------------------------------------------------------------------------------------- explain
 class Explanation(dict):
     """What the backend did: a dict with a readable ``str()``."""
 
@@ -57,31 +151,38 @@ class Explanation(dict):
         for i, g in enumerate(self.get("graphs", [])):
             lines.append(f"graph {i}: inputs {g['inputs']}, inner={g['inner']}")
             lines.append(f"  stacks found: {g['stacks']}  ({len(g['blocks'])} blocks in execution order)")
-            lines.append(f"  boundary: {g['boundary']}  (reuse skips blocks {g['blocks'][0]} .. {g['blocks'][g['boundary'] - 1]})")
-            lines.append(f"  cut: " + ", ".join(f"{c['node']}{list(c['shape']) if c['shape'] else ''}" for c in g["cut"]))
-            lines.append(f"  nodes: " + ", ".join(f"{k}={v}" for k, v in g["nodes"].items()))
+            lines.append(f"  boundary: {g['boundary']}  (reuse skips blocks {g['blocks'][0]} .. "
+                         f"{g['blocks'][g['boundary'] - 1]})")
+            lines.append("  cut: " + ", ".join(f"{c['node']}{list(c['shape']) if c['shape'] else ''}" for c in g["cut"]))
+            lines.append("  nodes: " + ", ".join(f"{k}={v}" for k, v in g["nodes"].items()))
         if self.get("plan"):
             p = self["plan"]
-            lines.append("plan: " + plan_string(p)
-                         + f"  ({len(p)} steps, F=full r=reuse f=forecast)")
+            lines.append("plan: " + plan_string(p) + f"  ({len(p)} steps, F=full r=reuse f=forecast)")
             if self.get("theoretical_speedup"):
                 lines.append(f"block evaluations: {self['block_evaluations']} of {self['block_evaluations_full']}"
                              f"  -> theoretical speedup {self['theoretical_speedup']:.3f}x")
-        lines.append(f"calls: {self.get('calls', 0)} ({self.get('calls_by_action', {})}), host reads: {self.get('host_reads', 0)}")
+        for p in self.get("pieces", []):
+            lines.append(f"uncached piece of a graph-broken forward: {p['frame']} ({p['why'][:160]})")
+        for f in self.get("fragments", []):
+            lines.append(f"uncached fragment: {f['frame']} ({f['module']}): {f['why'][:160]}")
+        lines.append(f"calls: {self.get('calls', 0)} ({self.get('calls_by_action', {})}), "
+                     f"host reads: {self.get('host_reads', 0)}")
         return "\n".join(lines)
 
 
 def explain(model, num_steps: int | None = None) -> Explanation:
-    """Blocks found, cut, node counts per variant, the step plan and what ran so far."""
-    st = find_state(_transformer(model))
-    if st is None:
-        raise ValueError("blockdance: this model has not been compiled with backend='blockdance' and run yet")
-    graphs = [g().report for g in st.graphs if g() is not None]
-    out = Explanation(graphs=graphs, generation=st.generation, host_reads=st.host_reads)
-    n = num_steps or st.num_steps
-    if n and st.settings is not None:
-        sched = st.plan_override or st.settings.schedule()
-        plan = sched.plan(n)
+    """Blocks found, cut, node counts per variant, the step plan and what ran so far, for this
+    model instance (a compiled model, its module, a pipeline or an exported runner)."""
+    inst, m = _instance(model)
+    cfg = inst.find_config(_config_key(m))
+    if cfg is None:
+        raise ValueError(f"blockdance: {type(m).__name__} has not been run through backend='blockdance' yet")
+    graphs = list(cfg.reports.values())
+    out = Explanation(graphs=graphs, generation=cfg.generation, host_reads=cfg.host_reads, pieces=list(cfg.pieces),
+                      fragments=list(cfg.fragments))
+    n = num_steps or cfg.last_num_steps
+    if n:
+        plan = cfg.last_plan if cfg.last_plan is not None and len(cfg.last_plan) == n else cfg.schedule.plan(n)
         out["plan"] = plan
         if graphs:
             nb, b = len(graphs[-1]["blocks"]), graphs[-1]["boundary"]
@@ -89,9 +190,9 @@ def explain(model, num_steps: int | None = None) -> Explanation:
             out["block_evaluations_full"] = n * nb
             out["theoretical_speedup"] = theoretical_speedup(plan, nb, b)
     counts: dict[str, int] = {}
-    for entry in st.log:
+    for entry in cfg.log:
         counts[entry[3]] = counts.get(entry[3], 0) + 1
-    out["calls"] = len(st.log)
+    out["calls"] = len(cfg.log)
     out["calls_by_action"] = counts
-    out["log"] = list(st.log)
+    out["log"] = list(cfg.log)
     return out

@@ -10,39 +10,49 @@ import warnings
 
 import torch
 import torch.fx as fx
+from torch._dynamo.exc import ShortenTraceback
 
 from .inner import LazyVariant, resolve_inner
 from .options import Settings, default_boundary
 from .passes import (NoBlockStackError, find_block_regions, find_cut, make_forecast, make_full, make_reuse,
                      skipped_nodes_left)
-from .runtime import Dispatcher
-from .state import state_for_parameters
+from .frames import TracedFrame, locate_parent, traced_frame
+from .runtime import Dispatcher, instance_of
+from .runtime.step import user_stacklevel
 
 log = logging.getLogger(__name__)
 
-__all__ = ["blockdance", "BlockDanceError"]
+__all__ = ["blockdance", "build", "BlockDanceValueError", "BlockDanceImportError"]
 
 
-def _error(exc_type, message):
-    """An exception dynamo passes to the user unwrapped (it re-raises ShortenTraceback as is), so a
-    bad option reaches the caller as a plain ``ValueError`` with our message."""
-    from torch._dynamo.exc import ShortenTraceback
+class _Unwrapped(ShortenTraceback):
+    """Dynamo re-raises a ``ShortenTraceback`` as it is: the user gets our message as a plain
+    ``ValueError`` / ``ImportError``, without dynamo's wrapper and its "report a bug" footer."""
 
-    cls = type(f"BlockDance{exc_type.__name__}", (exc_type, ShortenTraceback), {
-        "__init__": lambda self, msg: (exc_type.__init__(self, msg), setattr(self, "first_useful_frame", None))[0],
-        "__str__": lambda self: exc_type.__str__(self),
-        "remove_dynamo_frames": lambda self: self,
-    })
-    return cls(message)
+    def __init__(self, message: str):
+        super().__init__(message, first_useful_frame=None)
+        self.msg = message  # ImportError's attribute, which dynamo reads from exceptions it passes on
+
+    def remove_dynamo_frames(self):
+        return self
 
 
-class BlockDanceError(ValueError):
-    """The graph cannot be rewritten (no block stack, bad boundary, uncachable cut)."""
+class BlockDanceValueError(_Unwrapped, ValueError):
+    """Bad options, or a graph that cannot be rewritten (no block stack, bad boundary, uncachable cut)."""
+
+
+class BlockDanceImportError(_Unwrapped, ImportError):
+    """An optional dependency (torch-tensorrt, ...) is missing; the message says what to install."""
 
 
 def _user_input_positions(gm: fx.GraphModule) -> list[int]:
     phs = [n for n in gm.graph.nodes if n.op == "placeholder"]
     return [i for i, n in enumerate(phs) if not n.name.lower().startswith("l_self_")]
+
+
+def _param_positions(example_inputs) -> list[int]:
+    """Positions of the parameters among the graph inputs: they tell the dispatcher which instance calls."""
+    return [i for i, x in enumerate(example_inputs) if isinstance(x, torch.nn.Parameter)]
 
 
 def _user_input_names(gm: fx.GraphModule) -> list[str]:
@@ -81,39 +91,53 @@ def build(gm: fx.GraphModule, example_inputs, settings: Settings):
 def blockdance(gm: fx.GraphModule, example_inputs, options: dict | None = None, **kwargs):
     """``torch.compile(model, backend="blockdance", options={...})``; see :class:`bdcompile.Settings`."""
     if kwargs.get("mode") not in (None, "default"):
-        raise _error(ValueError, f"blockdance: mode={kwargs['mode']!r} is not supported; pass options={{...}} instead")
+        raise BlockDanceValueError(f"blockdance: mode={kwargs['mode']!r} is not supported; pass options={{...}} instead")
     try:
         settings = Settings.from_options(options)
     except ValueError as e:
-        raise _error(ValueError, str(e)) from None
+        raise BlockDanceValueError(str(e)) from None
     try:
         compiler = resolve_inner(settings.inner)
     except ImportError as e:
-        raise _error(ImportError, str(e)) from None
+        raise BlockDanceImportError(str(e)) from None
+    config_key = settings.key()  # the options as given: explain(model) finds this configuration by them
+    frame = traced_frame(gm, example_inputs)
+    if frame.module is not None:
+        instance_of(frame.module)  # explain/reset find the instance before its first call
 
-    state = state_for_parameters(example_inputs, options)
-    state.settings = settings
     try:
         regions, cut, graphs, num_outputs = build(gm, example_inputs, settings)
+        _check_whole_stacks(regions, frame)
+    except NoBlockStackError as e:
+        return _without_stack(e, gm, example_inputs, settings, config_key, compiler, frame)
     except ValueError as e:
         if settings.fallback:
-            warnings.warn(f"{e}\nblockdance: falling back to the plain inner backend {settings.inner!r} (option fallback=True)")
+            warnings.warn(f"{e}\nblockdance: falling back to the plain inner backend {settings.inner!r} (option "
+                          "fallback=True)", stacklevel=user_stacklevel())
             return compiler(gm, example_inputs)
-        raise _error(ValueError, str(e)) from None
+        raise BlockDanceValueError(str(e)) from None
 
     t_index = _timestep_index(gm, settings.timestep_arg)
-    if t_index is None and settings.step_source == "timestep" and state.num_steps is not None:
-        warnings.warn(f"blockdance: the traced graph does not read {settings.timestep_arg!r} (the model ignores it or it "
-                      "is a Python number); counting calls instead (step_source='counter')")
-        settings = dataclasses.replace(settings, step_source="counter")
-        state.settings = settings
     if t_index is None and settings.step_source == "timestep":
-        raise _error(ValueError,
-            f"blockdance: the traced graph has no tensor input named {settings.timestep_arg!r} to read the step from; "
-            "pass options={'timestep_arg': NAME} (the forward argument carrying the timestep) or "
-            "options={'step_source': 'counter', 'num_steps': ...}")
+        warnings.warn(f"blockdance: the traced graph does not read {settings.timestep_arg!r} (the model ignores it, it "
+                      "is a Python number, or options={'timestep_arg': NAME} names another argument); counting calls "
+                      "instead (step_source='counter'), which needs the number of steps: bdcompile.attach(pipe), "
+                      "bdcompile.generation(model, num_steps=...) or options={'num_steps': ...}",
+                      stacklevel=user_stacklevel())
+        settings = dataclasses.replace(settings, step_source="counter")
     variants = {name: LazyVariant(name, g, compiler) for name, g in graphs.items()}
-    report = {
+    report = _report(gm, example_inputs, settings, regions, cut, graphs, frame)
+    log.info("blockdance: %d blocks in %s, boundary %d, cut %s", len(regions.blocks), regions.stacks, cut.boundary,
+             report["cut"])
+    dispatcher = Dispatcher(settings, config_key, variants, num_outputs, t_index, _user_input_positions(gm),
+                            _param_positions(example_inputs), report, _user_input_names(gm))
+    variants["full"].compile_now(example_inputs)  # inside dynamo's tracing context: the common case compiles here
+    return dispatcher
+
+
+def _report(gm, example_inputs, settings, regions, cut, graphs, frame: TracedFrame) -> dict:
+    user = set(_user_input_positions(gm))
+    return {
         "blocks": [b.name for b in regions.blocks],
         "stacks": regions.stacks,
         "module_lists": regions.module_lists,
@@ -121,10 +145,84 @@ def blockdance(gm: fx.GraphModule, example_inputs, options: dict | None = None, 
         "cut": cut.describe(),
         "nodes": {"traced": len(gm.graph.nodes), **{k: len(g.graph.nodes) for k, g in graphs.items()}},
         "inputs": [tuple(x.shape) if isinstance(x, torch.Tensor) else x for i, x in enumerate(example_inputs)
-                   if i in set(_user_input_positions(gm))],
+                   if i in user],
         "inner": settings.inner if isinstance(settings.inner, str) else getattr(settings.inner, "__name__", "callable"),
+        "frame": frame.code_name + (f" (after a graph break: {frame.break_reason})" if frame.resume else ""),
     }
-    log.info("blockdance: %d blocks in %s, boundary %d, cut %s", len(regions.blocks), regions.stacks, cut.boundary, report["cut"])
-    dispatcher = Dispatcher(state, variants, num_outputs, t_index, _user_input_positions(gm), report, _user_input_names(gm))
-    variants["full"].compile_now(example_inputs)  # inside dynamo's tracing context: the common case compiles here
-    return dispatcher
+
+
+def _check_whole_stacks(regions, frame: TracedFrame) -> None:
+    """A piece of a graph-broken forward is specialised only if it holds whole stacks: when breaks
+    split the block loop, the pieces would each count steps and cut at their own blocks."""
+    if not frame.piece or frame.module is None:
+        return
+    for path, found in regions.stacks.items():
+        try:
+            total = len(frame.module.get_submodule(path))
+        except (AttributeError, TypeError):
+            continue
+        if found < total:
+            raise _SplitStack(f"blockdance: the block loop of {type(frame.module).__name__} is split by graph breaks "
+                              f"(this piece holds {found} of the {total} blocks of {path!r}"
+                              + (f"; break: {frame.break_reason}" if frame.break_reason else "")
+                              + "): it runs uncached. Each piece of a graph-broken forward is compiled on its own, "
+                              "and BlockDance needs the whole stack in one graph. Fix: remove the data-dependent "
+                              "Python inside the blocks (.item(), .tolist(), branching on tensor values) so that "
+                              "dynamo traces the block loop as one graph.")
+
+
+class _SplitStack(NoBlockStackError):
+    """The stack is there, but split across the pieces of a graph-broken forward."""
+
+
+_WARNED: set = set()
+
+
+def _warn_once(key, message: str) -> None:
+    if key not in _WARNED:
+        _WARNED.add(key)
+        warnings.warn(message, stacklevel=user_stacklevel())
+
+
+def _without_stack(err, gm, example_inputs, settings, config_key, compiler, frame: TracedFrame):
+    """A graph with no block stack: a piece of a graph-broken forward (the stack is in another piece),
+    a fragment (a block's own frame, compiled because dynamo runs the model's forward eagerly), or a
+    whole forward without blocks (an error, unless ``fallback``). Pieces and fragments run with the
+    plain inner compiler and are recorded for ``explain``."""
+    owner = frame.module
+    if isinstance(err, _SplitStack):
+        _warn_once(("split", type(owner)), str(err))
+        _record(owner, settings, config_key, "pieces", {"frame": frame.code_name, "blocks": "split", "why": str(err)})
+        return compiler(gm, example_inputs)
+    if frame.piece:
+        log.info("blockdance: %s of %s holds no blocks (a piece of a graph-broken forward); compiled plainly",
+                 frame.code_name, type(owner).__name__ if owner is not None else "?")
+        _record(owner, settings, config_key, "pieces", {"frame": frame.code_name, "blocks": 0,
+                                                        "why": frame.break_reason or "a graph break"})
+        return compiler(gm, example_inputs)
+    locate_parent(frame)
+    if frame.fragment:
+        cause = frame.cause()
+        _warn_once(("fragment", type(frame.parent), frame.code_name, cause.split(" (")[0]),
+                   f"blockdance: dynamo handed the backend a fragment of {type(frame.parent).__name__}.forward "
+                   f"({frame.parent_path}.{frame.code_name}, a {type(owner).__name__}) instead of the whole forward: "
+                   f"{cause}. The fragment runs with the plain inner compiler {settings.inner!r}: no caching for these "
+                   "calls. Raise torch._dynamo.config.recompile_limit if the limit was hit, or compile with "
+                   "fullgraph=True to make this an error.")
+        _record(frame.parent, settings, config_key, "fragments",
+                {"frame": f"{frame.parent_path}.{frame.code_name}", "module": type(owner).__name__, "why": cause})
+        return compiler(gm, example_inputs)
+    if settings.fallback:
+        warnings.warn(f"{err}\nblockdance: falling back to the plain inner backend {settings.inner!r} (option "
+                      "fallback=True)", stacklevel=user_stacklevel())
+        return compiler(gm, example_inputs)
+    raise BlockDanceValueError(str(err)) from None
+
+
+def _record(owner, settings, config_key, kind: str, entry: dict) -> None:
+    if owner is None:
+        return
+    cfg = instance_of(owner).config(config_key, settings)
+    items = getattr(cfg, kind)
+    if entry not in items:
+        items.append(entry)

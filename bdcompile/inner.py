@@ -1,7 +1,10 @@
 """Inner compilers: turn one variant graph into a callable, once per input signature."""
 from __future__ import annotations
 
+import collections
 import logging
+import threading
+import warnings
 from typing import Callable
 
 import torch
@@ -64,14 +67,20 @@ class LazyVariant:
     """A variant graph compiled by the inner compiler on its first call with real inputs.
 
     Graphs with symbolic sizes (after a dynamo recompile with dynamic shapes) get one compiled
-    callable per input signature; static graphs get exactly one.
+    callable per input signature, at most ``MAX_COMPILED`` of them (least recently used dropped,
+    with a warning: a stream of new shapes would otherwise grow without bound); static graphs get
+    exactly one. Compiling is serialised (threads may call a variant for the first time at once).
     """
+
+    MAX_COMPILED = 8
 
     def __init__(self, name: str, gm: fx.GraphModule, compiler: Callable):
         self.name = name
         self.gm = gm
         self.compiler = compiler
-        self.compiled: dict = {}
+        self.compiled: "collections.OrderedDict" = collections.OrderedDict()
+        self._lock = threading.Lock()
+        self._warned = False
         self.dynamic = any(
             n.op == "placeholder" and isinstance(n.meta.get("example_value"), torch.SymInt) for n in gm.graph.nodes
         ) or any(
@@ -82,18 +91,29 @@ class LazyVariant:
 
     def compile_now(self, args) -> Callable:
         key = signature(args) if self.dynamic else None
-        fn = self.compiled.get(key)
-        if fn is None:
-            gm, _ = copy_graph_module(self.gm)  # inner compilers may rewrite the graph they get
-            log.info("blockdance: compiling the %s variant (%d nodes)", self.name, len(gm.graph.nodes))
-            fn = self.compiler(gm, list(args))
-            self.compiled[key] = fn
+        with self._lock:
+            fn = self.compiled.get(key)
+            if fn is None:
+                gm, _ = copy_graph_module(self.gm)  # inner compilers may rewrite the graph they get
+                log.info("blockdance: compiling the %s variant (%d nodes)", self.name, len(gm.graph.nodes))
+                fn = self.compiler(gm, list(args))
+                self.compiled[key] = fn
+                if len(self.compiled) > self.MAX_COMPILED:
+                    self.compiled.popitem(last=False)
+                    if not self._warned:
+                        self._warned = True
+                        warnings.warn(f"blockdance: the {self.name} variant has been compiled for more than "
+                                      f"{self.MAX_COMPILED} input shapes; keeping the {self.MAX_COMPILED} used last "
+                                      "(each new shape compiles again). Pad inputs to a few sizes to avoid recompiles.")
+            elif key is not None:
+                self.compiled.move_to_end(key)
         return fn
 
     def __call__(self, *args):
-        key = signature(args) if self.dynamic else None
-        fn = self.compiled.get(key)
+        if not self.dynamic:
+            fn = self.compiled.get(None)
+        else:
+            fn = self.compiled.get(signature(args))
         if fn is None:
             fn = self.compile_now(args)
         return fn(*args)
-

@@ -12,6 +12,35 @@ INNER_BACKENDS = ("inductor", "eager", "tensorrt")
 STEP_SOURCES = ("timestep", "counter")
 
 
+def _is_int(v) -> bool:
+    return isinstance(v, int) and not isinstance(v, bool)
+
+
+def _is_real(v) -> bool:
+    return isinstance(v, (int, float)) and not isinstance(v, bool)
+
+
+def parse_plan(plan) -> tuple:
+    """A plan as a tuple of action names, from action names or a string of plan letters
+    (``"FFFrFr"``: F full, r reuse, f forecast)."""
+    from .schedules import ACTIONS, LETTERS
+
+    if isinstance(plan, str):
+        inverse = {v: k for k, v in LETTERS.items()}
+        bad = sorted({c for c in plan if c not in inverse})
+        if bad:
+            raise ValueError(f"blockdance: option plan={plan!r} holds letters {bad}: a plan string uses F (full), "
+                             "r (reuse) and f (forecast), one letter per step")
+        return tuple(inverse[c] for c in plan)
+    if not isinstance(plan, (list, tuple)) or not plan:
+        raise ValueError(f"blockdance: option plan={plan!r} is not allowed: plan must be a non-empty list of "
+                         f"{list(ACTIONS)} per step, or a string of letters F/r/f")
+    wrong = [a for a in plan if a not in ACTIONS]
+    if wrong:
+        raise ValueError(f"blockdance: option plan holds {wrong[:3]}: each step is one of {list(ACTIONS)}")
+    return tuple(plan)
+
+
 def default_boundary(num_blocks: int) -> int:
     """The paper's 21 of 28 blocks (75% of the depth), scaled to the model's depth."""
     return min(max(1, round(0.75 * num_blocks)), num_blocks - 1)
@@ -72,25 +101,58 @@ class Settings:
         return s
 
     def validate(self) -> None:
+        """Types and ranges of every option; a ``ValueError`` naming the option and what it allows."""
+        def bad(name, allowed):
+            v = getattr(self, name)
+            raise ValueError(f"blockdance: option {name}={v!r} ({type(v).__name__}) is not allowed: {name} must be {allowed}")
+
         if self.inner not in INNER_BACKENDS and not callable(self.inner):
-            raise ValueError(f"blockdance: unknown inner backend {self.inner!r}; allowed: {list(INNER_BACKENDS)} or a callable (gm, example_inputs) -> callable")
+            raise ValueError(f"blockdance: unknown inner backend {self.inner!r}; allowed: {list(INNER_BACKENDS)} or a "
+                             "callable (gm, example_inputs) -> callable")
+        for name in ("warmup", "stop", "policy_start"):
+            if not _is_real(getattr(self, name)):
+                bad(name, "a number (a fraction of the steps in [0, 1])")
+            if not 0.0 <= getattr(self, name) <= 1.0:
+                bad(name, "a fraction of the steps in [0, 1]")
+        if not _is_int(self.interval) or self.interval < 1:
+            bad("interval", "an integer >= 1 (N: 1 = never reuse, 2 = every other step)")
+        if self.boundary is not None and (not _is_int(self.boundary) or self.boundary < 1):
+            bad("boundary", "an integer >= 1 (reuse steps skip blocks [0, boundary)) or None for the default")
+        if self.num_steps is not None and (not _is_int(self.num_steps) or self.num_steps < 1):
+            bad("num_steps", "a positive integer or None")
         if self.reuse not in ("cache", "forecast"):
-            raise ValueError(f"blockdance: reuse must be 'cache' or 'forecast'; got {self.reuse!r}")
-        if not isinstance(self.order, int) or not 1 <= self.order <= 3:
-            raise ValueError(f"blockdance: order (forecast order) must be 1, 2 or 3; got {self.order!r}")
-        if self.boundary is not None and (not isinstance(self.boundary, int) or isinstance(self.boundary, bool) or self.boundary < 1):
-            raise ValueError(f"blockdance: boundary must be an integer >= 1 (reuse skips blocks [0, boundary)); got {self.boundary!r}")
-        if self.num_steps is not None and (not isinstance(self.num_steps, int) or self.num_steps < 1):
-            raise ValueError(f"blockdance: num_steps must be a positive integer; got {self.num_steps!r}")
+            bad("reuse", "'cache' or 'forecast'")
+        if not _is_int(self.order) or not 1 <= self.order <= 3:
+            bad("order", "1, 2 or 3 (the forecast order)")
         if self.step_source not in STEP_SOURCES:
-            raise ValueError(f"blockdance: step_source must be one of {list(STEP_SOURCES)}; got {self.step_source!r}")
-        if not isinstance(self.calls_per_step, int) or self.calls_per_step < 1:
-            raise ValueError(f"blockdance: calls_per_step must be an integer >= 1; got {self.calls_per_step!r}")
+            bad("step_source", f"one of {list(STEP_SOURCES)}")
+        if not _is_int(self.calls_per_step) or self.calls_per_step < 1:
+            bad("calls_per_step", "an integer >= 1")
+        if self.stacks is not None and (isinstance(self.stacks, str) or not isinstance(self.stacks, (list, tuple))
+                                        or not all(isinstance(x, str) for x in self.stacks) or not self.stacks):
+            bad("stacks", "a non-empty list of module-list names, e.g. ['transformer_blocks'] (not a single string)")
+        if not isinstance(self.timestep_arg, str) or not self.timestep_arg:
+            bad("timestep_arg", "the name (a string) of the forward argument carrying the timestep")
+        if not isinstance(self.fallback, bool):
+            bad("fallback", "True or False")
         if self.policy is not None and not callable(self.policy):
-            raise ValueError("blockdance: policy must be a callable (inputs, start, num_steps) -> list of actions; see bdcompile.ada.dispatch_policy")
-        if not 0.0 <= self.policy_start <= 1.0:
-            raise ValueError(f"blockdance: policy_start is a fraction of the steps in [0, 1]; got {self.policy_start!r}")
-        self.schedule()  # validates warmup / stop / interval / plan
+            bad("policy", "a callable (inputs, start, num_steps) -> list of actions; see bdcompile.ada.dispatch_policy")
+        if self.plan is not None:
+            self.plan = parse_plan(self.plan)
+        self.schedule()  # validates warmup <= stop and the plan's first step
+
+    def key(self) -> tuple:
+        """What identifies this configuration: equal options give equal keys (dynamo shares one compiled
+        graph between models compiled with equal options); callables count by identity."""
+        out = []
+        for f in fields(self):
+            v = getattr(self, f.name)
+            if isinstance(v, (list, tuple)):
+                v = tuple(v)
+            elif callable(v):
+                v = ("callable", id(v))
+            out.append(v)
+        return tuple(out)
 
     def schedule(self):
         if self.plan is not None:

@@ -6,9 +6,9 @@ import torch
 
 sys.path.insert(0, os.path.dirname(__file__))
 
-if os.environ.get("PYTEST_XDIST_WORKER_COUNT"):
-    # one worker per core: more torch threads than that spin against the other worker (20-50x slower kernels)
-    torch.set_num_threads(max(1, (os.cpu_count() or 1) // int(os.environ["PYTEST_XDIST_WORKER_COUNT"])))
+# one torch thread per test process: the models under test are tiny, and more threads than free cores spin
+# against the other worker or a busy machine (20-50x slower kernels seen on 2 cores)
+torch.set_num_threads(1)
 
 
 @pytest.fixture(autouse=True)

@@ -118,3 +118,50 @@ def eager_block_order(model: nn.Module, list_names: list[str], call) -> list[tup
         for h in handles:
             h.remove()
     return order
+
+
+class OracleModel(nn.Module):
+    """A pipeline's denoiser that runs BlockDance by hand: call ``i`` of a generation is step
+    ``i // slots``, slot ``i % slots``; ``new_generation(plan)`` before each pipeline call."""
+
+    def __init__(self, model: nn.Module, blocks: list[tuple[str, int]], boundary: int, slots: int = 1):
+        super().__init__()
+        import inspect
+
+        self.model = model
+        self.slots = slots
+        self.oracle = Oracle(model, blocks, boundary, plan=[])
+        self.names = list(inspect.signature(type(model).forward).parameters)[1:]
+        self.calls = 0
+        self.actions: list[str] = []
+
+    @property
+    def config(self):
+        return self.model.config
+
+    def __getattr__(self, name):  # anything else a pipeline reads (cache_context, ...) is the model's
+        try:
+            return super().__getattr__(name)
+        except AttributeError:
+            return getattr(self._modules["model"], name)
+
+    @property
+    def dtype(self):
+        return next(self.model.parameters()).dtype
+
+    @property
+    def device(self):
+        return next(self.model.parameters()).device
+
+    def new_generation(self, plan: list[str]) -> None:
+        self.oracle.plan = list(plan)
+        self.oracle.new_generation()
+        self.calls = 0
+
+    def forward(self, *args, **kwargs):
+        kwargs.update(zip(self.names, args))
+        step, slot = divmod(self.calls, self.slots)
+        self.calls += 1
+        out, action = self.oracle(step, slot, **kwargs)
+        self.actions.append(action)
+        return out

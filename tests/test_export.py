@@ -10,7 +10,7 @@ import torch
 import bdcompile
 from bdcompile.export import ExportError, ManifestError, export_variants, load
 from models import pixart_inputs, timesteps, tiny_pixart
-from oracle import rel_err, static_plan
+from oracle import Oracle, rel_err, static_plan
 
 pytestmark = pytest.mark.xdist_group("export")  # module fixtures: keep the file on one worker
 
@@ -43,8 +43,11 @@ def pixart_call(latents, t, slot: int = 0, text_len: int = 5) -> dict:
     return kw
 
 
-def _backend_actions(compiled):
-    return [e[3] for e in bdcompile.explain(compiled)["log"]]
+def _backend_actions(compiled, runner=None):
+    """The backend's actions for this model and options: the last ``len(runner.actions)`` calls when a
+    runner is given (a module-scoped model keeps its log across tests that compile it with equal options)."""
+    actions = [e[3] for e in bdcompile.explain(compiled)["log"]]
+    return actions[-len(runner.actions):] if runner is not None else actions
 
 
 def denoise_side_by_side(runner, compiled, make, latents, ts, slots=2, guidance=4.5, channels=4, batch_at=None):
@@ -108,7 +111,7 @@ def test_pixart_onnx_runner_matches_backend_two_generations_and_batch_change(pix
     longer = lambda x, t, slot: pixart_call(x, t, slot, text_len=7)
     denoise_side_by_side(runner, compiled, longer, latents, ts, batch_at=(first_reuse, 3))
     got = runner.actions
-    assert got == _backend_actions(compiled)
+    assert got == _backend_actions(compiled, runner)
     assert got[: 2 * S] == [a for a in plan for _ in range(2)]
     second = runner.log[2 * S:]
     assert second[2 * first_reuse][3:] == ("full", "reuse") and second[0][0] == runner.log[0][0] + 1
@@ -121,7 +124,7 @@ def test_pixart_aoti_runner_matches_backend(pixart_export):
     compiled = torch.compile(model, backend="blockdance", options=dict(OPTS, boundary=2, inner="eager"))
     latents = torch.randn(2, 4, 8, 8, generator=torch.Generator().manual_seed(1))
     denoise_side_by_side(runner, compiled, pixart_call, latents, timesteps(S))
-    assert runner.actions == _backend_actions(compiled)
+    assert runner.actions == _backend_actions(compiled, runner)
     assert runner.actions.count("reuse") == 2 * static_plan(S, 0.4, 0.95, 2).count("reuse")
     out_obj = runner(**dict(pixart_call(latents, 0, 0), return_dict=True))
     assert out_obj.sample.shape == (2, 8, 8, 8)
@@ -136,7 +139,7 @@ def test_sd3_two_stream_cut_onnx_runner_matches_backend(sd3_export):
     latents = torch.randn(2, 4, 8, 8, generator=torch.Generator().manual_seed(0))
     ts = [float(t) for t in torch.linspace(1000, 50, S)]  # flow-matching style descending timesteps
     denoise_side_by_side(runner, compiled, sd3_inputs, latents, ts)
-    assert runner.actions == _backend_actions(compiled)
+    assert runner.actions == _backend_actions(compiled, runner)
     assert "reuse" in runner.actions
 
 
@@ -157,7 +160,7 @@ def test_manifest_describes_the_export(pixart_export):
 
     model, out, manifest = pixart_export
     m = json.loads((out / "manifest.json").read_text())
-    assert m["format_version"] == 1
+    assert m["format_version"] == 2
     assert m["model"]["class"].endswith("PixArtTransformer2DModel") and len(m["model"]["config_hash"]) == 64
     assert m["blocks"]["names"] == [f"transformer_blocks.{i}" for i in range(4)]
     assert m["boundary"] == 2 and m["skipped_blocks"] == ["transformer_blocks.0", "transformer_blocks.1"]
@@ -233,8 +236,82 @@ def test_wrong_schedule_and_format_version_are_refused(pixart_export, tmp_path):
     m = json.loads((out / "manifest.json").read_text())
     m["format_version"] = 99
     (out / "manifest.json").write_text(json.dumps(m))
-    with pytest.raises(ManifestError, match=r"format_version 99.*reads format_version 1"):
+    with pytest.raises(ManifestError, match=r"format_version 99.*reads format_version 2"):
         load(out, format="onnx")
+
+
+def _edit(src, tmp_path, edit):
+    out = _copy(src, tmp_path)
+    m = json.loads((out / "manifest.json").read_text())
+    edit(m, out)
+    (out / "manifest.json").write_text(json.dumps(m))
+    return out
+
+
+def _drop(d, *path):
+    for k in path[:-1]:
+        d = d[k]
+    del d[path[-1]]
+
+
+@pytest.mark.parametrize("name, edit, words", [
+    ("files emptied", lambda m, out: m["artifacts"]["onnx"].update(files={}),
+     r"variants.full.file \('onnx/full.onnx'\) is not listed"),
+    ("external data unlisted", lambda m, out: _drop(m, "artifacts", "onnx", "files", "onnx/full.onnx.data"),
+     r"reads 'onnx/full.onnx.data', which is not listed"),
+    ("absolute path", lambda m, out: m["artifacts"]["onnx"]["variants"]["full"].update(file=str(out / "onnx/full.onnx")),
+     r"is an absolute path"),
+    ("dot-dot", lambda m, out: m["artifacts"]["onnx"]["variants"]["full"].update(file="../x/onnx/full.onnx"),
+     r"leaves the export folder"),
+    ("schedule edited", lambda m, out: m["schedule"].update(interval=3),
+     r"key schedule was edited after export"),
+    ("schedule and plan edited", lambda m, out: (m["schedule"].update(interval=3),
+                                                  m.update(schedule_sha256=__import__("bdcompile.export.schema", fromlist=["x"]).schedule_sha256(m["schedule"]))),
+     r"key plan .* is not the schedule's plan"),
+    ("input dtype dropped", lambda m, out: _drop(m, "inputs", 0, "dtype"), r"key inputs.0: 'dtype' is a required"),
+    ("cut dropped", lambda m, out: _drop(m, "cut"), r"key \(top level\): 'cut' is a required"),
+    ("boundary out of range", lambda m, out: (m.update(boundary=9), m["schedule"]),
+     r"key boundary=9 must be in \[1, 3\]"),
+    ("reuse variant dropped", lambda m, out: _drop(m, "artifacts", "onnx", "variants", "reuse"),
+     r"key artifacts.onnx.variants: 'reuse' is a required"),
+    ("a list for the manifest", lambda m, out: m.clear(), r"key \(top level\)|format_version None"),
+])
+def test_tampered_manifest_is_refused_naming_the_key(pixart_export, tmp_path, name, edit, words):
+    out = _edit(pixart_export[1], tmp_path, edit)
+    with pytest.raises(ManifestError, match=words):
+        load(out, format="onnx")
+
+
+def test_a_link_out_of_the_export_folder_is_refused(pixart_export, tmp_path):
+    out = _copy(pixart_export[1], tmp_path)
+    outside = tmp_path / "elsewhere.onnx.data"
+    (out / "onnx" / "full.onnx.data").rename(outside)
+    (out / "onnx" / "full.onnx.data").symlink_to(outside)
+    with pytest.raises(ManifestError, match=r"outside the export folder"):
+        load(out, format="onnx")
+
+
+def test_cancelled_txt2img_then_img2img_on_the_onnx_runner(pixart_export):
+    """Cache identity for exported runners: a generation scope per request; the cancelled one's cache
+    is never fed to the next one, which starts at a lower timestep."""
+    model, out, manifest = pixart_export
+    runner = load(out, format="onnx")
+    ts = timesteps(S)
+    plan = static_plan(S, 0.4, 0.95, 2)
+    latents = torch.randn(2, 4, 8, 8, generator=torch.Generator().manual_seed(3))
+    with pytest.raises(KeyboardInterrupt), bdcompile.generation(runner), torch.no_grad():
+        for t in ts[: plan.index("reuse") + 1]:
+            runner(**pixart_call(latents, t))
+        raise KeyboardInterrupt
+    lower = ts[5:]
+    oracle = Oracle(model, [("transformer_blocks", i) for i in range(4)], 2,
+                    static_plan(len(lower), 0.4, 0.95, 2))
+    with bdcompile.generation(runner, num_steps=len(lower)), torch.no_grad():
+        for i, t in enumerate(lower):
+            kw = pixart_call(latents, t, slot=1)
+            want, action = oracle(i, **kw)
+            assert rel_err(runner(**kw), want) <= TOL, (i, action)
+    assert runner.actions[-len(lower):] == static_plan(len(lower), 0.4, 0.95, 2)
 
 
 def test_runner_drops_into_a_diffusers_pipeline(tmp_path):
@@ -263,7 +340,7 @@ def test_runner_drops_into_a_diffusers_pipeline(tmp_path):
     got = [run(10), run(8)]
     for g, w in zip(got, want):
         assert float(abs(g - w).max()) < 1e-4
-    assert runner.actions == _backend_actions(compiled) == static_plan(10, 0.4, 0.95, 2) + static_plan(8, 0.4, 0.95, 2)
+    assert runner.actions == _backend_actions(compiled, runner) == static_plan(10, 0.4, 0.95, 2) + static_plan(8, 0.4, 0.95, 2)
 
 
 # ------------------------------------------------------------------------------ options and formats
@@ -277,7 +354,7 @@ def test_forecast_variant_onnx_matches_backend(tmp_path):
     compiled = torch.compile(model, backend="blockdance", options=dict(opts, inner="eager"))
     latents = torch.randn(2, 4, 8, 8, generator=torch.Generator().manual_seed(3))
     denoise_side_by_side(runner, compiled, pixart_call, latents, timesteps(S), slots=1)
-    assert runner.actions == _backend_actions(compiled) and "forecast" in runner.actions
+    assert runner.actions == _backend_actions(compiled, runner) and "forecast" in runner.actions
 
 
 def test_cli_export_from_class_and_config(tmp_path):
@@ -333,7 +410,7 @@ def test_tensorrt_export_runs_like_the_backend(tmp_path):
     cuda_call = lambda x, t, slot: {k: (v.cuda() if isinstance(v, torch.Tensor) else v) for k, v in pixart_call(x, t, slot).items()}
     latents = torch.randn(2, 4, 8, 8, device="cuda")
     denoise_side_by_side(runner, compiled, cuda_call, latents, timesteps(S))
-    assert runner.actions == _backend_actions(compiled)
+    assert runner.actions == _backend_actions(compiled, runner)
 
 
 def test_model_without_blocks_is_refused(tmp_path):

@@ -9,7 +9,7 @@
 
 The model is traced once with ``torch.export``; the backend's passes (block regions, cut, full /
 reuse / forecast variants) run on that graph; each variant is exported again and written per format.
-The runner dispatches full/reuse per step through the backend's ``ModelState`` and schedule.
+The runner takes the backend's own step decision (bdcompile.runtime) for every call.
 
 GPU deployment (ONNX is device independent, so the export itself can run on a CPU machine):
 
@@ -45,6 +45,7 @@ from .graph import DYNAMIC_KINDS, ExportError, dtype_name, trace
 from .manifest import (FORMAT_VERSION, MANIFEST, ManifestError, config_hash, model_config, schedule_dict, sha256_file,
                        write_manifest)
 from .runner import ExportedModel, ExportOutput, load
+from .schema import schedule_sha256
 
 log = logging.getLogger(__name__)
 
@@ -186,6 +187,7 @@ def export_variants(model: torch.nn.Module, example_kwargs: dict, out_dir, forma
                  "example_shape": list(ev.shape), "dtype": c["dtype"]}
                 for cn, c, ev in zip(traced.cut_names, cut_desc, traced.variants["reuse"].example_inputs[len(traced.inputs):])],
         "schedule": schedule_dict(settings),
+        "schedule_sha256": schedule_sha256(schedule_dict(settings)),
         "plan": plan,
         "variants": var_desc,
         "artifacts": artifacts,

@@ -13,7 +13,7 @@ from typing import Any
 __all__ = ["FORMAT_VERSION", "MANIFEST", "SCHEDULE_KEYS", "ManifestError", "sha256_file", "config_hash",
            "read_manifest", "write_manifest", "verify_artifacts", "schedule_dict", "compare_schedule"]
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # 2: schedule_sha256, every read file listed, schema-checked at load
 MANIFEST = "manifest.json"
 # Settings fields that decide which variant runs when; they must match between export and load
 SCHEDULE_KEYS = ("boundary", "warmup", "stop", "interval", "num_steps", "plan", "reuse", "order", "step_source",
@@ -104,15 +104,21 @@ def read_manifest(out_dir) -> dict:
         manifest = json.loads(path.read_text())
     except json.JSONDecodeError as e:
         raise ManifestError(f"blockdance export: {path} is not valid JSON ({e})") from e
-    version = manifest.get("format_version")
+    version = manifest.get("format_version") if isinstance(manifest, dict) else None
     if version != FORMAT_VERSION:
         raise ManifestError(f"blockdance export: {path} has format_version {version!r}; this bdcompile reads "
                             f"format_version {FORMAT_VERSION}. Re-export with this version of bdcompile.")
+    from .schema import validate_manifest
+
+    validate_manifest(manifest, where=str(path))
     return manifest
 
 
 def verify_artifacts(out_dir, manifest: dict, fmt: str, check_hashes: bool = True) -> dict[str, Any]:
-    """The files of one format, checked: present and, unless ``check_hashes=False``, unchanged."""
+    """The files of one format, checked: every file a variant reads is listed, lies inside ``out_dir``,
+    is present and, unless ``check_hashes=False``, unchanged (sha256)."""
+    from .schema import check_file_path, referenced_files
+
     out_dir = Path(out_dir)
     arts = manifest.get("artifacts", {})
     if fmt not in arts:
@@ -120,7 +126,7 @@ def verify_artifacts(out_dir, manifest: dict, fmt: str, check_hashes: bool = Tru
                             f"{sorted(arts) or 'none'}")
     entry = arts[fmt]
     for rel, info in entry["files"].items():
-        p = out_dir / rel
+        p = check_file_path(out_dir, rel, f"artifacts.{fmt}.files[{rel!r}]")
         if not p.is_file():
             raise ManifestError(f"blockdance export: artifact {rel} listed in {MANIFEST} is missing from {out_dir}; "
                                 "the export is incomplete (re-export, or copy the whole directory)")
@@ -132,4 +138,11 @@ def verify_artifacts(out_dir, manifest: dict, fmt: str, check_hashes: bool = Tru
             if digest != info["sha256"]:
                 raise ManifestError(f"blockdance export: sha256 mismatch for {rel}: manifest {info['sha256'][:16]}..., "
                                     f"file {digest[:16]}...: the file was modified after export; refusing to load it")
+    for name, v in entry["variants"].items():
+        check_file_path(out_dir, v["file"], f"artifacts.{fmt}.variants.{name}.file")
+        for rel in referenced_files(out_dir, v["file"]):
+            check_file_path(out_dir, rel, f"the external data {rel!r} of {v['file']}")
+            if rel not in entry["files"]:
+                raise ManifestError(f"blockdance export: {v['file']} reads {rel!r}, which is not listed in "
+                                    f"artifacts.{fmt}.files with its sha256; refusing to load an unlisted file")
     return entry

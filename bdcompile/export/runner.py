@@ -2,10 +2,12 @@
 
 ``load(out_dir, format)`` returns an :class:`ExportedModel`: ``runner(hidden_states=..., timestep=...,
 encoder_hidden_states=..., return_dict=False)`` returns a tuple (or an object with ``.sample`` when
-``return_dict`` is true, like diffusers).  Each call advances a :class:`bdcompile.state.ModelState`
-(the backend's own step tracking and schedule), then runs the full variant (and keeps the cut values
-of that call slot) or the reuse / forecast variant fed from the slot's cache.  A cache is only used
-for the inputs' shapes, dtypes and devices it was made with; otherwise the step runs in full.
+``return_dict`` is true, like diffusers).  A runner is a model instance of its own: each call takes
+the backend's step decision (:mod:`bdcompile.runtime.step`) in the generation it belongs to
+(``bdcompile.generation(runner)`` scopes, ``bdcompile.attach(pipe)``, or the unscoped heuristics),
+then runs the full variant (and keeps the cut values of that call slot) or the reuse / forecast
+variant fed from the slot's cache.  A cache is only used for the inputs' shapes, dtypes and devices
+it was made with, in the generation that made it; otherwise the step runs in full.
 
 With onnxruntime the cut values stay ``OrtValue`` objects bound through IO binding: on a CUDA or
 TensorRT execution provider they never leave the device.
@@ -22,9 +24,8 @@ import torch
 
 from ..inner import signature
 from ..options import Settings
-from ..runtime import lagrange_coefficients
-from ..schedules import FORECAST, FULL, REUSE
-from ..state import ModelState, SlotCache
+from ..runtime import current, instance_of
+from ..schedules import FULL, REUSE
 from .graph import check_shape_guards
 from .manifest import (SCHEDULE_KEYS, ManifestError, compare_schedule, read_manifest, schedule_dict,
                        verify_artifacts)
@@ -212,21 +213,26 @@ def _np_dtype(dtype: torch.dtype):
 class ExportedModel:
     """Exported BlockDance variants behind the transformer's call signature (see the module docstring).
 
-    ``state``: the :class:`~bdcompile.state.ModelState` (step, slot, generation, caches, ``log``);
-    ``reset()`` starts a new generation; ``attach(pipe)`` follows ``pipe.scheduler.set_timesteps``
-    like :func:`bdcompile.attach`.
+    ``bdcompile.generation(runner)`` scopes a generation (a server keeps one per request sequence:
+    ``gen = bdcompile.generation(runner)``, ``with gen.resume(): runner(...)``, ``gen.close()``);
+    ``bdcompile.attach(pipe)`` follows a pipeline whose ``transformer`` is this runner;
+    ``reset()`` starts a new unscoped generation; ``log`` / ``actions`` / ``explain()`` report.
     """
+
+    __bdcompile_instance__ = True  # a model instance of its own for bdcompile.generation / attach
 
     def __init__(self, out_dir: Path, manifest: dict, backend, settings: Settings):
         self.out_dir = out_dir
         self.manifest = manifest
         self.backend = backend
         self.format = backend.kind
-        self.state = ModelState()
-        self.state.settings = settings
+        self.settings = settings
+        self.instance = instance_of(self)
+        self.runtime_config = self.instance.config(settings.key(), settings)
         self.inputs = manifest["inputs"]
         self.num_outputs = len(manifest["outputs"])
         self.variant_inputs = {n: v["inputs"] for n, v in manifest["artifacts"][backend.kind]["variants"].items()}
+        self.available = frozenset(self.variant_inputs)
         self.timestep_index = next((i for i, s in enumerate(self.inputs) if s["path"] and s["path"][0] == settings.timestep_arg), None)
         if self.timestep_index is None and settings.step_source == "timestep":
             raise ManifestError(f"blockdance export: no input named {settings.timestep_arg!r} to read the step from")
@@ -236,14 +242,15 @@ class ExportedModel:
     # -------------------------------------------------------------- public helpers
     @property
     def log(self):
-        return list(self.state.log)
+        return list(self.runtime_config.log)
 
     @property
     def actions(self) -> list[str]:
-        return [e[3] for e in self.state.log]
+        return [e[3] for e in self.runtime_config.log]
 
-    def reset(self, timesteps=None) -> None:
-        self.state.reset(timesteps)
+    def reset(self) -> None:
+        """Start a new generation (drops the caches of the current one)."""
+        current(self.instance).restart()
 
     @property
     def dtype(self) -> torch.dtype:
@@ -257,17 +264,10 @@ class ExportedModel:
         return torch.device(self.manifest["model"].get("device", "cpu")) if self.format != "onnx" else torch.device("cpu")
 
     def attach(self, pipe):
-        scheduler = pipe.scheduler
-        original = getattr(scheduler.set_timesteps, "_bd_original", scheduler.set_timesteps)
+        """``bdcompile.attach(pipe)`` with this runner as the pipeline's transformer."""
+        from ..api import attach
 
-        def set_timesteps(*args, **kwargs):
-            out = original(*args, **kwargs)
-            self.state.reset(timesteps=[float(t) for t in scheduler.timesteps])
-            return out
-
-        set_timesteps._bd_original = original
-        scheduler.set_timesteps = set_timesteps
-        return pipe
+        return attach(pipe, self)
 
     def __repr__(self) -> str:
         m = self.manifest
@@ -352,40 +352,23 @@ class ExportedModel:
         if return_dict is None:
             return_dict = bool(self.manifest.get("return_dict_default"))
         given, flat = self._flat_inputs(args, kwargs)
-        st = self.state
-        if st.settings.step_source == "counter":
-            st.advance_counter()
-        else:
-            t = given[self.timestep_index]
-            st.host_reads += 1
-            st.advance_timestep(float(t.reshape(-1)[0].item()))
-        wanted = st.action()
-        cache = st.caches.get(st.slot)
-        key = signature(given)
-        valid = cache is not None and cache.key == key and cache.generation == st.generation
-        action = wanted
-        if wanted != FULL and not valid:
-            action = FULL  # never feed values computed for other shapes, dtypes or another generation
-        elif wanted == FORECAST and "forecast" not in self.variant_inputs:
-            action = REUSE
-        st.log.append((st.generation, st.step, st.slot, action, wanted))
+        track = current(self.instance).track(self.runtime_config)
+        call = track.begin(signature(given), lambda: self._read_timestep(given), self.available)
         n = self.num_outputs
-        if action == FULL:
+        if call.action == FULL:
             outs, values = self._run("full", flat, [])
-            order = st.settings.order if "forecast" in self.variant_inputs else 0
-            history = ([(st.step, values)] + (cache.history if valid else []))[: order + 1]
-            st.caches[st.slot] = SlotCache(key=key, generation=st.generation, step=st.step, values=values, history=history)
-        elif action == REUSE:
-            outs, _ = self._run("reuse", flat, list(cache.values))
+            call.keep(values, self.settings.order if "forecast" in self.available else 0)
+        elif call.action == REUSE:
+            outs, _ = self._run("reuse", flat, list(call.cache.values))
         else:
-            k = st.settings.order + 1
-            hist = cache.history[:k]
-            coeffs = lagrange_coefficients(st.step, [h[0] for h in hist]) + [0.0] * (k - len(hist))
-            hist = hist + [hist[0]] * (k - len(hist))
-            c = self.backend.coeffs(coeffs, flat[0])
-            outs, _ = self._run("forecast", flat, [c] + [h[1][i] for i in range(len(cache.values)) for h in hist])
+            c, hist = call.forecast_inputs(self.settings.order, lambda v: self.backend.coeffs(v, flat[0]))
+            outs, _ = self._run("forecast", flat, [c] + hist)
         outs = tuple(outs[:n])
         return ExportOutput(outs) if return_dict else outs
+
+    def _read_timestep(self, given) -> float:
+        self.runtime_config.host_reads += 1
+        return float(given[self.timestep_index].reshape(-1)[0].item())
 
     def _run(self, variant, flat, extra):
         if isinstance(self.backend, _OrtBackend):
@@ -394,12 +377,13 @@ class ExportedModel:
 
     def explain(self) -> dict:
         counts: dict = {}
-        for e in self.state.log:
+        for e in self.runtime_config.log:
             counts[e[3]] = counts.get(e[3], 0) + 1
         m = self.manifest
         return {"format": self.format, "blocks": m["blocks"]["names"], "boundary": m["boundary"], "cut": m["cut"],
-                "schedule": m["schedule"], "calls": len(self.state.log), "calls_by_action": counts,
-                "log": list(self.state.log), "generation": self.state.generation}
+                "schedule": m["schedule"], "calls": len(self.runtime_config.log), "calls_by_action": counts,
+                "log": list(self.runtime_config.log), "generation": self.runtime_config.generation,
+                "host_reads": self.runtime_config.host_reads}
 
 
 def _plain(x):

@@ -1,0 +1,122 @@
+"""What dynamo hands the backend: the frame a graph comes from, and whether it is the whole forward.
+
+A graph can be
+
+* the **whole forward** of the compiled model (the common case);
+* a **piece** of a forward that graph-breaks: dynamo compiles the code before the break, then a
+  resume function for the rest (``torch_dynamo_resume_in_forward_at_N``), each as its own graph;
+* a **fragment**: a frame nested inside the model (a block's ``forward``) that dynamo compiles on
+  its own because it runs the model's forward eagerly — past ``torch._dynamo.config.recompile_limit``
+  compiles of that forward, or because the forward itself could not be traced.
+
+Everything here reads dynamo's private state defensively: where it is unavailable, a graph counts
+as a whole forward (today's behaviour).
+"""
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass, field
+from typing import Optional
+
+import torch
+
+__all__ = ["TracedFrame", "traced_frame", "locate_parent"]
+
+
+@dataclass
+class TracedFrame:
+    code_name: str = "forward"
+    module: Optional[torch.nn.Module] = None  # the frame's module (owner of the graph's parameters)
+    resume: bool = False  # a resume function after a graph break
+    ends_in_break: bool = False  # the graph stops at a graph break
+    break_reason: str = ""
+    parent: Optional[torch.nn.Module] = None  # for a fragment: the model running eagerly around it
+    parent_path: str = ""  # where the fragment's module sits in the parent (e.g. "transformer_blocks.3")
+    notes: list = field(default_factory=list)
+
+    @property
+    def piece(self) -> bool:
+        """Part of a forward that graph-breaks."""
+        return self.resume or self.ends_in_break
+
+    @property
+    def fragment(self) -> bool:
+        return self.parent is not None
+
+    def cause(self) -> str:
+        """Why dynamo compiled a fragment instead of the parent's whole forward."""
+        if self.parent is None:
+            return ""
+        fwd = getattr(type(self.parent).forward, "__code__", None)
+        limit = getattr(torch._dynamo.config, "recompile_limit", None)
+        try:
+            from torch._dynamo.eval_frame import _debug_get_cache_entry_list
+
+            entries = len(_debug_get_cache_entry_list(fwd)) if fwd is not None else 0
+        except Exception:  # noqa: BLE001
+            entries = 0
+        if limit is not None and entries >= limit:
+            return (f"{type(self.parent).__name__}.forward was compiled {entries} times already (dynamo's "
+                    f"torch._dynamo.config.recompile_limit = {limit}: several models of one class compiled with "
+                    "different options, or many input shapes), so dynamo runs it eagerly and compiles its blocks one "
+                    "by one")
+        return (f"dynamo did not compile {type(self.parent).__name__}.forward as a whole (a graph break inside its "
+                "blocks, or the forward is skipped), so it compiles its blocks one by one")
+
+
+def _first_param(example_inputs):
+    return next((x for x in example_inputs if isinstance(x, torch.nn.Parameter)), None)
+
+
+def _owns(module, p) -> bool:
+    return p is not None and any(q is p for q in module.parameters())
+
+
+def _find_parent(module: torch.nn.Module, start_frame) -> tuple[Optional[torch.nn.Module], str]:
+    """An enclosing module on the Python stack that holds ``module`` as a member of a module list
+    (the model whose forward runs eagerly around this block)."""
+    frame = start_frame
+    seen = set()
+    while frame is not None:
+        for v in list(frame.f_locals.values()):
+            if isinstance(v, torch.nn.Module) and v is not module and id(v) not in seen:
+                seen.add(id(v))
+                for name, sub in v.named_modules():
+                    if sub is module and name:
+                        parts = name.split(".")
+                        if any(part.isdigit() for part in parts):
+                            return v, name
+        frame = frame.f_back
+    return None, ""
+
+
+def traced_frame(gm, example_inputs) -> TracedFrame:
+    """Describe the frame whose graph the backend was given (see the module docstring)."""
+    info = TracedFrame()
+    reason = getattr(gm, "compile_subgraph_reason", None)
+    if reason is not None and getattr(reason, "graph_break", False):
+        info.ends_in_break = True
+        info.break_reason = str(getattr(reason, "reason", ""))[:300]
+    try:
+        from torch._dynamo.symbolic_convert import InstructionTranslator
+
+        tx = InstructionTranslator.current_tx()
+        code = tx.f_code
+        local_values = list(tx.f_locals.values())
+    except Exception:  # noqa: BLE001  (private API: without it, every graph is a whole forward)
+        return info
+    info.code_name = code.co_name
+    info.resume = code.co_name.startswith("torch_dynamo_resume_in_")
+    first = _first_param(example_inputs)
+    for v in local_values:
+        if isinstance(v, torch.nn.Module) and (first is None or _owns(v, first)):
+            info.module = v
+            break
+    return info
+
+
+def locate_parent(info: TracedFrame) -> TracedFrame:
+    """Fill ``info.parent``: only asked for graphs without a block stack (it walks the Python stack)."""
+    if info.module is not None and info.parent is None and not info.piece:
+        info.parent, info.parent_path = _find_parent(info.module, sys._getframe(1))
+    return info
