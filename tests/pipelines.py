@@ -106,6 +106,8 @@ class PipelineCase:
         kw = dict(self.inputs(g, cfg))
         kw.update(self.cfg_on if cfg else self.cfg_off)
         params = inspect.signature(self.cls.__call__).parameters
+        if "prompt" in params and params["prompt"].default is params["prompt"].empty:
+            kw.setdefault("prompt", None)  # a required positional that prompt_embeds replaces
         if "negative_prompt_embeds" in kw and "negative_prompt" in params:
             kw.setdefault("negative_prompt", None)  # several pipelines default it to "" and refuse both
         if self.steps is not None:
@@ -707,3 +709,229 @@ _case("cogview4_control", "CogView4ControlPipeline",
       cfg_on=dict(guidance_scale=5.0), cfg_off=dict(guidance_scale=1.0), shape=(1, 4, 8, 8),
       cfg_how="guidance_scale > 1: two transformer calls per step",
       notes="transformer in_channels 8 = latents 4 + control latents 4")
+
+# ================================================================================================================
+# video: Wan (2.1, 2.2 with two experts), SkyReels-V2, CogVideoX, HunyuanVideo, LTX, Mochi, Allegro, Latte,
+# EasyAnimate
+# ================================================================================================================
+
+
+def _vae_wan(z=4):
+    return _d("AutoencoderKLWan")(base_dim=3, z_dim=z, dim_mult=[1, 1, 1, 1], num_res_blocks=1,
+                                  temperal_downsample=[False, True, True], latents_mean=[0.0] * z,
+                                  latents_std=[1.0] * z)
+
+
+def _unipc(shift=3.0):
+    return _d("UniPCMultistepScheduler")(prediction_type="flow_prediction", use_flow_sigmas=True,
+                                         flow_shift=shift)
+
+
+def _video(g, n=9, h=32, w=32):
+    return [_pil(g, h, w) for _ in range(n)]
+
+
+def _wan_inputs(extra=None, L=8, h=32, w=32, frames=9):
+    def inputs(g, cfg):
+        kw = dict(prompt_embeds=_rn(g, 1, L, 16), negative_prompt_embeds=_rn(g, 1, L, 16), height=h, width=w,
+                  num_frames=frames)
+        if extra:
+            kw.update(extra(g))
+        return kw
+
+    return inputs
+
+
+_WAN = dict(cfg_on=dict(guidance_scale=5.0), cfg_off=dict(guidance_scale=1.0), shape=(1, 4, 3, 4, 4),
+            cfg_how="guidance_scale > 1: two transformer calls per step (cond, uncond)")
+_case("wan", "WanPipeline",
+      lambda: dict(transformer=_fam("wan"), vae=_vae_wan(), scheduler=_unipc()), _wan_inputs(),
+      family="wan", notes="Wan 2.1 T2V; 9 frames 32x32 px = 3x4x4 latents (2x2 patches: 12 tokens)", **_WAN)
+_case("wan22", "WanPipeline",
+      lambda: dict(transformer=_fam("wan"), transformer_2=_fam("wan"), vae=_vae_wan(), scheduler=_unipc(),
+                   boundary_ratio=0.875), _wan_inputs(),
+      transformer_attrs=["transformer", "transformer_2"], family="wan",
+      cfg_on=dict(guidance_scale=5.0, guidance_scale_2=4.0), cfg_off=dict(guidance_scale=1.0, guidance_scale_2=1.0),
+      cfg_how="guidance_scale / guidance_scale_2 > 1: two calls per step of the active expert",
+      shape=(1, 4, 3, 4, 4),
+      notes="Wan 2.2 A14B-style: `transformer` (high noise) runs while t >= boundary_ratio * 1000, then "
+            "`transformer_2` (low noise)")
+_case("wan22_i2v", "WanImageToVideoPipeline",
+      lambda: dict(transformer=_fam("wan", in_channels=12), transformer_2=_fam("wan", in_channels=12),
+                   vae=_vae_wan(), scheduler=_unipc(), boundary_ratio=0.9, image_encoder=None,
+                   image_processor=None),
+      _wan_inputs(lambda g: dict(image=_pil(g, 32, 32))),
+      transformer_attrs=["transformer", "transformer_2"],
+      cfg_on=dict(guidance_scale=5.0, guidance_scale_2=4.0), cfg_off=dict(guidance_scale=1.0, guidance_scale_2=1.0),
+      cfg_how="guidance_scale / guidance_scale_2 > 1: two calls per step of the active expert",
+      shape=(1, 4, 3, 4, 4),
+      notes="Wan 2.2 I2V-A14B-style (no CLIP image encoder): in_channels 12 = latents 4 + image condition 4 + "
+            "mask 4")
+_case("wan_v2v", "WanVideoToVideoPipeline",
+      lambda: dict(transformer=_fam("wan"), vae=_vae_wan(), scheduler=_unipc()),
+      lambda g, cfg: dict(prompt_embeds=_rn(g, 1, 8, 16), negative_prompt_embeds=_rn(g, 1, 8, 16), height=32,
+                          width=32, video=_video(g), strength=0.75),
+      steps=8, family="wan", notes="strength 0.75 of 8 steps: 6 denoising steps", **_WAN)
+_case("wan_vace", "WanVACEPipeline",
+      lambda: dict(transformer=_fam("wan_vace", vace_in_channels=72), vae=_vae_wan(), scheduler=_unipc()),
+      _wan_inputs(lambda g: dict(video=_video(g), mask=[_pil(g, 32, 32).convert("L") for _ in range(9)])),
+      notes="vace_in_channels 72 = inactive 4 + reactive 4 + mask 64 (8x8 pixels per latent)", **_WAN)
+_case("skyreels_v2", "SkyReelsV2Pipeline",
+      lambda: dict(transformer=_fam("skyreels_v2"), vae=_vae_wan(), scheduler=_unipc(8.0)), _wan_inputs(),
+      family="skyreels_v2", **_WAN)
+_case("skyreels_v2_df", "SkyReelsV2DiffusionForcingPipeline",
+      lambda: dict(transformer=_fam("skyreels_v2"), vae=_vae_wan(), scheduler=_unipc(8.0)),
+      _wan_inputs(lambda g: dict(base_num_frames=9, ar_step=0, causal_block_size=None, overlap_history=None)),
+      family="skyreels_v2", notes="diffusion forcing with ar_step=0 (synchronous): per-frame timesteps all equal",
+      **_WAN)
+
+
+def _vae_cogvideox():
+    return _d("AutoencoderKLCogVideoX")(
+        in_channels=3, out_channels=3, down_block_types=("CogVideoXDownBlock3D",) * 4,
+        up_block_types=("CogVideoXUpBlock3D",) * 4, block_out_channels=(8, 8, 8, 8), latent_channels=4,
+        layers_per_block=1, norm_num_groups=2, temporal_compression_ratio=4)
+
+
+_COGX = dict(cfg_on=dict(guidance_scale=6.0), cfg_off=dict(guidance_scale=1.0), shape=(1, 3, 4, 8, 8),
+             cfg_how="guidance_scale > 1: CFG in the batch (2B)")
+
+
+def _cogx_inputs(extra=None):
+    def inputs(g, cfg):
+        kw = dict(prompt_embeds=_rn(g, 1, 8, 8), negative_prompt_embeds=_rn(g, 1, 8, 8), height=64, width=64)
+        if extra:
+            kw.update(extra(g))
+        return kw
+
+    return inputs
+
+
+_case("cogvideox", "CogVideoXPipeline",
+      lambda: dict(transformer=_fam("cogvideox"), vae=_vae_cogvideox(), scheduler=_d("CogVideoXDDIMScheduler")()),
+      _cogx_inputs(lambda g: dict(num_frames=9)), family="cogvideox",
+      notes="9 frames 64x64 px = 3x8x8 latents; latents are (B, F, C, H, W)", **_COGX)
+_case("cogvideox_i2v", "CogVideoXImageToVideoPipeline",
+      lambda: dict(transformer=_fam("cogvideox", in_channels=8, attention_head_dim=16,
+                                    use_learned_positional_embeddings=True, use_rotary_positional_embeddings=True),
+                   vae=_vae_cogvideox(), scheduler=_d("CogVideoXDDIMScheduler")()),
+      _cogx_inputs(lambda g: dict(num_frames=9, image=_pil(g, 64, 64))),
+      notes="in_channels 8 = latents 4 + image latents 4; RoPE + learned positional embeddings (CogVideoX-5b-I2V)",
+      **_COGX)
+_case("cogvideox_v2v", "CogVideoXVideoToVideoPipeline",
+      lambda: dict(transformer=_fam("cogvideox"), vae=_vae_cogvideox(), scheduler=_d("CogVideoXDDIMScheduler")()),
+      _cogx_inputs(lambda g: dict(video=_video(g, 9, 64, 64), strength=0.75)), steps=8, family="cogvideox",
+      **_COGX)
+_case("cogvideox_fun_control", "CogVideoXFunControlPipeline",
+      lambda: dict(transformer=_fam("cogvideox", in_channels=8), vae=_vae_cogvideox(),
+                   scheduler=_d("CogVideoXDDIMScheduler")()),
+      _cogx_inputs(lambda g: dict(control_video=_video(g, 9, 64, 64))),
+      notes="in_channels 8 = latents 4 + control latents 4", **_COGX)
+
+
+def _vae_hunyuan_video():
+    return _d("AutoencoderKLHunyuanVideo")(
+        in_channels=3, out_channels=3, latent_channels=4, down_block_types=("HunyuanVideoDownBlock3D",) * 4,
+        up_block_types=("HunyuanVideoUpBlock3D",) * 4, block_out_channels=(8, 8, 8, 8), layers_per_block=1,
+        act_fn="silu", norm_num_groups=4, scaling_factor=0.476986, spatial_compression_ratio=8,
+        temporal_compression_ratio=4, mid_block_add_attention=True)
+
+
+def _hyv_inputs(extra=None, L=6):
+    def inputs(g, cfg):
+        kw = dict(prompt_embeds=_rn(g, 1, L, 16), pooled_prompt_embeds=_rn(g, 1, 8),
+                  prompt_attention_mask=torch.ones(1, L, dtype=torch.long),
+                  negative_prompt_embeds=_rn(g, 1, L, 16), negative_pooled_prompt_embeds=_rn(g, 1, 8),
+                  negative_prompt_attention_mask=torch.ones(1, L, dtype=torch.long), height=32, width=32,
+                  num_frames=9, guidance_scale=6.0)
+        if extra:
+            kw.update(extra(g))
+        return kw
+
+    return inputs
+
+
+_case("hunyuan_video", "HunyuanVideoPipeline",
+      lambda: dict(transformer=_fam("hunyuan_video"), vae=_vae_hunyuan_video(), scheduler=_fm(shift=7.0)),
+      _hyv_inputs(), family="hunyuan_video", shape=(1, 4, 3, 4, 4),
+      cfg_on=dict(true_cfg_scale=4.0), cfg_off=dict(true_cfg_scale=1.0),
+      cfg_how="true_cfg_scale > 1 with negative embeddings: two transformer calls per step; guidance_scale is "
+              "embedded (guidance_embeds=True) either way")
+
+
+def _vae_ltx(lc=4):
+    return _d("AutoencoderKLLTXVideo")(
+        in_channels=3, out_channels=3, latent_channels=lc, block_out_channels=(8, 8, 8, 8),
+        decoder_block_out_channels=(8, 8, 8, 8), layers_per_block=(1, 1, 1, 1, 1),
+        decoder_layers_per_block=(1, 1, 1, 1, 1), spatio_temporal_scaling=(True, True, False, False),
+        decoder_spatio_temporal_scaling=(True, True, False, False),
+        decoder_inject_noise=(False, False, False, False, False), upsample_residual=(False, False, False, False),
+        upsample_factor=(1, 1, 1, 1), timestep_conditioning=False, patch_size=1, patch_size_t=1,
+        encoder_causal=True, decoder_causal=False)
+
+
+_LTX = dict(cfg_on=dict(guidance_scale=3.0), cfg_off=dict(guidance_scale=1.0),
+            cfg_how="guidance_scale > 1: CFG in the batch (2B)")
+_case("ltx", "LTXPipeline",
+      lambda: dict(transformer=_fam("ltx"), vae=_vae_ltx(), scheduler=_fm()),
+      _masked_inputs(16, h=32, w=32, extra=lambda g: dict(num_frames=9)), family="ltx", shape=(1, 192, 4),
+      notes="latent output is packed: (B, F*H*W, C), 3x8x8 latents", **_LTX)
+_case("ltx_i2v", "LTXImageToVideoPipeline",
+      lambda: dict(transformer=_fam("ltx"), vae=_vae_ltx(), scheduler=_fm()),
+      _masked_inputs(16, h=32, w=32, extra=lambda g: dict(num_frames=9, image=_pil(g, 32, 32))), family="ltx",
+      shape=(1, 192, 4), **_LTX)
+_case("ltx_condition", "LTXConditionPipeline",
+      lambda: dict(transformer=_fam("ltx"), vae=_vae_ltx(), scheduler=_fm()),
+      _masked_inputs(16, h=32, w=32, extra=lambda g: dict(num_frames=9, image=_pil(g, 32, 32), frame_index=0)),
+      family="ltx", shape=(1, 4, 3, 8, 8), **_LTX)
+
+
+def _vae_mochi():
+    return _d("AutoencoderKLMochi")(latent_channels=4, out_channels=3, encoder_block_out_channels=(32, 32, 32, 32),
+                                    decoder_block_out_channels=(32, 32, 32, 32), layers_per_block=(1, 1, 1, 1, 1))
+
+
+_case("mochi", "MochiPipeline",
+      lambda: dict(transformer=_fam("mochi"), vae=_vae_mochi(), scheduler=_fm(invert_sigmas=True)),
+      _masked_inputs(16, h=32, w=32, extra=lambda g: dict(num_frames=7)), family="mochi", shape=(1, 4, 2, 4, 4),
+      cfg_on=dict(guidance_scale=4.5), cfg_off=dict(guidance_scale=1.0),
+      cfg_how="guidance_scale > 1: CFG in the batch (2B)")
+
+
+def _vae_allegro():
+    return _d("AutoencoderKLAllegro")(
+        in_channels=3, out_channels=3, down_block_types=("AllegroDownBlock3D",) * 4,
+        up_block_types=("AllegroUpBlock3D",) * 4, block_out_channels=(8, 8, 8, 8), latent_channels=4,
+        layers_per_block=1, norm_num_groups=2, temporal_compression_ratio=4)
+
+
+_case("allegro", "AllegroPipeline",
+      lambda: dict(transformer=_fam("allegro", attention_head_dim=12, cross_attention_dim=24), vae=_vae_allegro(), scheduler=_d("EulerAncestralDiscreteScheduler")()),
+      _masked_inputs(8, h=64, w=64, extra=lambda g: dict(num_frames=8, clean_caption=False)),
+      cfg_on=dict(guidance_scale=7.5), cfg_off=dict(guidance_scale=1.0),
+      cfg_how="guidance_scale > 1: CFG in the batch (2B)",
+      shape=(1, 4, 2, 8, 8),
+      notes="the pipeline's 3D RoPE splits the head dim in 3 halves: attention_head_dim 12 (family config has 8)")
+_case("latte", "LattePipeline",
+      lambda: dict(transformer=_fam("latte"), vae=_vae_kl(4), scheduler=_d("DDIMScheduler")()),
+      lambda g, cfg: dict(prompt_embeds=_rn(g, 1, 6, 8), negative_prompt_embeds=_rn(g, 1, 6, 8), height=8, width=8,
+                          video_length=2, clean_caption=False, mask_feature=False),
+      family="latte", shape=(1, 4, 2, 8, 8), cfg_on=dict(guidance_scale=7.5), cfg_off=dict(guidance_scale=1.0),
+      cfg_how="guidance_scale > 1: CFG in the batch (2B)")
+
+
+def _vae_magvit():
+    return _d("AutoencoderKLMagvit")(
+        in_channels=3, out_channels=3,
+        down_block_types=("SpatialDownBlock3D",) + ("SpatialTemporalDownBlock3D",) * 3,
+        up_block_types=("SpatialUpBlock3D",) + ("SpatialTemporalUpBlock3D",) * 3,
+        block_out_channels=(8, 8, 8, 8), latent_channels=4, layers_per_block=1, norm_num_groups=2,
+        spatial_group_norm=False)
+
+
+_case("easyanimate", "EasyAnimatePipeline",
+      lambda: dict(transformer=_fam("easyanimate"), vae=_vae_magvit(), scheduler=_fm()),
+      _masked_inputs(16, h=32, w=32, extra=lambda g: dict(num_frames=5)), family="easyanimate",
+      shape=(1, 4, 2, 4, 4),
+      cfg_on=dict(guidance_scale=5.0), cfg_off=dict(guidance_scale=1.0),
+      cfg_how="guidance_scale > 1: CFG in the batch (2B)")
