@@ -118,6 +118,13 @@ class PipelineCase:
             kw["generator"] = torch.Generator().manual_seed(seed)
         return kw
 
+    def generate(self, pipe, seed: int = 0, cfg: bool = True) -> torch.Tensor:
+        """One generation -> the output tensor. Seeds torch's global RNG too: a few pipelines draw from it (e.g.
+        CogView4ControlPipeline samples the control image's latent_dist without the generator)."""
+        torch.manual_seed(seed)
+        with torch.no_grad():
+            return self.output_tensor(pipe(**self.call_kwargs(seed, cfg)))
+
     # -- output ----------------------------------------------------------------------------------------------
     def output_tensor(self, out) -> torch.Tensor:
         if self.out_attr is not None:
@@ -545,9 +552,7 @@ def _chroma_guidance_cfg(pipe):
 _case("chroma_inpaint", "ChromaInpaintPipeline", _chroma_comps,
       _chroma_inputs(lambda g: dict(image=_img(g), mask_image=_mask(), strength=0.75)), steps=8,
       setup=_chroma_guidance_cfg,
-      **dict(_CHROMA, cfg_on=dict(true_cfg_scale=4.0), cfg_off=dict(true_cfg_scale=1.0),
-             cfg_how="true_cfg_scale > 1: two transformer calls per step",
-             notes="the pipeline reads transformer.config.guidance_embeds, which Chroma's config lacks (diffusers "
+      **dict(_CHROMA, notes="true_cfg_scale is accepted but unused (CFG follows guidance_scale > 1); the pipeline reads transformer.config.guidance_embeds, which Chroma's config lacks (diffusers "
                    "0.42.1): setup registers guidance_embeds=False"))
 
 _case("bria", "BriaPipeline",
@@ -587,11 +592,6 @@ _case("longcat_image", "LongCatImagePipeline", setup=_longcat_setup,
       inputs=
       _longcat_inputs(lambda g: dict(enable_prompt_rewrite=False)),
       cfg_on=dict(guidance_scale=4.5), cfg_off=dict(guidance_scale=1.0), shape=(1, 16, 64),
-      cfg_how="guidance_scale > 1: two transformer calls per step")
-_case("longcat_image_edit", "LongCatImageEditPipeline",
-      lambda: dict(transformer=_fam("longcat_image"), vae=_vae_kl(1, shift=0.0609), scheduler=_fm()),
-      lambda g, cfg: dict(prompt_embeds=_rn(g, 1, 8, 16), negative_prompt_embeds=_rn(g, 1, 8, 16), image=_img(g)),
-      cfg_on=dict(guidance_scale=4.5), cfg_off=dict(guidance_scale=1.0), family="longcat_image", shape=None,
       cfg_how="guidance_scale > 1: two transformer calls per step")
 _case("ovis_image", "OvisImagePipeline",
       lambda: dict(transformer=_fam("ovis_image"), vae=_vae_kl(1, shift=0.0609), scheduler=_fm()),
@@ -673,8 +673,11 @@ _case("hunyuan_dit", "HunyuanDiTPipeline",
 _case("hunyuan_dit_pag", "HunyuanDiTPAGPipeline",
       lambda: dict(transformer=_fam("hunyuan_dit"), vae=_vae_kl(4, scale=2), scheduler=_d("DDPMScheduler")(),
                    pag_applied_layers=["blocks.1"]),
-      _hunyuan_dit_inputs(lambda g: dict(pag_scale=3.0)),
-      **dict(_HDIT, cfg_how="guidance_scale > 1: CFG in the batch; PAG (pag_scale=3) adds a slot either way"))
+      _hunyuan_dit_inputs(),
+      **dict(_HDIT, cfg_on=dict(guidance_scale=5.0, pag_scale=3.0), cfg_off=dict(guidance_scale=1.0, pag_scale=0.0),
+             cfg_how="on: guidance_scale 5 + PAG (pag_scale=3): 3 batch slots; off: no CFG and no PAG",
+             notes="PAG without CFG fails in diffusers 0.42.1 (add_time_ids/style are tripled for 2 slots), so the "
+                   "CFG-off call also switches PAG off"))
 
 
 def _hunyuan_dit_controlnet():
@@ -935,3 +938,204 @@ _case("easyanimate", "EasyAnimatePipeline",
       shape=(1, 4, 2, 4, 4),
       cfg_on=dict(guidance_scale=5.0), cfg_off=dict(guidance_scale=1.0),
       cfg_how="guidance_scale > 1: CFG in the batch (2B)")
+
+
+# ================================================================================================================
+# probe
+# ================================================================================================================
+
+
+def _lead(x):
+    """Leading dim of the first tensor in a call's args (the batch the transformer sees)."""
+    if isinstance(x, torch.Tensor):
+        return x.shape[0] if x.dim() else None
+    if isinstance(x, (list, tuple)):
+        for v in x:
+            r = _lead(v)
+            if r is not None:
+                return f"list[{len(x)}]" if isinstance(x, list) and len(x) > 1 else r
+    return None
+
+
+def _record_run(case, pipe, cfg):
+    """One generation with the scheduler and the transformer(s) instrumented."""
+    log = dict(calls=[], steps=0, set_timesteps=[], step_ts=[])
+    sched = pipe.scheduler
+    orig_set, orig_step = sched.set_timesteps, sched.step
+
+    import functools
+
+    @functools.wraps(orig_set)
+    def set_timesteps(*a, **k):
+        log["set_timesteps"].append(sorted(k_ for k_, v in k.items() if v is not None and k_ in
+                                           ("sigmas", "timesteps", "mu", "num_inference_steps", "device")) +
+                                    ([f"{len(a)} positional"] if a else []))
+        return orig_set(*a, **k)
+
+    @functools.wraps(orig_step)
+    def step(*a, **k):
+        t = a[1] if len(a) > 1 else k.get("timestep")
+        try:
+            log["step_ts"].append(float(torch.as_tensor(t).float().flatten()[0]))
+        except Exception:
+            log["step_ts"].append(None)
+        log["steps"] += 1
+        log["calls"].append("|")
+        return orig_step(*a, **k)
+
+    handles = []
+    for attr in case.transformer_attrs:
+        model = getattr(pipe, attr, None)
+        if model is None:
+            continue
+
+        def hook(mod, args, kwargs, attr=attr):
+            first = args[0] if args else next((v for k, v in kwargs.items() if isinstance(v, torch.Tensor)
+                                               and k in ("hidden_states", "x", "sample")), None)
+            if first is None:
+                first = next((v for v in kwargs.values() if isinstance(v, (torch.Tensor, list))), None)
+            log["calls"].append((attr, _lead(first)))
+
+        handles.append(model.register_forward_pre_hook(hook, with_kwargs=True))
+    sched.set_timesteps, sched.step = set_timesteps, step
+    try:
+        torch.manual_seed(0)
+        with torch.no_grad():
+            out = pipe(**case.call_kwargs(0, cfg))
+    finally:
+        sched.set_timesteps, sched.step = orig_set, orig_step
+        for h in handles:
+            h.remove()
+    log["out"] = case.output_tensor(out)
+    return log
+
+
+def _per_step(log):
+    """Transformer calls between consecutive scheduler.step calls, and their batch sizes."""
+    groups, cur = [], []
+    for c in log["calls"]:
+        if c == "|":
+            groups.append(cur)
+            cur = []
+        else:
+            cur.append(c)
+    counts = sorted({len(gr) for gr in groups})
+    batches = sorted({str(b) for gr in groups for _, b in gr})
+    attrs = []
+    for gr in groups:
+        for a, _ in gr:
+            if not attrs or attrs[-1] != a:
+                attrs.append(a)
+    return counts, batches, attrs
+
+
+def probe_case(case, blockdance=False) -> dict:
+    import diffusers
+
+    res = dict(name=case.name, pipeline=case.pipeline_cls)
+    try:
+        pipe = case.make_pipeline(0)
+        res["transformer"] = "/".join(type(getattr(pipe, a)).__name__ for a in case.transformer_attrs
+                                      if getattr(pipe, a, None) is not None)
+        res["scheduler"] = type(pipe.scheduler).__name__
+        sig = inspect.signature(pipe.scheduler.set_timesteps).parameters
+        res["set_timesteps_accepts"] = [p for p in ("sigmas", "timesteps") if p in sig]
+        t0 = time.time()
+        runs = {}
+        for cfg in ([True, False] if case.cfg_supported else [False]):
+            runs[cfg] = _record_run(case, pipe, cfg)
+        res["eager_s"] = round((time.time() - t0) / len(runs), 2)
+        res["eager"] = "yes"
+        for cfg, log in runs.items():
+            counts, batches, attrs = _per_step(log)
+            key = "cfg_on" if cfg else "cfg_off"
+            res[key] = dict(calls_per_step=counts, batch=batches, steps=log["steps"],
+                            experts=attrs if len(case.transformer_attrs) > 1 else None)
+        log = runs[False]
+        res["set_timesteps_called_with"] = log["set_timesteps"]
+        ts = [t for t in log["step_ts"] if t is not None]
+        if len(ts) >= 2:
+            res["timesteps"] = "descending" if ts[0] > ts[-1] else "ascending" if ts[0] < ts[-1] else "constant"
+        res["t_first_last"] = (round(ts[0], 3), round(ts[-1], 3)) if ts else None
+        res["shape"] = tuple(log["out"].shape)
+        res["finite"] = bool(torch.isfinite(log["out"]).all())
+    except Exception as e:  # noqa: BLE001
+        res["eager"] = "no"
+        res["error"] = f"{type(e).__name__}: {str(e)[:300]}"
+        res["where"] = [f"{f.filename.split('/')[-1]}:{f.lineno}" for f in traceback.extract_tb(e.__traceback__)[-3:]]
+    if blockdance and res.get("eager") == "yes":
+        res["blockdance"] = probe_blockdance(case)
+    del diffusers
+    return res
+
+
+def probe_blockdance(case) -> str:
+    """torch.compile(transformer, backend="blockdance", options={"inner": "eager"}) + bdcompile.attach + 1 run."""
+    import bdcompile
+
+    torch._dynamo.reset()
+    try:
+        pipe = case.make_pipeline(0)
+        for attr in case.transformer_attrs:
+            setattr(pipe, attr, torch.compile(getattr(pipe, attr), backend="blockdance", options={"inner": "eager"}))
+        bdcompile.attach(pipe)
+        x = case.generate(pipe, 0, case.cfg_supported)
+        if not bool(torch.isfinite(x).all()):
+            return "ran, output not finite"
+        return "pass"
+    except Exception as e:  # noqa: BLE001
+        msg = " ".join(str(e).split())
+        return f"{type(e).__name__}: {msg[:240]}"
+    finally:
+        torch._dynamo.reset()
+
+
+def _fmt_calls(d):
+    if not d:
+        return "-"
+    s = f"{','.join(map(str, d['calls_per_step']))} x b{','.join(d['batch'])}"
+    if d.get("experts"):
+        s += " (" + "->".join(d["experts"]) + ")"
+    return s
+
+
+def probe_table(results) -> str:
+    rows = ["| case | pipeline | eager | transformer | calls/step x batch, CFG on | CFG off | set_timesteps called "
+            "with | scheduler | timesteps | blockdance+attach |",
+            "|---|---|---|---|---|---|---|---|---|---|"]
+    for r in results:
+        if r.get("eager") != "yes":
+            rows.append(f"| {r['name']} | {r['pipeline']} | no: {r.get('error', '')[:120]} | | | | | | | |")
+            continue
+        st = r.get("set_timesteps_called_with") or [[]]
+        st = "; ".join(sorted({", ".join(x) or "(none)" for x in st}))
+        acc = ",".join(r.get("set_timesteps_accepts", [])) or "neither"
+        rows.append(f"| {r['name']} | {r['pipeline']} | yes | {r['transformer']} | {_fmt_calls(r.get('cfg_on'))} | "
+                    f"{_fmt_calls(r.get('cfg_off'))} | {st} (accepts: {acc}) | {r['scheduler']} | "
+                    f"{r.get('timesteps', '?')} {r.get('t_first_last')} | {r.get('blockdance', '-')} |")
+    return "\n".join(rows)
+
+
+def _main(argv):
+    import warnings
+
+    import diffusers
+
+    warnings.filterwarnings("ignore")
+    diffusers.utils.logging.set_verbosity_error()
+    torch.set_num_threads(1)
+    blockdance = "--blockdance" in argv
+    names = [a for a in argv if not a.startswith("--")] or list(PIPELINES)
+    results = []
+    for n in names:
+        r = probe_case(PIPELINES[n], blockdance=blockdance)
+        results.append(r)
+        print(r, file=sys.stderr, flush=True)
+    print(probe_table(results))
+
+
+if __name__ == "__main__":
+    if "--probe" in sys.argv[1:]:
+        _main([a for a in sys.argv[1:] if a != "--probe"])
+    else:
+        print(__doc__)
