@@ -941,6 +941,87 @@ _case("easyanimate", "EasyAnimatePipeline",
 
 
 # ================================================================================================================
+# QwenImage, Z-Image, StableAudio, Sana-Video, Kandinsky 5, PRX, Ernie, Cosmos 2
+# ================================================================================================================
+
+
+def _vae_qwen(z=4):
+    return _d("AutoencoderKLQwenImage")(base_dim=z * 6, z_dim=z, dim_mult=[1, 2, 4], num_res_blocks=1,
+                                        temperal_downsample=[False, True], latents_mean=[0.0] * z,
+                                        latents_std=[1.0] * z)
+
+
+def _qwen_inputs(extra=None, L=8, h=32, w=32):
+    def inputs(g, cfg):
+        kw = dict(prompt_embeds=_rn(g, 1, L, 16), prompt_embeds_mask=torch.ones(1, L, dtype=torch.long),
+                  negative_prompt_embeds=_rn(g, 1, L, 16),
+                  negative_prompt_embeds_mask=torch.ones(1, L, dtype=torch.long), height=h, width=w)
+        if extra:
+            kw.update(extra(g))
+        return kw
+
+    return inputs
+
+
+_QWEN = dict(cfg_on=dict(true_cfg_scale=4.0), cfg_off=dict(true_cfg_scale=1.0), family="qwenimage",
+             cfg_how="true_cfg_scale > 1 with negative embeddings: two transformer calls per step",
+             shape=(1, 16, 16))
+_qwen_comps = lambda: dict(transformer=_fam("qwenimage"), vae=_vae_qwen(), scheduler=_fm())  # noqa: E731
+_case("qwenimage", "QwenImagePipeline", _qwen_comps, _qwen_inputs(),
+      notes="latent output is packed (B, (H/2)*(W/2), 4*z); 32 px with the 4x VAE = 8x8 latents", **_QWEN)
+_case("qwenimage_img2img", "QwenImageImg2ImgPipeline", _qwen_comps,
+      _qwen_inputs(lambda g: dict(image=_img(g, 1, 32, 32), strength=0.75)), steps=8, **_QWEN)
+_case("qwenimage_inpaint", "QwenImageInpaintPipeline", _qwen_comps,
+      _qwen_inputs(lambda g: dict(image=_img(g, 1, 32, 32), mask_image=_mask(1, 32, 32), strength=0.75)), steps=8,
+      **_QWEN)
+
+
+def _zimage_inputs(extra=None, L=6):
+    def inputs(g, cfg):
+        kw = dict(prompt_embeds=[_rn(g, L, 16)], negative_prompt_embeds=[_rn(g, L, 16)], height=32, width=32)
+        if extra:
+            kw.update(extra(g))
+        return kw
+
+    return inputs
+
+
+_ZIMG = dict(cfg_on=dict(guidance_scale=4.0), cfg_off=dict(guidance_scale=1.0), family="z_image",
+             cfg_how="guidance_scale > 1: CFG in the batch (a list of 2B samples)", shape=(1, 4, 16, 16))
+_zimg_comps = lambda: dict(transformer=_fam("z_image"), vae=_vae_kl(4, scale=2, shift=0.0),  # noqa: E731
+                             scheduler=_fm(shift=3.0))
+_case("z_image", "ZImagePipeline", _zimg_comps, _zimage_inputs(),
+      notes="list-of-samples transformer API; prompt_embeds are lists of (L, D)", **_ZIMG)
+_case("z_image_img2img", "ZImageImg2ImgPipeline", _zimg_comps,
+      _zimage_inputs(lambda g: dict(image=_img(g, 1, 32, 32), strength=0.75)), steps=8, **_ZIMG)
+
+
+def _stable_audio_components():
+    return dict(
+        transformer=_d("StableAudioDiTModel")(
+            sample_size=4, in_channels=3, num_layers=4, attention_head_dim=4, num_key_value_attention_heads=2,
+            out_channels=3, cross_attention_dim=4, time_proj_dim=8, global_states_input_dim=8,
+            cross_attention_input_dim=4),
+        scheduler=_d("CosineDPMSolverMultistepScheduler")(solver_order=2, prediction_type="v_prediction",
+                                                         sigma_data=1.0, sigma_schedule="exponential"),
+        vae=_d("AutoencoderOobleck")(encoder_hidden_size=6, downsampling_ratios=[1, 2], decoder_channels=3,
+                                    decoder_input_channels=3, audio_channels=2, channel_multiples=[2, 4],
+                                    sampling_rate=4),
+        projection_model=_d("StableAudioProjectionModel")(text_encoder_dim=4, conditioning_dim=4, min_value=0,
+                                                          max_value=32))
+
+
+_case("stable_audio", "StableAudioPipeline", _stable_audio_components,
+      lambda g, cfg: dict(prompt_embeds=_rn(g, 1, 6, 4), negative_prompt_embeds=_rn(g, 1, 6, 4),
+                          attention_mask=torch.ones(1, 6, dtype=torch.long),
+                          negative_attention_mask=torch.ones(1, 6, dtype=torch.long), audio_end_in_s=2.0),
+      cfg_on=dict(guidance_scale=7.0), cfg_off=dict(guidance_scale=1.0), output_type="pt",
+      cfg_how="guidance_scale > 1: CFG in the batch (2B)", shape=(1, 2, 7),
+      notes="needs torchsde (CosineDPMSolverMultistepScheduler); config after diffusers' StableAudio test (4 layers); always decodes with the Oobleck VAE: audios "
+            "(B, channels, samples)")
+
+
+# ================================================================================================================
 # probe
 # ================================================================================================================
 
