@@ -132,7 +132,7 @@ class PipelineCase:
         elif isinstance(out, (tuple, list)):
             x = out[0]
         else:
-            for attr in ("images", "frames", "videos", "audios", "audio", "sample", "latents"):
+            for attr in ("images", "image", "frames", "videos", "audios", "audio", "sample", "latents"):
                 if hasattr(out, attr) and getattr(out, attr) is not None:
                     x = getattr(out, attr)
                     break
@@ -1019,6 +1019,88 @@ _case("stable_audio", "StableAudioPipeline", _stable_audio_components,
       cfg_how="guidance_scale > 1: CFG in the batch (2B)", shape=(1, 2, 7),
       notes="needs torchsde (CosineDPMSolverMultistepScheduler); config after diffusers' StableAudio test (4 layers); always decodes with the Oobleck VAE: audios "
             "(B, channels, samples)")
+
+
+_case("sana_video", "SanaVideoPipeline",
+      lambda: dict(transformer=_fam("sana_video"), vae=_vae_wan(), scheduler=_unipc()),
+      lambda g, cfg: dict(_masked_inputs(16, h=32, w=32)(g, cfg), frames=9, use_resolution_binning=False,
+                          complex_human_instruction=None, clean_caption=False),
+      cfg_on=dict(guidance_scale=6.0), cfg_off=dict(guidance_scale=1.0), family="sana_video",
+      cfg_how="guidance_scale > 1: CFG in the batch (2B)", shape=(1, 4, 3, 4, 4),
+      notes="Wan VAE (z=4): 9 frames 32x32 px = 3x4x4 latents")
+
+
+def _k5_inputs(extra=None, L=6):
+    def inputs(g, cfg):
+        kw = dict(prompt_embeds_qwen=_rn(g, 1, L, 16), prompt_embeds_clip=_rn(g, 1, 8),
+                  negative_prompt_embeds_qwen=_rn(g, 1, L, 16), negative_prompt_embeds_clip=_rn(g, 1, 8),
+                  prompt_cu_seqlens=torch.tensor([0, L], dtype=torch.int32),
+                  negative_prompt_cu_seqlens=torch.tensor([0, L], dtype=torch.int32), height=32, width=32)
+        if extra:
+            kw.update(extra(g))
+        return kw
+
+    return inputs
+
+
+_case("kandinsky5_t2i", "Kandinsky5T2IPipeline",
+      lambda: dict(transformer=_fam("kandinsky5"), vae=_vae_kl(4, scale=2, shift=0.1159, scaling_factor=0.3611),
+                   scheduler=_fm(shift=7.0)),
+      _k5_inputs(), cfg_on=dict(guidance_scale=3.5), cfg_off=dict(guidance_scale=1.0), family="kandinsky5",
+      cfg_how="guidance_scale > 1: two transformer calls per step", shape=(1, 1, 4, 4, 4),
+      setup=lambda pipe: setattr(pipe, "resolutions", [(32, 32)]),
+      notes="the pipeline snaps (width, height) to a fixed list of ~1 MP resolutions: setup sets "
+            "pipe.resolutions = [(32, 32)]; vae_scale_factor_spatial is hardcoded 8 (4x4 latents, channels last)")
+_case("kandinsky5_t2v", "Kandinsky5T2VPipeline",
+      lambda: dict(transformer=_fam("kandinsky5"), vae=_vae_hunyuan_video(), scheduler=_fm(shift=7.0)),
+      _k5_inputs(lambda g: dict(num_frames=5)), cfg_on=dict(guidance_scale=5.0), cfg_off=dict(guidance_scale=1.0),
+      family="kandinsky5", cfg_how="guidance_scale > 1: two transformer calls per step", shape=(1, 2, 4, 4, 4),
+      notes="HunyuanVideo VAE; latents channels last (B, F, H, W, C)")
+
+_case("prx", "PRXPipeline",
+      lambda: dict(transformer=_fam("prx"), vae=_vae_kl(4), scheduler=_fm()),
+      lambda g, cfg: dict(_masked_inputs(16, h=8, w=8)(g, cfg), use_resolution_binning=False),
+      cfg_on=dict(guidance_scale=4.0), cfg_off=dict(guidance_scale=1.0), family="prx",
+      cfg_how="guidance_scale > 1: CFG in the batch (2B)", shape=(1, 4, 8, 8))
+_case("ernie_image", "ErnieImagePipeline",
+      lambda: dict(transformer=_fam("ernie_image"), vae=_vae_kl(4), scheduler=_fm()),
+      lambda g, cfg: dict(prompt_embeds=[_rn(g, 6, 16)], negative_prompt_embeds=[_rn(g, 6, 16)], height=16,
+                          width=16, use_pe=False),
+      cfg_on=dict(guidance_scale=4.0), cfg_off=dict(guidance_scale=1.0), family="ernie_image",
+      cfg_how="guidance_scale > 1: CFG in the batch (2B)", shape=(1, 16, 8, 8),
+      notes="prompt_embeds are lists of (L, D); latents come out 2x2-patchified (16 channels)")
+
+
+class _NoSafety(torch.nn.Module):
+    """Stand-in for CosmosSafetyChecker (needs the cosmos_guardrail package and hub weights)."""
+
+    def __init__(self):
+        super().__init__()
+        self.dummy = torch.nn.Parameter(torch.zeros(1))
+
+    @property
+    def device(self):
+        return self.dummy.device
+
+    @property
+    def dtype(self):
+        return self.dummy.dtype
+
+    def check_text_safety(self, prompt):
+        return True
+
+    def check_video_safety(self, video):
+        return video
+
+
+_case("cosmos2_t2i", "Cosmos2TextToImagePipeline",
+      lambda: dict(transformer=_fam("cosmos"), vae=_vae_wan(), scheduler=_fm(use_karras_sigmas=True),
+                   safety_checker=_NoSafety()),
+      lambda g, cfg: dict(prompt_embeds=_rn(g, 1, 8, 16), negative_prompt_embeds=_rn(g, 1, 8, 16), height=32,
+                          width=32),
+      cfg_on=dict(guidance_scale=7.0), cfg_off=dict(guidance_scale=1.0), family="cosmos",
+      cfg_how="guidance_scale > 1: two transformer calls per step", shape=(1, 4, 4, 4),
+      notes="Wan VAE (z=4); safety_checker replaced by a pass-through module (CosmosSafetyChecker needs cosmos_guardrail)")
 
 
 # ================================================================================================================
