@@ -55,3 +55,34 @@ def test_registry_is_complete():
         assert case.cfg_how, name
         assert case.transformer_attrs and all(a.startswith("transformer") for a in case.transformer_attrs), name
         assert case.expected_shape(True) is not None or case.expected_shape(False) is not None, name
+
+
+def test_every_dit_pipeline_is_covered_or_explained():
+    """Every diffusers pipeline class whose `transformer` is a diffusers.models.transformers class is registered or
+    listed in NOT_COVERED with a reason."""
+    import inspect
+
+    import diffusers
+    import diffusers.models.transformers as T
+
+    from pipelines import NOT_COVERED
+
+    tclasses = tuple(getattr(T, n) for n in dir(T) if isinstance(getattr(T, n), type))
+    covered = {c.pipeline_cls for c in PIPELINES.values()}
+    missing = []
+    for name in sorted({n for v in diffusers._import_structure.values() for n in v if n.endswith("Pipeline")}):
+        try:
+            cls = getattr(diffusers, name)
+        except Exception:  # noqa: BLE001
+            continue
+        if "dummy" in cls.__module__:
+            continue
+        ann = inspect.signature(cls.__init__).parameters.get("transformer")
+        if ann is None:
+            continue
+        a = ann.annotation
+        is_dit = (isinstance(a, type) and issubclass(a, tclasses)) or any(
+            t.__name__ in str(a) for t in tclasses)
+        if is_dit and name not in covered and name not in NOT_COVERED:
+            missing.append(name)
+    assert not missing, f"DiT pipelines neither covered nor explained: {missing}"
