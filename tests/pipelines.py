@@ -986,8 +986,9 @@ def _zimage_inputs(extra=None, L=6):
     return inputs
 
 
-_ZIMG = dict(cfg_on=dict(guidance_scale=4.0), cfg_off=dict(guidance_scale=1.0), family="z_image",
-             cfg_how="guidance_scale > 1: CFG in the batch (a list of 2B samples)", shape=(1, 4, 16, 16))
+_ZIMG = dict(cfg_on=dict(guidance_scale=4.0), cfg_off=dict(guidance_scale=0.0), family="z_image",
+             cfg_how="guidance_scale > 0 (sic: 1.0 still runs CFG): CFG in the batch (a list of 2B samples); off "
+                     "is guidance_scale=0", shape=(1, 4, 16, 16))
 _zimg_comps = lambda: dict(transformer=_fam("z_image"), vae=_vae_kl(4, scale=2, shift=0.0),  # noqa: E731
                              scheduler=_fm(shift=3.0))
 _case("z_image", "ZImagePipeline", _zimg_comps, _zimage_inputs(),
@@ -1206,7 +1207,7 @@ def _lead(x):
         for v in x:
             r = _lead(v)
             if r is not None:
-                return f"list[{len(x)}]" if isinstance(x, list) and len(x) > 1 else r
+                return f"list[{len(x)}]" if isinstance(x, list) else r
     return None
 
 
@@ -1214,19 +1215,22 @@ def _record_run(case, pipe, cfg):
     """One generation with the scheduler and the transformer(s) instrumented."""
     log = dict(calls=[], steps=0, set_timesteps=[], step_ts=[])
     sched = pipe.scheduler
-    orig_set, orig_step = sched.set_timesteps, sched.step
+    # patched on the class, not the instance: pipelines that deepcopy the scheduler (SkyReels-V2 diffusion forcing
+    # keeps one per frame) must not carry a closure over the original instance
+    klass = type(sched)
+    orig_set, orig_step = klass.set_timesteps, klass.step
 
     import functools
 
     @functools.wraps(orig_set)
-    def set_timesteps(*a, **k):
+    def set_timesteps(self, *a, **k):
         log["set_timesteps"].append(sorted(k_ for k_, v in k.items() if v is not None and k_ in
                                            ("sigmas", "timesteps", "mu", "num_inference_steps", "device")) +
                                     ([f"{len(a)} positional"] if a else []))
-        return orig_set(*a, **k)
+        return orig_set(self, *a, **k)
 
     @functools.wraps(orig_step)
-    def step(*a, **k):
+    def step(self, *a, **k):
         t = a[1] if len(a) > 1 else k.get("timestep")
         try:
             log["step_ts"].append(float(torch.as_tensor(t).float().flatten()[0]))
@@ -1234,7 +1238,7 @@ def _record_run(case, pipe, cfg):
             log["step_ts"].append(None)
         log["steps"] += 1
         log["calls"].append("|")
-        return orig_step(*a, **k)
+        return orig_step(self, *a, **k)
 
     handles = []
     for attr in case.transformer_attrs:
@@ -1250,13 +1254,13 @@ def _record_run(case, pipe, cfg):
             log["calls"].append((attr, _lead(first)))
 
         handles.append(model.register_forward_pre_hook(hook, with_kwargs=True))
-    sched.set_timesteps, sched.step = set_timesteps, step
+    klass.set_timesteps, klass.step = set_timesteps, step
     try:
         torch.manual_seed(0)
         with torch.no_grad():
             out = pipe(**case.call_kwargs(0, cfg))
     finally:
-        sched.set_timesteps, sched.step = orig_set, orig_step
+        klass.set_timesteps, klass.step = orig_set, orig_step
         for h in handles:
             h.remove()
     log["out"] = case.output_tensor(out)
