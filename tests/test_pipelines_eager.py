@@ -1,11 +1,17 @@
 """Every registered tiny DiT pipeline (tests/pipelines.py) runs eagerly: two generations in a row with the same
 seed give the same output, CFG on and off both finish, outputs are finite and of the expected shape."""
+import importlib.util
 import warnings
 
 import pytest
 import torch
 
-from pipelines import PIPELINES
+# without transformers, diffusers exports dummy classes for nearly every pipeline (not in pyproject's deps yet)
+pytest.importorskip("transformers", reason="diffusers' DiT pipelines need `transformers` installed")
+
+from pipelines import PIPELINES  # noqa: E402
+
+_NEEDS = {"stable_audio": "torchsde"}  # CosineDPMSolverMultistepScheduler is a dummy without torchsde
 
 
 @pytest.fixture(autouse=True, scope="module")
@@ -27,6 +33,8 @@ def _run(case, pipe, cfg):
 
 @pytest.mark.parametrize("name", sorted(PIPELINES))
 def test_pipeline_runs_eagerly(name):
+    if name in _NEEDS and importlib.util.find_spec(_NEEDS[name]) is None:
+        pytest.skip(f"needs {_NEEDS[name]}")
     case = PIPELINES[name]
     pipe = case.make_pipeline(seed=0)
     for attr in case.transformer_attrs:
