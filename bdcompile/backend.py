@@ -4,7 +4,6 @@
 """
 from __future__ import annotations
 
-import dataclasses
 import logging
 import warnings
 
@@ -119,12 +118,12 @@ def blockdance(gm: fx.GraphModule, example_inputs, options: dict | None = None, 
 
     t_index = _timestep_index(gm, settings.timestep_arg)
     if t_index is None and settings.step_source == "timestep":
-        warnings.warn(f"blockdance: the traced graph does not read {settings.timestep_arg!r} (the model ignores it, it "
-                      "is a Python number, or options={'timestep_arg': NAME} names another argument); counting calls "
-                      "instead (step_source='counter'), which needs the number of steps: bdcompile.attach(pipe), "
-                      "bdcompile.generation(model, num_steps=...) or options={'num_steps': ...}",
-                      stacklevel=user_stacklevel())
-        settings = dataclasses.replace(settings, step_source="counter")
+        _warn_once(("no timestep", settings.timestep_arg, frame.code_name),
+                   f"blockdance: the traced graph does not read {settings.timestep_arg!r} (the model ignores it, it is "
+                   "a Python number, it is used only in another piece of a graph-broken forward, or "
+                   "options={'timestep_arg': NAME} names another argument); calls are counted instead, which needs "
+                   "the number of steps: bdcompile.attach(pipe), bdcompile.generation(model, num_steps=...) or "
+                   "options={'num_steps': ...}")
     variants = {name: LazyVariant(name, g, compiler) for name, g in graphs.items()}
     report = _report(gm, example_inputs, settings, regions, cut, graphs, frame)
     log.info("blockdance: %d blocks in %s, boundary %d, cut %s", len(regions.blocks), regions.stacks, cut.boundary,
@@ -151,24 +150,41 @@ def _report(gm, example_inputs, settings, regions, cut, graphs, frame: TracedFra
     }
 
 
+def _attention_lists(module: torch.nn.Module) -> list[str]:
+    """Paths of the module lists of ``module`` whose members hold an attention module (outermost only)."""
+    found = []
+    for name, sub in module.named_modules():
+        if not isinstance(sub, torch.nn.ModuleList) or not len(sub) or any(name.startswith(f + ".") for f in found):
+            continue
+        if any("Attention" in type(m).__name__ or isinstance(m, torch.nn.MultiheadAttention)
+               for member in sub for m in member.modules()):
+            found.append(name)
+    return found
+
+
 def _check_whole_stacks(regions, frame: TracedFrame) -> None:
-    """A piece of a graph-broken forward is specialised only if it holds whole stacks: when breaks
-    split the block loop, the pieces would each count steps and cut at their own blocks."""
+    """A piece of a graph-broken forward is specialised only if it holds every block stack of the
+    model, whole: when breaks split the block loop, or leave part of it to eager code, the pieces would
+    each count steps and cut at their own blocks."""
     if not frame.piece or frame.module is None:
         return
+    model = type(frame.module).__name__
+    why = (f"; break: {frame.break_reason}" if frame.break_reason else "")
+    fix = ("Each piece of a graph-broken forward is compiled on its own, and BlockDance needs every block stack in "
+           "one graph. Fix: remove the data-dependent Python (.item(), .tolist(), boolean-mask indexing, branching on "
+           "tensor values) from the forward so that dynamo traces it as one graph.")
     for path, found in regions.stacks.items():
         try:
             total = len(frame.module.get_submodule(path))
         except (AttributeError, TypeError):
             continue
         if found < total:
-            raise _SplitStack(f"blockdance: the block loop of {type(frame.module).__name__} is split by graph breaks "
-                              f"(this piece holds {found} of the {total} blocks of {path!r}"
-                              + (f"; break: {frame.break_reason}" if frame.break_reason else "")
-                              + "): it runs uncached. Each piece of a graph-broken forward is compiled on its own, "
-                              "and BlockDance needs the whole stack in one graph. Fix: remove the data-dependent "
-                              "Python inside the blocks (.item(), .tolist(), branching on tensor values) so that "
-                              "dynamo traces the block loop as one graph.")
+            raise _SplitStack(f"blockdance: the block loop of {model} is split by graph breaks (this piece holds "
+                              f"{found} of the {total} blocks of {path!r}{why}): it runs uncached. {fix}")
+    missing = [p for p in _attention_lists(frame.module) if p not in regions.stacks]
+    if missing:
+        raise _SplitStack(f"blockdance: a graph break leaves the blocks {missing} of {model} out of the piece that "
+                          f"holds {list(regions.stacks)}{why}: it runs uncached. {fix}")
 
 
 class _SplitStack(NoBlockStackError):
@@ -190,11 +206,13 @@ def _without_stack(err, gm, example_inputs, settings, config_key, compiler, fram
     whole forward without blocks (an error, unless ``fallback``). Pieces and fragments run with the
     plain inner compiler and are recorded for ``explain``."""
     owner = frame.module
+    log.debug("blockdance: no stack in %s (piece=%s, resume=%s, break=%r)", frame.code_name, frame.piece, frame.resume,
+              frame.break_reason)
     if isinstance(err, _SplitStack):
         _warn_once(("split", type(owner)), str(err))
         _record(owner, settings, config_key, "pieces", {"frame": frame.code_name, "blocks": "split", "why": str(err)})
         return compiler(gm, example_inputs)
-    if frame.piece:
+    if frame.piece or frame.helper:
         log.info("blockdance: %s of %s holds no blocks (a piece of a graph-broken forward); compiled plainly",
                  frame.code_name, type(owner).__name__ if owner is not None else "?")
         _record(owner, settings, config_key, "pieces", {"frame": frame.code_name, "blocks": 0,

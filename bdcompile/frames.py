@@ -34,10 +34,21 @@ class TracedFrame:
     parent_path: str = ""  # where the fragment's module sits in the parent (e.g. "transformer_blocks.3")
     notes: list = field(default_factory=list)
 
+    code: object = None
+
     @property
     def piece(self) -> bool:
         """Part of a forward that graph-breaks."""
         return self.resume or self.ends_in_break
+
+    @property
+    def helper(self) -> bool:
+        """A frame of the model other than its ``forward`` (a helper method, a comprehension, a function
+        it calls) that dynamo compiled on its own."""
+        if self.module is None or self.code is None:
+            return self.code_name != "forward"
+        fwd = getattr(type(self.module).forward, "__code__", None)
+        return self.code is not fwd and not self.resume
 
     @property
     def fragment(self) -> bool:
@@ -60,8 +71,9 @@ class TracedFrame:
                     f"torch._dynamo.config.recompile_limit = {limit}: several models of one class compiled with "
                     "different options, or many input shapes), so dynamo runs it eagerly and compiles its blocks one "
                     "by one")
-        return (f"dynamo did not compile {type(self.parent).__name__}.forward as a whole (a graph break inside its "
-                "blocks, or the forward is skipped), so it compiles its blocks one by one")
+        return (f"dynamo did not compile {type(self.parent).__name__}.forward as a whole (a graph break it could "
+                "not resume from, e.g. inside a loop, so the rest of the forward runs eagerly), so it compiles what "
+                "the forward calls one by one")
 
 
 def _first_param(example_inputs):
@@ -73,19 +85,21 @@ def _owns(module, p) -> bool:
 
 
 def _find_parent(module: torch.nn.Module, start_frame) -> tuple[Optional[torch.nn.Module], str]:
-    """An enclosing module on the Python stack that holds ``module`` as a member of a module list
-    (the model whose forward runs eagerly around this block)."""
+    """A module running eagerly around ``module`` inside the same ``torch.compile`` call: the frames
+    between the backend and the compiled callable's entry (``eval_frame._fn``) that hold a module of
+    which ``module`` is a part. Frames beyond that entry are the caller's and are not looked at."""
     frame = start_frame
     seen = set()
     while frame is not None:
+        code = frame.f_code
+        if code.co_filename.endswith(("_dynamo/eval_frame.py", "_dynamo\\eval_frame.py")) and code.co_name in ("_fn", "compile_wrapper"):
+            break
         for v in list(frame.f_locals.values()):
             if isinstance(v, torch.nn.Module) and v is not module and id(v) not in seen:
                 seen.add(id(v))
                 for name, sub in v.named_modules():
                     if sub is module and name:
-                        parts = name.split(".")
-                        if any(part.isdigit() for part in parts):
-                            return v, name
+                        return v, name
         frame = frame.f_back
     return None, ""
 
@@ -106,6 +120,7 @@ def traced_frame(gm, example_inputs) -> TracedFrame:
     except Exception:  # noqa: BLE001  (private API: without it, every graph is a whole forward)
         return info
     info.code_name = code.co_name
+    info.code = code
     info.resume = code.co_name.startswith("torch_dynamo_resume_in_")
     first = _first_param(example_inputs)
     for v in local_values:
@@ -117,6 +132,6 @@ def traced_frame(gm, example_inputs) -> TracedFrame:
 
 def locate_parent(info: TracedFrame) -> TracedFrame:
     """Fill ``info.parent``: only asked for graphs without a block stack (it walks the Python stack)."""
-    if info.module is not None and info.parent is None and not info.piece:
+    if info.module is not None and info.parent is None and not info.piece and not info.helper:
         info.parent, info.parent_path = _find_parent(info.module, sys._getframe(1))
     return info

@@ -79,7 +79,8 @@ class Dispatcher:
         cfg = self._config(args)
         track = current(cfg.instance).track(cfg)
         key = (self.uid, signature([args[i] for i in self.input_positions]))
-        call = track.begin(key, lambda: self._read_timestep(args, cfg), self.available,
+        call = track.begin(key, None if self.timestep_index is None else lambda: self._read_timestep(args, cfg),
+                           self.available,
                            lambda: {n: args[i] for n, i in zip(self.input_names, self.input_positions)})
         action = call.action
         if action == FULL:

@@ -177,11 +177,13 @@ class Track:
                 if s < self.step:  # the scheduler restarted without set_timesteps: a new generation
                     self._start()
                 self.step, self.slot = s, 0
-        elif self.config.settings.step_source == "counter":
+        elif self.config.settings.step_source == "counter" or read_t is None:
             n = self.num_steps
             if n is None:
-                raise ValueError("blockdance: step_source='counter' needs the number of steps: options={'num_steps': "
-                                 "...}, bdcompile.generation(model, num_steps=...) or bdcompile.attach(pipe)")
+                why = "step_source='counter'" if read_t is not None else "a graph without a timestep input"
+                raise ValueError(f"blockdance: {why} counts calls, which needs the number of steps: "
+                                 "options={'num_steps': ...}, bdcompile.generation(model, num_steps=...) or "
+                                 "bdcompile.attach(pipe)")
             cps = self.config.settings.calls_per_step
             if self.calls >= n * cps:
                 self._start()
@@ -246,7 +248,8 @@ class Track:
         """Advance the clock for one call and decide what runs.
 
         key            what a cache must have been made for: (graph, input shapes/dtypes/devices)
-        read_t         ``() -> float``: the call's timestep (only read in timestep mode)
+        read_t         ``() -> float``: the call's timestep (only read in timestep mode); None when the
+                       caller has no timestep input (then calls are counted)
         variants       the variant names this caller can run ("reuse", "forecast")
         policy_inputs  ``() -> dict`` of the call's inputs by name, for a ``policy`` option
         """
