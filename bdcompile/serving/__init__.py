@@ -1,0 +1,1 @@
+"""Serving exported BlockDance variants on NVIDIA Triton Inference Server."""
