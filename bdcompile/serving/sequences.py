@@ -102,6 +102,7 @@ class Sequence:
             raise SequenceError(f"ACTION must be one of {list(ACTIONS_ASKED)}; got {asked!r}")
         st = self.state
         runner = self.runner
+        clock = {k: (dict(v) if isinstance(v, dict) else v) for k, v in vars(st).items() if k != "log"}
         if st.settings.step_source == "counter":
             st.advance_counter()
         else:
@@ -113,10 +114,11 @@ class Sequence:
         key = signature(given)
         valid = cache is not None and cache.key == key and cache.generation == st.generation
         if asked == REUSE and not valid:
-            st.log.append((st.generation, st.step, st.slot, "refused", REUSE))
+            step = st.step
+            vars(st).update(clock)  # a refused request does not advance the sequence
             why = ("no full step has run in this sequence yet" if cache is None else
                    "the cached values were made for other input shapes/dtypes or an earlier generation")
-            raise NoCacheYet(f"sequence {self.corr_id}: ACTION=reuse refused at step {st.step}: {why}; "
+            raise NoCacheYet(f"sequence {self.corr_id}: ACTION=reuse refused at step {step}: {why}; "
                              "the first step of a generation must be a full step (send ACTION=auto or full)")
         action = wanted
         if wanted != FULL and not valid:
