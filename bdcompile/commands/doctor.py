@@ -50,7 +50,7 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     d = subparsers.add_parser("doctor", help="check inners, export formats, runtimes and the server on this machine",
                               description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     d.add_argument("--device", default=None, choices=["cpu", "cuda"], help="default: cuda if available, else cpu")
-    d.add_argument("--repeats", type=int, default=5, help="timed full+reuse pairs per check (medians)")
+    d.add_argument("--repeats", type=int, default=None, help="timed full+reuse pairs per check, medians (20 cpu, 5 cuda)")
     d.add_argument("--budget", type=float, default=450.0, help="seconds; checks past it are skipped")
     d.add_argument("--skip", nargs="*", default=[], help="checks to skip: inner, export, onnx, aoti, tensorrt, server")
     d.add_argument("--python", default=None, help="interpreter for the server check (see bdcompile serve)")
@@ -154,7 +154,8 @@ def run(args) -> int:
     if device == "cuda" and not torch.cuda.is_available():
         print("bdcompile doctor: --device cuda but torch sees no CUDA device", file=sys.stderr)
         return 2
-    rows = doctor(device, repeats=args.repeats, budget=args.budget, skip=set(args.skip), python=args.python)
+    repeats = args.repeats or (20 if device == "cpu" else 5)
+    rows = doctor(device, repeats=repeats, budget=args.budget, skip=set(args.skip), python=args.python)
     print(table(rows, device))
     if args.json:
         Path(args.json).write_text(json.dumps([asdict(r) for r in rows], indent=2) + "\n")
@@ -250,8 +251,10 @@ def doctor(device: str = "cpu", repeats: int = 5, budget: float = 450.0, skip=fr
                     continue
 
                 def ort_pair(prov=prov):
-                    runner = load(exported, format="onnx", providers=[prov] if prov == "CPUExecutionProvider" else
-                                  [prov, "CUDAExecutionProvider"])
+                    so = ort.SessionOptions()
+                    so.intra_op_num_threads = torch.get_num_threads()  # as many threads as torch gets
+                    runner = load(exported, format="onnx", session_options=so, providers=[prov]
+                                  if prov == "CPUExecutionProvider" else [prov, "CUDAExecutionProvider"])
                     return _pair(lambda kw: runner(**kw), kw0, kw1, device, repeats)
 
                 check(Row("export", f"onnxruntime {prov}"), ort_pair, full_ref, reuse_ref)
@@ -322,7 +325,7 @@ def _server_row(exported, device, kw0, kw1, full_ref, reuse_ref, repeats, tol, p
                 inputs = {k: v.float().cpu().numpy() if v.dtype == torch.bfloat16 else v.cpu().numpy()
                           for k, v in flat[id(kw)].items()}
                 outs, action, _ = c.step(seq[0], inputs, start=first, end=not first)
-                return (torch.from_numpy(outs[next(iter(outs))]),)
+                return (torch.from_numpy(outs[next(iter(outs))].copy()),)
 
             o0, o1, row.ms_full, row.ms_reuse = _pair(fn, kw0, kw1, "cpu", repeats)
             c.close()

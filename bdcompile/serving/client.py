@@ -18,6 +18,7 @@ generation again from step 0 once the server is back.
 """
 from __future__ import annotations
 
+import threading
 import time
 from typing import Optional, Sequence
 
@@ -27,6 +28,9 @@ __all__ = ["DenoiseClient", "DigitsGeneration", "GenerationLost", "StepRejected"
 
 _NP_TRITON = {np.float32: "FP32", np.float16: "FP16", np.float64: "FP64", np.int64: "INT64", np.int32: "INT32",
               np.uint8: "UINT8", np.bool_: "BOOL", np.object_: "BYTES"}
+
+
+_IMPORT_LOCK = threading.Lock()  # diffusers' lazy imports are not thread-safe (ImportError when threads race)
 
 
 class GenerationLost(RuntimeError):
@@ -45,9 +49,9 @@ def _http():
     return http
 
 
-def _input(http, name: str, arr: np.ndarray):
+def _input(http, name: str, arr: np.ndarray, datatype: Optional[str] = None):
     arr = np.ascontiguousarray(arr)
-    dt = _NP_TRITON.get(arr.dtype.type)
+    dt = datatype or _NP_TRITON.get(arr.dtype.type)
     if dt is None:
         raise TypeError(f"bdcompile serving client: no Triton datatype for {arr.dtype}")
     i = http.InferInput(name, list(arr.shape), dt)
@@ -89,6 +93,17 @@ class DenoiseClient:
         self.http = _http()
         self.url, self.model, self.timeout = url, model, timeout
         self.client = self.http.InferenceServerClient(url, connection_timeout=timeout, network_timeout=timeout)
+        self._bf16: Optional[set] = None
+
+    def _bf16_inputs(self) -> set:
+        """Inputs the model takes as BF16 (numpy has no bfloat16: float32 arrays are sent as BF16 for them)."""
+        if self._bf16 is None:
+            try:
+                meta = self.client.get_model_metadata(self.model)
+                self._bf16 = {i["name"] for i in meta.get("inputs", []) if i.get("datatype") == "BF16"}
+            except Exception:
+                self._bf16 = set()
+        return self._bf16
 
     def step(self, seq_id: int, inputs: dict, start: bool = False, end: bool = False, action: Optional[str] = None,
              num_steps: Optional[int] = None):
@@ -98,7 +113,12 @@ class DenoiseClient:
         ins = []
         for name, v in inputs.items():
             a = v.detach().cpu().numpy() if hasattr(v, "detach") else np.asarray(v)
-            ins.append(_input(self.http, name, a[None]))
+            if a.dtype == np.float32 and name in self._bf16_inputs():
+                import ml_dtypes  # a tritonclient dependency: BF16 arrays are ml_dtypes.bfloat16
+
+                ins.append(_input(self.http, name, a[None].astype(ml_dtypes.bfloat16), "BF16"))
+            else:
+                ins.append(_input(self.http, name, a[None]))
         if action is not None:
             ins.append(_input(self.http, "ACTION", np.array([[action.encode()]], dtype=np.object_)))
         if num_steps is not None:
@@ -118,6 +138,7 @@ class DenoiseClient:
             raise StepRejected(msg) from e
         resp = r.get_response()
         outs = {o["name"]: r.as_numpy(o["name"]) for o in resp["outputs"]}
+        outs = {k: v.astype(np.float32) if v.dtype.name == "bfloat16" else v for k, v in outs.items()}  # BF16 -> float32
         action_ran = outs.pop("STEP_ACTION").reshape(-1)[0]
         batched = int(outs.pop("BATCHED").reshape(-1)[0])
         return {k: v[0] for k, v in outs.items()}, action_ran.decode() if isinstance(action_ran, bytes) else action_ran, batched
@@ -153,7 +174,8 @@ class DigitsGeneration:
 
     def restart(self) -> None:
         torch = self.torch
-        self.sched = self.zoo.make_scheduler()
+        with _IMPORT_LOCK:
+            self.sched = self.zoo.make_scheduler()
         self.sched.set_timesteps(self.num_steps)
         self.x = self.noise.clone()
         self.lab = torch.tensor([self.label, self.zoo.NULL_CLASS])

@@ -20,6 +20,7 @@ from __future__ import annotations
 import json
 import logging
 import threading
+import time
 from pathlib import Path
 
 log = logging.getLogger(__name__)
@@ -65,7 +66,9 @@ class TritonPythonModel:
         self.batcher = StepBatcher(self.runner, batching=p.get("batching", "on") != "off")
         seqb = cfg.get("sequence_batching") or {}
         idle_us = int(seqb.get("max_sequence_idle_microseconds") or 0)
-        self.idle_s = idle_us / 1e6 if idle_us else None
+        # Triton drops an idle sequence after max_sequence_idle_microseconds; the store frees its caches a
+        # little later (margin), so that no request Triton still accepts finds its state gone
+        self.idle_s = idle_us / 1e6 + 0.5 if idle_us else None
         self.input_names = [s["name"] for s in self.runner.manifest["inputs"]]
         self.output_names = [o["name"] for o in self.runner.manifest["outputs"]]
         self._metrics(pb_utils)
@@ -105,6 +108,7 @@ class TritonPythonModel:
 
     def _metrics(self, pb):
         self.gauges = {}
+        self._metrics_at = 0.0
         try:
             for key, desc in (("live_sequences", "generations (Triton sequences) holding state in this model"),
                               ("cache_bytes", "bytes of cut values cached for live generations"),
@@ -116,9 +120,14 @@ class TritonPythonModel:
             self.gauges = {}
         self._update_metrics()
 
-    def _update_metrics(self):
+    def _update_metrics(self, every_s: float = 0.0):
+        """Set the gauges (each set is a message to the server process: per execution at most every ``every_s``)."""
         if not self.gauges:
             return
+        now = time.monotonic()
+        if every_s and now - self._metrics_at < every_s:
+            return
+        self._metrics_at = now
         try:
             st = self.store.stats()
             self.gauges["live_sequences"][1].set(st["live"])
@@ -213,10 +222,12 @@ class TritonPythonModel:
             outs.append(pb.Tensor("STEP_ACTION", np.array([[res.action.encode()]], dtype=np.object_)))
             outs.append(pb.Tensor("BATCHED", np.array([[res.batched]], dtype=np.int32)))
             responses.append(pb.InferenceResponse(output_tensors=outs))
+        ended = False
         for corr in ends:
             if corr is not None:
                 self.store.end(corr)
-        self._update_metrics()
+                ended = True
+        self._update_metrics(every_s=0.0 if ended or not self.idle_s else 0.2)  # the sweeper refreshes them too
         return responses
 
     def _execute_pipeline(self, requests):
