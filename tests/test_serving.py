@@ -203,7 +203,8 @@ def test_16_generations_4_threads_interleaved_equal_alone(server, references):
         assert g.actions == actions, (key, g.actions, actions)
         batched = max(batched, max(g.batched))
     assert batched >= 2, "the server never batched requests of different sequences"
-    assert server.gauge("live_sequences") == 0 and server.gauge("cache_bytes") == 0  # all ended with END
+    _wait_gauge(server, "live_sequences", 0, 3)  # all ended with END
+    _wait_gauge(server, "cache_bytes", 0, 3)
 
 
 def _wait_gauge(server, name, want, timeout):
@@ -218,14 +219,15 @@ def _wait_gauge(server, name, want, timeout):
 def test_vanished_client_caches_freed_after_timeout(server):
     from bdcompile.serving.client import DenoiseClient, DigitsGeneration, GenerationLost
 
-    base_live, base_bytes = server.gauge("live_sequences"), server.gauge("cache_bytes")
-    assert (base_live, base_bytes) == (0, 0)
+    _wait_gauge(server, "live_sequences", 0, 5)  # the gauges are refreshed within a second
+    _wait_gauge(server, "cache_bytes", 0, 5)
     c = DenoiseClient(server.http_address)
     gens = [DigitsGeneration(c, seq_id=2000 + j, label=j, seed=j) for j in range(3)]
     for g in gens:
         for _ in range(12):  # past the first reuse step: caches held
             g.step()
-    assert server.gauge("live_sequences") == 3 and server.gauge("cache_bytes") == 3 * 2 * 16 * 64 * 4
+    _wait_gauge(server, "live_sequences", 3, 3)
+    _wait_gauge(server, "cache_bytes", 3 * 2 * 16 * 64 * 4, 3)
     c.close()  # the client vanishes: no END
     waited = _wait_gauge(server, "live_sequences", 0, IDLE_S + 10)
     assert server.gauge("cache_bytes") == 0
