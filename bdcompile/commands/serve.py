@@ -55,19 +55,21 @@ def run(args) -> int:
                    metrics_port=args.metrics_port, grpc_port=args.grpc_port or None, threads=args.threads,
                    **opts)
     print(f"tritonserver ready: {server.url} (metrics {server.metrics_url}); repository {server.repository}")
-    print(f"log: {server.log_file}; Ctrl-C stops it")
+    print(f"log: {server.log_file} (removed on exit); Ctrl-C stops it")
     print("client: python -c \"from bdcompile.serving.client import generate_digits; "
           f"print(generate_digits('{server.http_address}', [3, 1, 4]).shape)\"")
     stop = []
-    signal.signal(signal.SIGTERM, lambda *a: stop.append(1))
+    for sig in (signal.SIGTERM, signal.SIGINT):  # SIGINT too: a shell may start background jobs with it ignored
+        signal.signal(sig, lambda *a: stop.append(1))
     try:
         while not stop and server.proc.poll() is None:
             time.sleep(0.5)
     except KeyboardInterrupt:
         pass
     code = server.proc.poll()
-    server.stop()
-    if code not in (None, 0) and not stop:
-        print(f"tritonserver exited with {code}:\n{server.log_tail()}")
+    tail = server.log_tail() if code not in (None, 0) and not stop else None
+    server.close()
+    if tail is not None:
+        print(f"tritonserver exited with {code}:\n{tail}")
         return 1
     return 0

@@ -38,12 +38,16 @@ def serve(path, repository=None, python=None, http_port=None, metrics_port=None,
     import tempfile
 
     path = Path(path)
+    temporary = None
     if not is_repository(path):
-        repository = Path(repository) if repository else Path(tempfile.mkdtemp(prefix="bdcompile-repo-"))
+        if not repository:
+            repository = temporary = Path(tempfile.mkdtemp(prefix="bdcompile-repo-"))
         path = write_repository(path, repository, threads=threads, **repo_options)
     elif repo_options:
         raise ValueError(f"bdcompile serve: {path} is already a model repository; options {sorted(repo_options)} "
                          "apply when serving an export directory")
     server = TritonServer(path, python=python, http_port=http_port, metrics_port=metrics_port, grpc_port=grpc_port,
                           threads=threads, log_file=log_file)
+    if temporary is not None:
+        server.cleanup.append(temporary)  # removed by server.close()
     return server.start(timeout=start_timeout)

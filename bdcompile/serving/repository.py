@@ -28,8 +28,17 @@ TRITON_DTYPES = {"float32": "TYPE_FP32", "float16": "TYPE_FP16", "bfloat16": "TY
                  "uint8": "TYPE_UINT8", "bool": "TYPE_BOOL"}
 
 MODEL_PY = '''# Triton Python-backend model written by bdcompile (bdcompile.serving.repository).
-# The interpreter of the Python backend must be able to import bdcompile, torch and onnxruntime.
-from bdcompile.serving.triton_model import TritonPythonModel  # noqa: F401
+# The interpreter of the Python backend must be able to import bdcompile, torch and onnxruntime:
+# pip install bdcompile there, or (what `bdcompile serve` does) name a checkout in $BDCOMPILE_PYTHONPATH.
+# (The stub does not read $PYTHONPATH.)
+import os
+import sys
+
+for _p in reversed(os.environ.get("BDCOMPILE_PYTHONPATH", "").split(os.pathsep)):
+    if _p and _p not in sys.path:
+        sys.path.insert(0, _p)
+
+from bdcompile.serving.triton_model import TritonPythonModel  # noqa: E402,F401
 '''
 
 

@@ -7,8 +7,8 @@
 The Python backend's stub embeds the interpreter through a *shared* libpython of the same version as
 the stub: a venv made from Debian's ``/usr/bin/python3.11`` works; a pyenv build without
 ``--enable-shared`` does not (its stub dies). ``python`` is that venv's interpreter, with
-``nvidia-pytriton``, ``torch`` and ``onnxruntime`` installed; bdcompile itself is put on the stub's
-``PYTHONPATH`` from this checkout. Found from ``python=``, ``$BDC_SERVING_PYTHON``, or the running
+``nvidia-pytriton``, ``torch`` and ``onnxruntime`` installed; bdcompile itself is imported from this
+checkout (``$BDCOMPILE_PYTHONPATH``, read by the repository's ``model.py``: the stub ignores ``$PYTHONPATH``). Found from ``python=``, ``$BDC_SERVING_PYTHON``, or the running
 interpreter. Listens on 127.0.0.1 unless told otherwise.
 """
 from __future__ import annotations
@@ -91,13 +91,15 @@ def find_setup(python=None) -> TritonSetup:
         except (subprocess.SubprocessError, OSError, ValueError) as e:
             reasons.append(f"{py}: cannot run it ({e})")
             continue
-        if not info["pytriton"]:
-            reasons.append(f"{py}: nvidia-pytriton is not installed (pip install nvidia-pytriton)")
-            continue
+        problems = []
         if not info["shared"]:
-            reasons.append(f"{py}: this Python has no shared libpython (built without --enable-shared); the Python "
-                           "backend stub cannot embed it. Make a venv from a Python with libpython3.X.so "
-                           "(Debian's /usr/bin/python3.11) and install nvidia-pytriton torch onnxruntime there")
+            problems.append("this Python has no shared libpython (built without --enable-shared), which Triton's "
+                            "Python-backend stub embeds: make a venv from a Python with libpython3.X.so (Debian's "
+                            "/usr/bin/python3.11)")
+        if not info["pytriton"]:
+            problems.append("nvidia-pytriton is not installed there (pip install nvidia-pytriton torch onnxruntime)")
+        if problems:
+            reasons.append(f"{py}: " + "; ".join(problems))
             continue
         setup = TritonSetup(py, info)
         if not setup.server_bin.exists() or not setup.stub.exists():
@@ -130,6 +132,7 @@ class TritonServer:
         self._tmp = Path(tempfile.mkdtemp(prefix="bdcompile-triton-"))
         self.log_file = Path(log_file) if log_file else self._tmp / "tritonserver.log"
         self.proc: Optional[subprocess.Popen] = None
+        self.cleanup: list = [self._tmp]  # folders close() removes
 
     @property
     def url(self) -> str:
@@ -161,7 +164,7 @@ class TritonServer:
         venv_bin = str(self.setup.python.parent)
         env["PATH"] = venv_bin + os.pathsep + env.get("PATH", "")
         env["LD_LIBRARY_PATH"] = os.pathsep.join(p for p in (str(self.setup.libs), env.get("LD_LIBRARY_PATH")) if p)
-        env["PYTHONPATH"] = os.pathsep.join(p for p in (str(_bdcompile_root()), env.get("PYTHONPATH")) if p)
+        env["BDCOMPILE_PYTHONPATH"] = str(_bdcompile_root())  # read by the repository's model.py
         env.setdefault("OMP_NUM_THREADS", str(self.threads))
         env.pop("PYTHONHOME", None)
         return env
@@ -170,7 +173,7 @@ class TritonServer:
         self.log_file.parent.mkdir(parents=True, exist_ok=True)
         log = open(self.log_file, "ab")
         self.proc = subprocess.Popen(self.command(), stdout=log, stderr=subprocess.STDOUT, env=self.environment(),
-                                     start_new_session=True)
+                                     start_new_session=True, cwd=str(self._tmp))
         log.close()
         self.wait_ready(timeout)
         return self
@@ -244,6 +247,11 @@ class TritonServer:
     def __enter__(self):
         return self.start() if self.proc is None else self
 
-    def __exit__(self, *exc):
+    def close(self) -> None:
+        """Stop the server and remove its temporary folders (backend copy, log, a repository serve() wrote)."""
         self.stop()
-        shutil.rmtree(self._tmp, ignore_errors=True)
+        for d in self.cleanup:
+            shutil.rmtree(d, ignore_errors=True)
+
+    def __exit__(self, *exc):
+        self.close()
