@@ -17,7 +17,7 @@ pytestmark = pytest.mark.xdist_group("doctor")
 
 def test_doctor_cpu_table(tmp_path, capsys):
     out = tmp_path / "doctor.json"
-    code = main(["doctor", "--device", "cpu", "--repeats", "3", "--skip", "aoti", "--json", str(out)])
+    code = main(["doctor", "--device", "cpu", "--repeats", "3", "--skip", "aoti", "--budget", "1200", "--json", str(out)])
     text = capsys.readouterr().out
     rows = {r["runtime"]: r for r in json.loads(out.read_text())}
     assert code == 0, text

@@ -55,6 +55,8 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     d.add_argument("--skip", nargs="*", default=[], help="checks to skip: inner, export, onnx, aoti, tensorrt, server")
     d.add_argument("--python", default=None, help="interpreter for the server check (see bdcompile serve)")
     d.add_argument("--json", default=None, help="also write the rows as JSON here")
+    d.add_argument("--threads", type=int, default=None,
+                   help="torch / onnxruntime CPU threads (default 1 on --device cpu: stable on a shared machine)")
     d.set_defaults(fn=run)
     return d
 
@@ -155,6 +157,9 @@ def run(args) -> int:
         print("bdcompile doctor: --device cuda but torch sees no CUDA device", file=sys.stderr)
         return 2
     repeats = args.repeats or (20 if device == "cpu" else 5)
+    threads = args.threads or (1 if device == "cpu" else None)
+    if threads:
+        torch.set_num_threads(threads)
     rows = doctor(device, repeats=repeats, budget=args.budget, skip=set(args.skip), python=args.python)
     print(table(rows, device))
     if args.json:
@@ -222,55 +227,60 @@ def doctor(device: str = "cpu", repeats: int = 5, budget: float = 450.0, skip=fr
         rows.append(Row("inner", "blockdance inner=tensorrt", "skipped", note="torch_tensorrt is not importable"))
 
     out = Path(tempfile.mkdtemp(prefix="bdcompile-doctor-"))
-    formats = [f for f in ("onnx", "aoti") if f not in skip]
-    if device == "cuda" and _importable("torch_tensorrt") and "tensorrt" not in skip:
+    formats = [] if "export" in skip else [f for f in ("onnx", "aoti") if f not in skip]
+    if device == "cuda" and _importable("torch_tensorrt") and "tensorrt" not in skip and "export" not in skip:
         formats.append("tensorrt")
-    exported = None
-    if "export" not in skip and formats and not over():
+    names = {"aoti": "AOTInductor", "tensorrt": "torch_tensorrt program"}
+    exports = {}
+    for fmt in formats:  # one export per format, so that the budget can stop between them
+        if over():
+            rows.append(Row("export", names.get(fmt, fmt), "skipped", note=f"time budget ({budget:.0f} s) spent"))
+            continue
         from ..export import export_variants
 
         t = time.perf_counter()
         try:
-            export_variants(model, kw0, out, formats=tuple(formats), **opts)
-            exported = out
-            log(f"  export      {', '.join(formats)} in {time.perf_counter() - t:.0f} s")
+            export_variants(model, kw0, out / fmt, formats=(fmt,), **opts)
+            exports[fmt] = out / fmt
+            log(f"  export      {fmt} in {time.perf_counter() - t:.0f} s")
         except Exception as e:
-            rows.append(Row("export", ", ".join(formats), "FAIL", note=f"{type(e).__name__}: {str(e)[:160]}"))
+            rows.append(Row("export", f"export {fmt}", "FAIL", note=f"{type(e).__name__}: {str(e)[:160]}"))
             log(traceback.format_exc())
-    if exported is not None:
-        from ..export import load
+    from ..export import load
 
-        if "onnx" in formats:
-            import onnxruntime as ort
+    if "onnx" in exports:
+        import onnxruntime as ort
 
-            avail = ort.get_available_providers()
-            wanted = ["CPUExecutionProvider"] if device == "cpu" else ["CUDAExecutionProvider", "TensorrtExecutionProvider"]
-            for prov in wanted:
-                if prov not in avail:
-                    rows.append(Row("export", f"onnxruntime {prov}", "skipped", note=f"not in this onnxruntime ({avail})"))
-                    continue
+        avail = ort.get_available_providers()
+        wanted = ["CPUExecutionProvider"] if device == "cpu" else ["CUDAExecutionProvider", "TensorrtExecutionProvider"]
+        for prov in wanted:
+            if prov not in avail:
+                rows.append(Row("export", f"onnxruntime {prov}", "skipped", note=f"not in this onnxruntime ({avail})"))
+                continue
 
-                def ort_pair(prov=prov):
-                    so = ort.SessionOptions()
-                    so.intra_op_num_threads = torch.get_num_threads()  # as many threads as torch gets
-                    runner = load(exported, format="onnx", session_options=so, providers=[prov]
-                                  if prov == "CPUExecutionProvider" else [prov, "CUDAExecutionProvider"])
-                    return _pair(lambda kw: runner(**kw), kw0, kw1, device, repeats)
+            def ort_pair(prov=prov):
+                so = ort.SessionOptions()
+                so.intra_op_num_threads = torch.get_num_threads()  # as many threads as torch gets
+                runner = load(exports["onnx"], format="onnx", session_options=so, providers=[prov]
+                              if prov == "CPUExecutionProvider" else [prov, "CUDAExecutionProvider"])
+                return _pair(lambda kw: runner(**kw), kw0, kw1, device, repeats)
 
-                check(Row("export", f"onnxruntime {prov}"), ort_pair, full_ref, reuse_ref)
-            if device == "cuda":
-                rows.append(Row("export", "onnxruntime CPUExecutionProvider", "skipped",
-                                note="PixArt-alpha size on the CPU provider would not fit the budget"))
-        for fmt in ("aoti", "tensorrt"):
-            if fmt in formats:
-                check(Row("export", {"aoti": "AOTInductor", "tensorrt": "torch_tensorrt program"}[fmt]),
-                      lambda fmt=fmt: _pair(lambda kw, r=load(exported, format=fmt, device_index=0 if device == "cuda" else -1):
-                                            r(**kw), kw0, kw1, device, repeats), full_ref, reuse_ref)
-        if "tensorrt" not in formats and "tensorrt" not in skip:
-            rows.append(Row("export", "torch_tensorrt program", "skipped",
-                            note="needs --device cuda and torch_tensorrt" if device == "cpu" else "torch_tensorrt is not importable"))
+            check(Row("export", f"onnxruntime {prov}"), ort_pair, full_ref, reuse_ref)
+        if device == "cuda":
+            rows.append(Row("export", "onnxruntime CPUExecutionProvider", "skipped",
+                            note="PixArt-alpha size on the CPU provider would not fit the budget"))
+    for fmt in ("aoti", "tensorrt"):
+        if fmt in exports:
+            def native_pair(fmt=fmt):
+                runner = load(exports[fmt], format=fmt, device_index=0 if device == "cuda" else -1)
+                return _pair(lambda kw: runner(**kw), kw0, kw1, device, repeats)
+
+            check(Row("export", names[fmt]), native_pair, full_ref, reuse_ref)
+    if "tensorrt" not in formats and "tensorrt" not in skip:
+        rows.append(Row("export", names["tensorrt"], "skipped",
+                        note="needs --device cuda and torch_tensorrt" if device == "cpu" else "torch_tensorrt is not importable"))
     if "server" not in skip:
-        rows.append(_server_row(exported, device, kw0, kw1, full_ref, reuse_ref, repeats, tol, python, over, log))
+        rows.append(_server_row(exports.get("onnx"), device, kw0, kw1, full_ref, reuse_ref, repeats, tol, python, over, log))
         log(f"  {'server':<11} {rows[-1].runtime:<30} {rows[-1].status} {rows[-1].note}")
     ind = next((r for r in rows if r.runtime.startswith("torch.compile inductor") and r.ms_full), None)
     for r in rows:
