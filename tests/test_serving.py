@@ -117,6 +117,30 @@ def test_caching_off_runs_every_step_full(digits_export):
     assert actions == ["full"] * S
 
 
+def test_repository_configs(digits_export, tmp_path):
+    """What `bdcompile export --triton` writes for a stock tritonserver."""
+    from bdcompile.serving import is_repository, write_repository
+
+    repo = write_repository(digits_export, tmp_path / "repo", idle_timeout_s=7, max_batch=8, instances=2)
+    assert is_repository(repo) and not is_repository(digits_export)
+    den = (repo / "denoise" / "config.pbtxt").read_text()
+    for want in ('backend: "python"', "max_batch_size: 8", "max_sequence_idle_microseconds: 7000000",
+                 "CONTROL_SEQUENCE_START", "CONTROL_SEQUENCE_END", "CONTROL_SEQUENCE_CORRID", "oldest {",
+                 '{ name: "hidden_states" data_type: TYPE_FP32 dims: [ -1, 1, 8, 8 ] }',
+                 '{ name: "ACTION" data_type: TYPE_STRING dims: [ 1 ] optional: true }',
+                 "instance_group [ { count: 2 kind: KIND_CPU } ]", '"caching" value: { string_value: "on" }'):
+        assert want in den, want
+    dig = (repo / "digits" / "config.pbtxt").read_text()
+    assert "dynamic_batching {" in dig and "sequence_batching" not in dig and '"pipeline" value: { string_value: "digits" }' in dig
+    assert (repo / "denoise" / "1" / "export" / "manifest.json").is_file()
+    assert "BDCOMPILE_PYTHONPATH" in (repo / "digits" / "1" / "model.py").read_text()
+    gpu = write_repository(digits_export, tmp_path / "gpu", device="cuda", gpus=[0, 1], caching=False, pipeline=None,
+                           providers=["CUDAExecutionProvider"])
+    den = (gpu / "denoise" / "config.pbtxt").read_text()
+    assert "kind: KIND_GPU gpus: [ 0, 1 ]" in den and '"caching" value: { string_value: "off" }' in den
+    assert '"providers" value: { string_value: "CUDAExecutionProvider" }' in den and not (gpu / "digits").exists()
+
+
 # ------------------------------------------------------------------------------ the real server
 @pytest.fixture(scope="module")
 def triton_setup():
