@@ -184,7 +184,7 @@ def main():
                               f"{r['server_cpu_ms_per_image']:.1f} ms/image", flush=True)
     finally:
         for srv in servers.values():
-            srv.stop()
+            srv.close()
     table = []
     for mode in args.mode:
         for n in args.clients:

@@ -164,7 +164,7 @@ def server(triton_setup, digits_export, tmp_path_factory):
     srv = TritonServer(repo, python=triton_setup.python)
     srv.start(timeout=300)
     yield srv
-    srv.stop()
+    srv.close()
 
 
 @pytest.fixture(scope="module")
