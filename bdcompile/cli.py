@@ -1,4 +1,4 @@
-"""Command line: ``bdcompile demo | profile | bench | tradeoff | export``."""
+"""Command line: ``bdcompile demo | profile | bench | tradeoff | export | serve | doctor``."""
 from __future__ import annotations
 
 import argparse
@@ -61,6 +61,11 @@ def main(argv=None) -> int:
         add_export_parser = None
     if add_export_parser is not None:
         add_export_parser(sub)
+
+    from .commands import doctor, serve
+
+    serve.add_parser(sub)
+    doctor.add_parser(sub)
 
     args = ap.parse_args(argv)
     return args.fn(args) or 0

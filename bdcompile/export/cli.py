@@ -47,6 +47,8 @@ def add_export_parser(subparsers) -> argparse.ArgumentParser:
                      choices=["batch", "resolution", "sequence"], help="dims to keep dynamic where the graph allows")
     out.add_argument("--opset", type=int, default=None)
     out.add_argument("--no-verify", action="store_true", help="do not run each artifact once against the traced graph")
+    out.add_argument("--triton", default=None, metavar="DIR",
+                     help="also write a Triton model repository serving the export to DIR (see `bdcompile serve`)")
     sch = e.add_argument_group("schedule (the backend's options)")
     sch.add_argument("--boundary", type=int, default=None)
     sch.add_argument("--warmup", type=float, default=0.4)
@@ -165,6 +167,11 @@ def run_export(args) -> int:
         size = sum(f["bytes"] for f in entry["files"].values()) / 2**20
         print(f"{fmt}: {', '.join(v['file'] for v in entry['variants'].values())} ({size:.1f} MiB)")
     print(f"manifest: {Path(args.out) / 'manifest.json'}")
+    if args.triton:
+        from ..serving.repository import write_repository
+
+        repo = write_repository(args.out, args.triton, format="onnx" if "onnx" in args.format else args.format[0])
+        print(f"triton model repository: {repo} (bdcompile serve {repo})")
     return 0
 
 

@@ -1,0 +1,1 @@
+"""Subcommands of ``bdcompile`` with ``add_parser(subparsers)`` and ``run(args)``."""
