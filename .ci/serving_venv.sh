@@ -11,9 +11,9 @@
 set -euo pipefail
 VENV="${BDC_SERVING_VENV:-$HOME/.cache/bdcompile/serving-venv}"
 BASE_PY="${BDC_SERVING_BASE_PYTHON:-/usr/bin/python3.11}"
-REQS="nvidia-pytriton==0.7.0 torch==2.13.0 onnxruntime numpy safetensors diffusers==0.42.1"
+REQS="nvidia-pytriton==0.7.0 torch==2.13.0 onnxruntime onnx numpy safetensors jsonschema diffusers==0.42.1"
 STAMP="$VENV/.bdcompile-stamp"
-if [ -f "$STAMP" ] && [ "$(cat "$STAMP")" = "$REQS" ] && "$VENV/bin/python" -c "import pytriton, torch, onnxruntime, diffusers" 2>/dev/null; then
+if [ -f "$STAMP" ] && [ "$(cat "$STAMP")" = "$REQS" ] && "$VENV/bin/python" -c "import pytriton, torch, onnxruntime, onnx, jsonschema, diffusers" 2>/dev/null; then
     echo "serving venv: reusing $VENV"
     exit 0
 fi
@@ -28,6 +28,6 @@ mkdir -p "$(dirname "$VENV")"
 "$VENV/bin/pip" install -q --upgrade pip 2>&1 | grep -v "^WARNING: Location" || true
 # shellcheck disable=SC2086
 "$VENV/bin/pip" install -q $REQS 2>&1 | grep -v "^WARNING: Location" || true
-"$VENV/bin/python" -c "import pytriton, torch, onnxruntime, diffusers"
+"$VENV/bin/python" -c "import pytriton, torch, onnxruntime, onnx, jsonschema, diffusers"
 echo "$REQS" > "$STAMP"
 echo "serving venv: built $VENV in $(( $(date +%s) - t0 )) s"

@@ -97,7 +97,7 @@ def test_sequence_store_errors_and_expiry(digits_export):
     bad = dict(kw, hidden_states=torch.zeros(2, 1, 4, 4))
     out = batcher.run([StepRequest(seq, bad), StepRequest(store.start(7), kw)])
     assert out[0].error is not None and "shape" in str(out[0].error) and out[1].error is None  # only the bad one fails
-    # the unbatched path (runner.state swapped around the call) gives the same output as the batcher
+    # the unbatched path (the runner called inside the sequence's generation) gives the same output as the batcher
     store.start(8)
     ref, action = store.run(8, kw)
     torch.testing.assert_close(ref[0], out[1].outputs[0], rtol=0, atol=0)

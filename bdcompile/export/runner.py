@@ -275,7 +275,7 @@ class ExportedModel:
                 f"boundary={m['boundary']}, variants={sorted(self.variant_inputs)})")
 
     # -------------------------------------------------------------- inputs
-    def _flat_inputs(self, args, kwargs) -> tuple[list, list]:
+    def prepare(self, args, kwargs) -> tuple[list, list]:
         """(tensors as passed, tensors converted to the exported dtypes) in the manifest's input order."""
         fwd = self.manifest.get("forward_args") or []
         if len(args) > len(fwd):
@@ -351,26 +351,33 @@ class ExportedModel:
     def __call__(self, *args, return_dict: Optional[bool] = None, **kwargs):
         if return_dict is None:
             return_dict = bool(self.manifest.get("return_dict_default"))
-        given, flat = self._flat_inputs(args, kwargs)
-        track = current(self.instance).track(self.runtime_config)
-        call = track.begin(signature(given), lambda: self._read_timestep(given), self.available)
+        given, flat = self.prepare(args, kwargs)
+        call = self.decide(given)
         n = self.num_outputs
         if call.action == FULL:
-            outs, values = self._run("full", flat, [])
+            outs, values = self.run_variant("full", flat, [])
             call.keep(values, self.settings.order if "forecast" in self.available else 0)
         elif call.action == REUSE:
-            outs, _ = self._run("reuse", flat, list(call.cache.values))
+            outs, _ = self.run_variant("reuse", flat, list(call.cache.values))
         else:
             c, hist = call.forecast_inputs(self.settings.order, lambda v: self.backend.coeffs(v, flat[0]))
-            outs, _ = self._run("forecast", flat, [c] + hist)
+            outs, _ = self.run_variant("forecast", flat, [c] + hist)
         outs = tuple(outs[:n])
         return ExportOutput(outs) if return_dict else outs
 
-    def _read_timestep(self, given) -> float:
-        self.runtime_config.host_reads += 1
+    def decide(self, given: list, config=None, force=None):
+        """The step decision for one call with inputs ``given`` (as :meth:`prepare` returns them), in the
+        generation current in this context: a :class:`bdcompile.runtime.Call`. ``config``: another
+        configuration of this runner (a server's uncached sequences); ``force``: an action asked for."""
+        track = current(self.instance).track(config or self.runtime_config)
+        return track.begin(signature(given), lambda: self._read_timestep(given, config), self.available, force=force)
+
+    def _read_timestep(self, given, config=None) -> float:
+        (config or self.runtime_config).host_reads += 1
         return float(given[self.timestep_index].reshape(-1)[0].item())
 
-    def _run(self, variant, flat, extra):
+    def run_variant(self, variant, flat, extra):
+        """Run one variant on flat inputs (and its extra inputs): (outputs, cut values)."""
         if isinstance(self.backend, _OrtBackend):
             return self.backend.run(variant, flat, extra, self.num_outputs, names=self.variant_inputs[variant])
         return self.backend.run(variant, flat, extra, self.num_outputs)

@@ -244,7 +244,18 @@ class Track:
         self.config.last_plan = self.plan
 
     # ------------------------------------------------------------------ the decision
-    def begin(self, key, read_t=None, variants=(), policy_inputs=None) -> Call:
+    _CLOCK = ("step", "slot", "calls", "last_t", "first_t", "direction", "window_open_step", "gen_id", "num_steps",
+              "plan", "policy_asked", "caches")
+
+    def snapshot(self) -> tuple:
+        """The clock as it is (to undo a call a server refuses after deciding it)."""
+        return tuple(getattr(self, k) for k in self._CLOCK)
+
+    def restore(self, snap: tuple) -> None:
+        for k, v in zip(self._CLOCK, snap):
+            setattr(self, k, v)
+
+    def begin(self, key, read_t=None, variants=(), policy_inputs=None, force=None) -> Call:
         """Advance the clock for one call and decide what runs.
 
         key            what a cache must have been made for: (graph, input shapes/dtypes/devices)
@@ -252,13 +263,15 @@ class Track:
                        caller has no timestep input (then calls are counted)
         variants       the variant names this caller can run ("reuse", "forecast")
         policy_inputs  ``() -> dict`` of the call's inputs by name, for a ``policy`` option
+        force          an action the caller asks for instead of the schedule's (a server's client may);
+                       a reuse is still only granted with a valid cache
         """
         self._advance(read_t)
         cfg = self.config
         settings = cfg.settings
         if settings.policy is not None and not self.policy_asked and self.slot == 0:
             self._ask_policy(policy_inputs)
-        wanted = self.wanted()
+        wanted = force or self.wanted()
         cache = self.caches.get(self.slot)
         action = wanted
         if wanted != FULL:

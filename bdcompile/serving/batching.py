@@ -111,7 +111,7 @@ class StepBatcher:
         for i in idx:
             r = requests[i]
             try:
-                given, flat = runner._flat_inputs((), dict(r.kwargs))
+                given, flat = runner.prepare((), dict(r.kwargs))
                 decision = r.seq.decide(given, r.asked)
             except (SequenceError, ValueError, TypeError) as e:
                 results[i].error = e
@@ -157,7 +157,7 @@ class StepBatcher:
                 per_seq.append([_torch(h[1][i]) for i in range(len(d.cache.values)) for h in hist])
             extra = [runner.backend.coeffs(list(decisions[0].coeffs), flat[0])] + self._cat(per_seq)
         variant = {FULL: "full", REUSE: "reuse", FORECAST: "forecast"}[action]
-        outs, values = runner._run(variant, flat, extra)
+        outs, values = runner.run_variant(variant, flat, extra)
         outs = [_torch(o) for o in outs[: runner.num_outputs]]
         values = [_torch(v) for v in values]
         self.executions += 1

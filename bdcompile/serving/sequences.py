@@ -4,13 +4,10 @@ A Triton *sequence* (one correlation id, START ... END flags) is one generation:
 cut-value caches live here, on the server, keyed by the correlation id, and are dropped at END, on
 ``expire(idle_s)`` (the sequence timeout) or on ``start`` again with the same id.
 
-SEAM: this module is the only place that knows how a generation's state is held. Today it keeps one
-:class:`bdcompile.state.ModelState` per sequence (a copy of the runner's settings) and, for the unbatched
-path, assigns ``runner.state`` around the call. When ``bdcompile.generation(runner)`` lands, replace the
-body of :class:`Sequence` with a generation handle: ``start`` -> ``bdcompile.generation(runner,
-num_steps=...)``, ``run`` -> ``with handle.resume(): runner(**inputs)``, ``end``/``expire`` ->
-``handle.close()``; ``decide``/``cached``/``store`` (used by the cross-sequence batcher) read and write
-that handle's slot cache.
+Each sequence is a ``bdcompile.generation(runner, num_steps=...)`` handle: the unbatched path runs
+``with handle.resume(): runner(**inputs)``; the cross-sequence batcher takes the runner's own step
+decision (``runner.decide``) inside the same handle and keeps a full step's cut values with
+``Call.keep``; ``end`` / ``expire`` close the handle, which frees its caches.
 """
 from __future__ import annotations
 
@@ -21,9 +18,8 @@ from typing import Any, Optional
 
 import torch
 
-from ..inner import signature
+from ..runtime import generation
 from ..schedules import FORECAST, FULL, REUSE
-from ..state import ModelState, SlotCache
 
 __all__ = ["SequenceStore", "Sequence", "Decision", "SequenceError", "UnknownSequence", "NoCacheYet"]
 
@@ -44,13 +40,19 @@ class NoCacheYet(SequenceError):
 
 @dataclasses.dataclass
 class Decision:
-    """What one request of one sequence runs: the action, its cache key, and what the extra inputs need."""
+    """What one request of one sequence runs: the runtime's decision (:class:`bdcompile.runtime.Call`)
+    and what the extra inputs need."""
 
-    action: str  # full | reuse | forecast
-    wanted: str
-    key: Any
-    cache: Optional[SlotCache]
+    call: Any
     coeffs: tuple = ()  # forecast only: the extrapolation weights
+
+    @property
+    def action(self) -> str:
+        return self.call.action
+
+    @property
+    def cache(self):
+        return self.call.cache if self.call.action != FULL else None
 
 
 def _nbytes(v) -> int:
@@ -63,92 +65,75 @@ def _nbytes(v) -> int:
 
 
 class Sequence:
-    """One generation in the server. SEAM: replace with a ``bdcompile.generation(runner)`` handle."""
+    """One generation in the server: a ``bdcompile.generation(runner)`` handle."""
 
     def __init__(self, corr_id, runner, num_steps: Optional[int], caching: bool):
         self.corr_id = corr_id
         self.runner = runner
-        self.state = ModelState()  # SEAM: replace with bdcompile.generation(runner) handles
-        settings = runner.state.settings
-        changes = {}
-        if num_steps is not None:
-            changes["num_steps"] = int(num_steps)
-        if not caching:
-            changes["plan"] = (FULL,)  # every step runs in full (the plan's steps past its end run in full)
-        self.state.settings = dataclasses.replace(settings, **changes) if changes else settings
+        self.handle = generation(runner, num_steps=int(num_steps) if num_steps is not None else None)
+        if caching:
+            self.config = runner.runtime_config
+        else:  # every step runs in full: a configuration of the runner whose plan has no reuse
+            settings = dataclasses.replace(runner.settings, plan=(FULL,))
+            self.config = runner.instance.config(("uncached",) + settings.key(), settings)
         self.forecast = "forecast" in runner.variant_inputs
         self.last_used = time.monotonic()
         self.steps = 0
         self.full_steps = 0
 
+    @property
+    def track(self):
+        return self.handle.generations[0].track(self.config)
+
     # -------------------------------------------------------------- the unbatched path
     def run(self, kwargs: dict):
         """One model call of this sequence through the runner itself (its own step decision)."""
         runner = self.runner
-        saved = runner.state
-        runner.state = self.state  # SEAM: `with handle.resume(): runner(**kwargs)`
-        try:
-            out = runner(**kwargs)
-        finally:
-            runner.state = saved
+        with self.handle.resume():
+            if self.config is runner.runtime_config:
+                out = runner(**kwargs)
+            else:
+                given, flat = runner.prepare((), dict(kwargs))
+                runner.decide(given, self.config)
+                out = tuple(runner.run_variant("full", flat, [])[0][: runner.num_outputs])
         self.last_used = time.monotonic()
         self.steps += 1
-        return out, self.state.log[-1][3]
+        return out, self.config.log[-1][3]
 
     # -------------------------------------------------------------- the batched path (see batching.py)
     def decide(self, given: list, asked: str = "auto") -> Decision:
-        """Advance this sequence's clock by one call and choose its variant (as ``ExportedModel.__call__``)."""
+        """Advance this sequence's clock by one call and choose its variant (the runner's own decision)."""
         if asked not in ACTIONS_ASKED:
             raise SequenceError(f"ACTION must be one of {list(ACTIONS_ASKED)}; got {asked!r}")
-        st = self.state
-        runner = self.runner
-        clock = {k: (dict(v) if isinstance(v, dict) else v) for k, v in vars(st).items() if k != "log"}
-        if st.settings.step_source == "counter":
-            st.advance_counter()
-        else:
-            t = given[runner.timestep_index]
-            st.host_reads += 1
-            st.advance_timestep(float(t.reshape(-1)[0].item()))
-        wanted = st.action() if asked == "auto" else asked
-        cache = st.caches.get(st.slot)
-        key = signature(given)
-        valid = cache is not None and cache.key == key and cache.generation == st.generation
-        if asked == REUSE and not valid:
-            step = st.step
-            vars(st).update(clock)  # a refused request does not advance the sequence
-            why = ("no full step has run in this sequence yet" if cache is None else
-                   "the cached values were made for other input shapes/dtypes or an earlier generation")
+        with self.handle.resume():
+            track = self.track
+            snap = track.snapshot()
+            call = self.runner.decide(given, self.config, force=None if asked == "auto" else asked)
+        if asked == REUSE and call.action != REUSE:
+            step = call.step
+            track.restore(snap)  # a refused request does not advance the sequence
+            self.config.log.pop()
+            why = ("no full step has run in this sequence yet" if call.cache is None else
+                   "the cached values were made for other input shapes/dtypes")
             raise NoCacheYet(f"sequence {self.corr_id}: ACTION=reuse refused at step {step}: {why}; "
                              "the first step of a generation must be a full step (send ACTION=auto or full)")
-        action = wanted
-        if wanted != FULL and not valid:
-            action = FULL
-        elif wanted == FORECAST and not self.forecast:
-            action = REUSE
         coeffs = ()
-        if action == FORECAST:
-            from ..runtime import lagrange_coefficients
-
-            k = st.settings.order + 1
-            hist = cache.history[:k]
-            coeffs = tuple(lagrange_coefficients(st.step, [h[0] for h in hist]) + [0.0] * (k - len(hist)))
-        st.log.append((st.generation, st.step, st.slot, action, wanted))
+        if call.action == FORECAST:
+            coeffs = tuple(call.forecast_inputs(self.runner.settings.order, tuple)[0])
         self.last_used = time.monotonic()
         self.steps += 1
-        return Decision(action=action, wanted=wanted, key=key, cache=cache if valid else None, coeffs=coeffs)
+        return Decision(call=call, coeffs=coeffs)
 
     def store(self, decision: Decision, values: list) -> None:
         """Keep the cut values of a full step (torch tensors owned by this sequence)."""
-        st = self.state
-        order = st.settings.order if self.forecast else 0
-        history = ([(st.step, values)] + (decision.cache.history if decision.cache is not None else []))[: order + 1]
-        st.caches[st.slot] = SlotCache(key=decision.key, generation=st.generation, step=st.step, values=values,
-                                       history=history)
+        decision.call.keep(values, self.runner.settings.order if self.forecast else 0)
         self.full_steps += 1
 
     def cache_bytes(self) -> int:
+        if self.handle.closed:
+            return 0
         seen, total = set(), 0
-        for c in self.state.caches.values():
+        for c in self.track.caches.values():
             for _, values in c.history or [(None, c.values)]:
                 for v in values:
                     if id(v) not in seen:
@@ -157,7 +142,7 @@ class Sequence:
         return total
 
     def close(self) -> None:
-        self.state.caches.clear()  # SEAM: handle.close()
+        self.handle.close()
 
 
 class SequenceStore:
