@@ -9,7 +9,7 @@
     server.stop()
 
 A generation is a Triton sequence of the ``denoise`` model: its step clock and cut-value caches live in
-the server (:mod:`bdcompile.serving.sequences`, the SEAM for ``bdcompile.generation`` handles), are freed
+the server (:mod:`bdcompile.serving.sequences`: one ``bdcompile.generation`` handle each), are freed
 at END or after the sequence idle timeout; requests of different sequences at the same variant run as
 one execution (:mod:`bdcompile.serving.batching`). The ``digits`` model runs whole generations (class
 labels in, images out) with requests of different clients batched into one generation.
