@@ -104,7 +104,7 @@ def _load_into(module: nn.Module, path: Path, what: str):
     from safetensors.torch import load_file
 
     if not path.exists():
-        raise FileNotFoundError(f"{path} is missing; train it with: python -m bdcompile.zoo.train_mnist_mmdit")
+        raise FileNotFoundError(f"{path} ({what}) is missing; train it with: python -m bdcompile.zoo.train_mnist_mmdit")
     state = {k: v.float() for k, v in load_file(str(path)).items()}  # stored as fp16, computed in fp32
     module.load_state_dict(state)
     return module.eval()
