@@ -480,3 +480,20 @@ def test_regions_of_a_hand_built_graph_without_blocks_name_the_lists():
 def test_block_regions_record_types():
     regions = BlockRegions(blocks=[Block("a", 0, 0, "X")], node_block={}, module_lists={"a": 1})
     assert len(regions) == 1 and regions.stacks == {"a": 1}
+
+
+def test_blocks_writing_into_a_buffer_feed_the_output():
+    class Buffered(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.blocks = nn.ModuleList([SingleBlock(), SingleBlock()])
+
+        def forward(self, x, text):
+            out = torch.zeros(2, *x.shape)
+            for i, blk in enumerate(self.blocks):
+                x, text = blk(x, text)
+                out[i] = x
+            return out
+
+    gm = trace(_model(Buffered), torch.randn(1, 6, D), torch.randn(1, 5, D))
+    assert find_block_regions(gm).stacks == {"blocks": 2}

@@ -123,8 +123,17 @@ def _same_width(a: torch.Tensor, b: torch.Tensor) -> bool:
     return a.dim() == b.dim() and a.dim() > 0 and statically_known_true(a.shape[-1] == b.shape[-1])
 
 
+def _writes_into(user: fx.Node, node: fx.Node) -> bool:
+    """``user`` writes into ``node`` in place (``node.add_(..)``, ``node[i] = ..``, ``torch.relu_(node)``)."""
+    if user.op not in ("call_function", "call_method") or not user.args or user.args[0] is not node:
+        return False
+    name = user.target if isinstance(user.target, str) else getattr(user.target, "__name__", "")
+    return name in ("setitem", "__setitem__") or (name.endswith("_") and not name.endswith("__"))
+
+
 def _reaches_output(gm: fx.GraphModule) -> set:
-    """Nodes with a data path to the graph's output."""
+    """Nodes with a data path to the graph's output; writing in place into a value on that path
+    (``out[:, i] = block(h)``) counts as a path."""
     live: set = set()
     todo = [n for n in gm.graph.nodes if n.op == "output"]
     while todo:
@@ -132,6 +141,7 @@ def _reaches_output(gm: fx.GraphModule) -> set:
         if n not in live:
             live.add(n)
             todo.extend(n.all_input_nodes)
+            todo.extend(u for u in n.users if _writes_into(u, n))
     return live
 
 
