@@ -207,8 +207,8 @@ def test_block_tests_per_member():
         entry = _indexed_entry(n.meta.get("nn_module_stack") or {})
         if entry:
             members.setdefault(entry[:2], []).append(n)
-    assert is_block(members[("poolers", 0)]) == {"attends": True, "stream": False, "to_output": True}
-    assert is_block(members[("blocks", 1)]) == {"attends": True, "stream": True, "to_output": True}
+    assert is_block(members[("poolers", 0)]) == {"attends": True, "hands_on": True, "stream": False}
+    assert is_block(members[("blocks", 1)]) == {"attends": True, "hands_on": True, "stream": True}
     regions = find_block_regions(gm)
     assert regions.stacks == {"blocks": 2}
 
@@ -251,28 +251,24 @@ def test_stacks_option_names_lists_that_are_missing():
         find_block_regions(gm, stacks=["blocks"])
 
 
-def _hand_graph(member_outputs_reach_output: bool):
-    """x -> [blocks.0: softmax, add] -> (output | dropped); hand-built with nn_module_stack meta."""
+def test_a_stack_whose_results_go_unused_is_still_a_stack():
+    """Kandinsky 6 without audio runs its audio-text blocks and drops their result: dead work that reuse
+    steps may as well skip (the last member hands nothing on; the others pass the stream)."""
     g = fx.Graph()
     x = g.placeholder("x")
     x.meta["example_value"] = torch.empty(2, 5, D)
-    stack = {"L__self___blocks_0": ("L['self'].__dict__['_modules']['blocks'].0", nn.Module)}
-    s = g.call_function(torch.softmax, (x, -1))
-    y = g.call_function(operator.add, (x, s))
-    for n in (s, y):
-        n.meta["example_value"] = torch.empty(2, 5, D)
-        n.meta["nn_module_stack"] = dict(stack)
-    z = g.call_function(operator.mul, (y if member_outputs_reach_output else x, 2.0))
+    prev = x
+    for i in range(2):
+        s_ = g.call_function(torch.softmax, (prev, -1))
+        y = g.call_function(operator.add, (prev, s_))
+        for n in (s_, y):
+            n.meta["example_value"] = torch.empty(2, 5, D)
+            n.meta["nn_module_stack"] = {"b": (f"L['self'].__dict__['_modules']['blocks'].{i}", nn.Module)}
+        prev = y
+    z = g.call_function(operator.mul, (x, 2.0))
     z.meta["example_value"] = torch.empty(2, 5, D)
     g.output(z)
-    return fx.GraphModule(nn.Module(), g)
-
-
-def test_a_block_must_feed_the_output():
-    assert find_block_regions(_hand_graph(True)).stacks == {"blocks": 1}
-    gm = _hand_graph(False)  # the block's result is read by nothing: no data path to the output
-    with pytest.raises(NoBlockStackError, match="does not reach the output"):
-        find_block_regions(gm)
+    assert find_block_regions(fx.GraphModule(nn.Module(), g)).stacks == {"blocks": 2}
 
 
 # ------------------------------------------------------------------------------------------------ cut
@@ -482,7 +478,7 @@ def test_block_regions_record_types():
     assert len(regions) == 1 and regions.stacks == {"a": 1}
 
 
-def test_blocks_writing_into_a_buffer_feed_the_output():
+def test_blocks_writing_into_a_buffer_are_found():
     class Buffered(nn.Module):
         def __init__(self):
             super().__init__()

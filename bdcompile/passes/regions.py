@@ -8,21 +8,25 @@ by the outermost such indexed module, groups those modules into stacks by their 
 numbers the blocks of all stacks together in execution order (Flux: the 19 double-stream blocks,
 then the 38 single-stream ones, as blocks 0..56).  No per-model table is involved.
 
-Which module lists are block stacks is decided from the graph alone (:func:`is_block`): a *block* is
-a list member that
+Which module lists are block stacks is decided from the graph alone (:func:`is_block` per member):
 
-1. holds an attention op (``scaled_dot_product_attention``, ``softmax``, flash/flex attention):
-   transformer blocks attend; lists of projections, embedders, MLPs or conv res-blocks do not;
-2. passes a stream through: a tensor it hands on has the rank and the last (feature) dimension of a
-   tensor it reads from before it (the hidden states flow through it; an attention pooler or an
-   embedder that changes the width is not a block);
-3. lies on the data path to the output: a value it hands on reaches the graph's output.
+1. the members attend: they hold an attention op (``scaled_dot_product_attention``, ``softmax``,
+   flash/flex attention); lists of projections, embedders, MLPs or conv res-blocks do not;
+2. a stream passes through them: of the tensors a member hands on to later nodes, one has the rank
+   and the last (feature) dimension of a tensor it reads (the hidden states flow through it; an
+   attention pooler or an embedder that changes the width is not a block); this holds for every
+   member that hands a tensor on, and some member does.
 
 A *stack* is a top-level module list (not nested in a member of another list) whose members share
-one class, all hand on a stream to the output (2, 3) and attend (1; at least one member, so that a
-stack of one class whose configuration switches attention off in some members still counts).  Any
-number of members counts, one included (minimal configs: one double-stream + one single-stream
-block).
+one class, pass a stream (2) and attend (1; at least one member, so that a stack of one class
+whose configuration switches attention off in some members still counts).  Any number of members
+counts, one included (minimal configs: one double-stream + one single-stream block).
+
+Not part of the rule: whether the stream comes from the latent input (the graph does not say which
+input is the latent without per-model names; text refiners and text blocks are stacks by this rule,
+as they are blocks of the model) or whether it reaches the output (a stack whose results a config
+leaves unused, Kandinsky 6's audio-text blocks without audio, is dead work that reuse steps may as
+well skip).
 """
 from __future__ import annotations
 
@@ -123,40 +127,17 @@ def _same_width(a: torch.Tensor, b: torch.Tensor) -> bool:
     return a.dim() == b.dim() and a.dim() > 0 and statically_known_true(a.shape[-1] == b.shape[-1])
 
 
-def _writes_into(user: fx.Node, node: fx.Node) -> bool:
-    """``user`` writes into ``node`` in place (``node.add_(..)``, ``node[i] = ..``, ``torch.relu_(node)``)."""
-    if user.op not in ("call_function", "call_method") or not user.args or user.args[0] is not node:
-        return False
-    name = user.target if isinstance(user.target, str) else getattr(user.target, "__name__", "")
-    return name in ("setitem", "__setitem__") or (name.endswith("_") and not name.endswith("__"))
-
-
-def _reaches_output(gm: fx.GraphModule) -> set:
-    """Nodes with a data path to the graph's output; writing in place into a value on that path
-    (``out[:, i] = block(h)``) counts as a path."""
-    live: set = set()
-    todo = [n for n in gm.graph.nodes if n.op == "output"]
-    while todo:
-        n = todo.pop()
-        if n not in live:
-            live.add(n)
-            todo.extend(n.all_input_nodes)
-            todo.extend(u for u in n.users if _writes_into(u, n))
-    return live
-
-
-def is_block(nodes: list, live: set | None = None) -> dict:
-    """The block tests of the module docstring for one list member (its nodes): ``attends``,
-    ``stream`` (hands on a tensor of the width of one it reads) and ``to_output`` (a value it hands
-    on reaches the output; ``live`` = the nodes that do, from the whole graph)."""
+def is_block(nodes: list) -> dict:
+    """The tests of the module docstring for one list member (its nodes): ``attends``, ``hands_on``
+    (a tensor it makes is read after it) and ``stream`` (one tensor it hands on has the rank and
+    width of a tensor it reads)."""
     inside = set(nodes)
     reads = [t for n in nodes for a in n.all_input_nodes if a not in inside and (t := _tensor(a)) is not None]
-    handed = [n for n in nodes if any(u not in inside for u in n.users)]
-    handed_tensors = [t for n in handed if (t := _tensor(n)) is not None]
+    handed = [t for n in nodes if any(u not in inside for u in n.users) and (t := _tensor(n)) is not None]
     return {
         "attends": any(_is_attention(n) for n in nodes),
-        "stream": any(_same_width(o, i) for o in handed_tensors for i in reads),
-        "to_output": live is None or any(n in live for n in handed),
+        "hands_on": bool(handed),
+        "stream": any(_same_width(o, i) for o in handed for i in reads),
     }
 
 
@@ -191,8 +172,6 @@ def find_block_regions(gm: fx.GraphModule, stacks: list[str] | None = None, min_
         lists.setdefault(stack, []).append(block)
     module_lists = {name: len(bs) for name, bs in lists.items()}
 
-    live = _reaches_output(gm) if stacks is None else set()
-
     def why_not(name: str, bs: list[Block]) -> str | None:
         """None if the list is a block stack, else the first reason it is not."""
         if any(name.startswith(other + ".") for other in lists if other != name):
@@ -201,11 +180,9 @@ def find_block_regions(gm: fx.GraphModule, stacks: list[str] | None = None, min_
             return f"fewer than {min_blocks} members"
         if len({b.cls for b in bs}) != 1:
             return "members of several classes"
-        tests = [is_block(b.nodes, live) for b in bs]
-        if not all(t["to_output"] for t in tests):
-            return "does not reach the output"
-        if not all(t["stream"] for t in tests):
-            return "no stream passes through (every tensor it hands on changes width)"
+        tests = [is_block(b.nodes) for b in bs]
+        if not any(t["hands_on"] for t in tests) or not all(t["stream"] for t in tests if t["hands_on"]):
+            return "no stream passes through (a tensor it hands on changes width)"
         if not any(t["attends"] for t in tests):
             return "no attention"
         return None
@@ -224,7 +201,7 @@ def find_block_regions(gm: fx.GraphModule, stacks: list[str] | None = None, min_
             seen = "; ".join(f"{name!r} ({module_lists[name]}): {r}" for name, r in reasons.items()) or "none"
             raise NoBlockStackError(
                 "blockdance: no stack of transformer blocks found in the traced graph (a stack is a module list whose "
-                "members attend, pass the hidden states through and feed the output); module lists seen: "
+                "members attend and pass the hidden states through); module lists seen: "
                 f"{module_lists or 'none'} -- {seen}. Pass options={{'stacks': [...]}} to name the block lists, or "
                 "options={'fallback': True} to run the plain inner backend."
             )
