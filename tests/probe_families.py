@@ -64,6 +64,10 @@ Findings (torch 2.13.0 CPU, diffusers 0.42.1; details per family in PROBED)
   ``pair_update_layers``; T5FilmDecoder has a nested heterogeneous list ``decoders.*.layer``. Auxiliary stacks run
   before the main one: token refiners (HunyuanVideo/Image, MiniMax-H3), noise/context refiners (Z-Image, Lumina2,
   BriaFibo2), text blocks (Kandinsky 5/6), VACE blocks, FLUX.3 per-mode blocks.
+* Minimal configs (``PROBED_MINIMAL``): every family traces (or breaks) the same way as its normal config, with
+  the same output kind and timestep sensitivity; 48 traceable families then have a single block (one stack),
+  25 keep two or more (several stacks: Flux-like double + single stream, refiners, text blocks, Latte's spatial +
+  temporal, VACE, ...). Their ``forward_ms`` is None and ``trace_s`` was taken on a loaded machine (``--quick``).
 * Timestep: DualTransformer2D, DreamLite, TransformerTemporal (layer_norm blocks) ignore it; the RVQ depth decoder has
   none; everything else changes its output with t (``t_sensitive``). Weights diffusers zero-initialises are refilled
   by ``make_model`` (``Family.zero_params_refilled``: e.g. Krea2, Kandinsky5, JoyImage, SANA-WM, PRX).
