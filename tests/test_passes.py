@@ -251,14 +251,15 @@ def test_stacks_option_names_lists_that_are_missing():
         find_block_regions(gm, stacks=["blocks"])
 
 
-def test_a_stack_whose_results_go_unused_is_still_a_stack():
+@pytest.mark.parametrize("members", [1, 2])
+def test_a_stack_whose_results_go_unused_is_still_a_stack(members):
     """Kandinsky 6 without audio runs its audio-text blocks and drops their result: dead work that reuse
     steps may as well skip (the last member hands nothing on; the others pass the stream)."""
     g = fx.Graph()
     x = g.placeholder("x")
     x.meta["example_value"] = torch.empty(2, 5, D)
     prev = x
-    for i in range(2):
+    for i in range(members):
         s_ = g.call_function(torch.softmax, (prev, -1))
         y = g.call_function(operator.add, (prev, s_))
         for n in (s_, y):
@@ -268,7 +269,7 @@ def test_a_stack_whose_results_go_unused_is_still_a_stack():
     z = g.call_function(operator.mul, (x, 2.0))
     z.meta["example_value"] = torch.empty(2, 5, D)
     g.output(z)
-    assert find_block_regions(fx.GraphModule(nn.Module(), g)).stacks == {"blocks": 2}
+    assert find_block_regions(fx.GraphModule(nn.Module(), g)).stacks == {"blocks": members}
 
 
 # ------------------------------------------------------------------------------------------------ cut

@@ -15,7 +15,7 @@ Which module lists are block stacks is decided from the graph alone (:func:`is_b
 2. a stream passes through them: of the tensors a member hands on to later nodes, one has the rank
    and the last (feature) dimension of a tensor it reads (the hidden states flow through it; an
    attention pooler or an embedder that changes the width is not a block); this holds for every
-   member that hands a tensor on, and some member does.
+   member that hands a tensor on (a member whose results go unused hands nothing on).
 
 A *stack* is a top-level module list (not nested in a member of another list) whose members share
 one class, pass a stream (2) and attend (1; at least one member, so that a stack of one class
@@ -181,7 +181,7 @@ def find_block_regions(gm: fx.GraphModule, stacks: list[str] | None = None, min_
         if len({b.cls for b in bs}) != 1:
             return "members of several classes"
         tests = [is_block(b.nodes) for b in bs]
-        if not any(t["hands_on"] for t in tests) or not all(t["stream"] for t in tests if t["hands_on"]):
+        if not all(t["stream"] for t in tests if t["hands_on"]):
             return "no stream passes through (a tensor it hands on changes width)"
         if not any(t["attends"] for t in tests):
             return "no attention"
