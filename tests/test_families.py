@@ -9,7 +9,8 @@ whose members are transformer blocks by their class name, in the order an eager 
 Every family runs in two configs, the normal one (3-6 blocks per stack) and the minimal one (one block
 per stack, as diffusers' model tests), at batch 1 and batch 2 (batch 1 takes other branches: Framepack
 slices the text by a data-dependent length). A minimal config with one block in total must be refused
-with "nothing to skip: the model has one transformer block" (and run plainly with fallback=True).
+with "nothing to skip: the model has one transformer block" (test_one_block_falls_back: and run plainly with
+fallback=True).
 The default run holds batch 2 of the normal configs and batch 1 of the minimal ones; the other two
 combinations carry the ``slow`` mark and run with ``BDC_RUN_SLOW=1``.
 """
@@ -97,7 +98,7 @@ def test_family_matches_oracle(name, minimal, batch):
     step = dict(timestep_arg=fam.timestep_kwarg) if fam.timestep_kwarg else dict(step_source="counter")
     options = dict(num_steps=S, warmup=WARMUP, stop=STOP, interval=N, inner="eager", **step)
     if len(order) == 1:
-        _one_block_is_refused(model, fam.with_timestep(kwargs, ts[0]), options, fam, order[0], fallback=batch == 1)
+        _one_block_is_refused(model, fam.with_timestep(kwargs, ts[0]), options, order[0])
         return
     boundary = min(max(1, round(0.75 * len(order))), len(order) - 1)
     plan = static_plan(S, WARMUP, STOP, N)
@@ -139,21 +140,30 @@ def _changes(records: list[dict]) -> bool:
     return any(not same(r[k], records[0][k]) for r in records[1:] for k in r)
 
 
-def _one_block_is_refused(model, kwargs, options, fam, block, fallback):
-    """One block in total: nothing to skip. A clear error naming the block, or the plain inner backend
-    with fallback=True (checked at batch 1 only: it is the same plain compile at batch 2)."""
+def _one_block_is_refused(model, kwargs, options, block):
+    """One block in total: nothing to skip. A clear error naming the block (test_one_block_falls_back checks
+    that fallback=True then runs the plain inner backend)."""
     compiled = torch.compile(model, backend="blockdance", fullgraph=True, options=options)
     with pytest.raises(ValueError, match="nothing to skip: the model has one transformer block") as err, \
             torch.no_grad():
         compiled(**kwargs)
     assert f"({block[0]}.{block[1]})" in str(err.value), str(err.value)
-    if fallback:
-        torch._dynamo.reset()
-        compiled = torch.compile(model, backend="blockdance", fullgraph=True, options=dict(options, fallback=True))
-        with pytest.warns(UserWarning, match="nothing to skip"), torch.no_grad():
-            got = fam.output_tensor(compiled(**kwargs))
-        with torch.no_grad():
-            assert _err(got, fam.output_tensor(model(**kwargs))) <= 1e-6
+
+
+@pytest.mark.parametrize("name, overrides", [("pixart", {}), ("flux", {"num_single_layers": 0})])
+def test_one_block_falls_back(name, overrides):
+    """fallback=True: a model with one block in total (PixArt's minimal config; Flux with one double-stream
+    block and no single-stream block) runs with the plain inner backend, with a warning."""
+    fam = FAMILIES[name]
+    torch.manual_seed(0)
+    model = fam.build(**{**fam.minimal, **overrides}).eval()
+    kwargs = fam.with_timestep(fam.make_inputs(1, seed=0, minimal=True), fam.timesteps(S)[0])
+    compiled = torch.compile(model, backend="blockdance", fullgraph=True,
+                             options=dict(num_steps=S, inner="eager", fallback=True, timestep_arg=fam.timestep_kwarg))
+    with pytest.warns(UserWarning, match="nothing to skip: the model has one transformer block"), torch.no_grad():
+        got = fam.output_tensor(compiled(**kwargs))
+    with torch.no_grad():
+        assert _err(got, fam.output_tensor(model(**kwargs))) <= 1e-6
 
 
 @pytest.mark.parametrize("name", UNTRACEABLE)
