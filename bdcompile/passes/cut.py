@@ -133,7 +133,7 @@ def find_cut(gm: fx.GraphModule, regions: BlockRegions, boundary: int) -> Cut:
     while changed:
         changed = False
         for n in nodes:
-            if n in skipped and isinstance(_value(n), (tuple, list)):
+            if n in skipped and not isinstance(_value(n), (torch.Tensor, *_SCALARS)):
                 outside = [u for u in n.users if u not in skipped]
                 if outside and all(u.op == "call_function" and u.target is operator.getitem and u.args[0] is n
                                    for u in outside):
