@@ -161,6 +161,9 @@ class Explanation(dict):
             if self.get("theoretical_speedup"):
                 lines.append(f"block evaluations: {self['block_evaluations']} of {self['block_evaluations_full']}"
                              f"  -> theoretical speedup {self['theoretical_speedup']:.3f}x")
+        if self.get("adaptive_skips"):
+            lines.append(f"adaptive steps: {self['adaptive_skip_count']} of {len(self['adaptive_skips'])} skipped the "
+                         "rest of the stack")
         for p in self.get("pieces", []):
             lines.append(f"uncached piece of a graph-broken forward: {p['frame']} ({p['why'][:160]})")
         for f in self.get("fragments", []):
@@ -192,6 +195,11 @@ def explain(model, num_steps: int | None = None) -> Explanation:
     counts: dict[str, int] = {}
     for entry in cfg.log:
         counts[entry[3]] = counts.get(entry[3], 0) + 1
+    if cfg.skip_flags:  # adaptive steps: read the devices' skip flags now, not on the hot path
+        out["adaptive_skips"] = [bool(f) for f in cfg.skip_flags]
+        out["adaptive_skip_count"] = sum(out["adaptive_skips"])
+    else:
+        out["adaptive_skips"] = []
     out["calls"] = len(cfg.log)
     out["calls_by_action"] = counts
     out["log"] = list(cfg.log)

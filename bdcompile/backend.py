@@ -4,8 +4,10 @@
 """
 from __future__ import annotations
 
+import dataclasses
 import logging
 import warnings
+from typing import Optional
 
 import torch
 import torch.fx as fx
@@ -13,10 +15,12 @@ from torch._dynamo.exc import ShortenTraceback
 
 from .inner import LazyVariant, resolve_inner
 from .options import Settings, default_boundary
-from .passes import (NoBlockStackError, find_block_regions, find_cut, make_forecast, make_full, make_reuse,
-                     skipped_nodes_left)
+from .passes import (CacheGroup, NoBlockStackError, find_block_regions, find_cut, make_adaptive, make_forecast,
+                     make_full, make_residual, make_reuse, residual_bases, skipped_nodes_left)
+from .schedules import ADAPTIVE, RESIDUAL, REUSE, action_token, parse_action
 from .frames import TracedFrame, locate_parent, traced_frame
 from .runtime import Dispatcher, instance_of
+from .runtime.execute import VariantSet
 from .runtime.step import user_stacklevel
 
 log = logging.getLogger(__name__)
@@ -72,19 +76,95 @@ def _timestep_index(gm: fx.GraphModule, name: str) -> int | None:
     return None
 
 
-def build(gm: fx.GraphModule, example_inputs, settings: Settings):
-    """Run the passes on one traced graph: returns (regions, cut, variants-as-graphs, num_outputs)."""
+@dataclasses.dataclass
+class Built:
+    """What the passes made of one traced graph: the variant graphs and how the runtime feeds them.
+
+    graphs   variant name -> graph: "full", one per skip action ("reuse@9", "residual@12", ...),
+             "adaptive" (or "adaptive_probe" / "adaptive_compute" / "adaptive_skip" when decided on the host)
+    layout   the full variant's outputs after the model's own: [(cache group, count)]
+    needs    step action (as plans write it: "reuse" and "reuse@9") -> the cache groups it reads
+    variant  step action -> the variant graph that runs it
+    history  cache group -> how many older values a forecast keeps
+    """
+
+    regions: object
+    cut: object  # the cut at the configured boundary (reported by explain)
+    graphs: dict
+    num_outputs: int
+    layout: list
+    needs: dict
+    variant: dict
+    history: dict
+    adaptive: Optional[dict] = None  # {"h": n, "t": n, "threshold": x, "decide": "graph" | "host"}
+    order: int = 1
+
+    @property
+    def spec(self) -> VariantSet:
+        return VariantSet(num_outputs=self.num_outputs, layout=self.layout, needs=self.needs, variant=self.variant,
+                          history=self.history, order=self.order, adaptive=self.adaptive)
+
+
+def build(gm: fx.GraphModule, example_inputs, settings: Settings) -> Built:
+    """Run the passes on one traced graph: block regions, the cut at every boundary the settings use,
+    and the variants (see :class:`Built`)."""
     regions = find_block_regions(gm, stacks=list(settings.stacks) if settings.stacks else None)
-    boundary = settings.boundary if settings.boundary is not None else default_boundary(len(regions.blocks))
-    cut = find_cut(gm, regions, boundary)
-    full, num_outputs = make_full(gm, cut)
-    graphs = {"full": full, "reuse": make_reuse(gm, cut)}
-    if settings.reuse == "forecast" or (settings.plan is not None and "forecast" in settings.plan):
-        graphs["forecast"] = make_forecast(gm, cut, settings.order)
-    left = skipped_nodes_left(graphs["reuse"], cut)
-    if left:
-        raise AssertionError(f"blockdance: reuse variant still holds skipped nodes {left[:5]}")
-    return regions, cut, graphs, num_outputs
+    n_blocks = len(regions.blocks)
+    b0 = settings.boundary if settings.boundary is not None else default_boundary(max(n_blocks, 2))
+    cuts: dict = {}
+
+    def cut_at(b: int, whole: bool):
+        if (b, whole) not in cuts:
+            cuts[(b, whole)] = find_cut(gm, regions, b, whole_stack=whole)
+        return cuts[(b, whole)]
+
+    groups: dict = {}
+    graphs: dict = {}
+    needs: dict = {}
+    variant: dict = {}
+    history: dict = {}
+    adaptive = None
+    for token in sorted(settings.actions()):
+        kind, b = parse_action(token)
+        if kind == ADAPTIVE:
+            parts = make_adaptive(gm, regions, settings.probe_blocks, n_blocks - settings.tail_blocks,
+                                  stacks=list(settings.stacks) if settings.stacks else None)
+            groups.setdefault("h", parts.h)
+            groups.setdefault("t", parts.t)
+            if settings.decide == "graph":
+                graphs["adaptive"] = parts.graph(settings.threshold)
+            else:
+                graphs.update(adaptive_probe=parts.probe(), adaptive_compute=parts.compute, adaptive_skip=parts.skip)
+            needs[token], variant[token] = ("h", "t"), "adaptive"
+            adaptive = {"h": len(parts.h), "t": len(parts.t), "threshold": settings.threshold,
+                        "decide": settings.decide, "probe": settings.probe_blocks, "tail": settings.tail_blocks,
+                        "v": len(parts.probe_cut.values)}
+            continue
+        b = b if b is not None else b0
+        name = action_token(kind, b)
+        if kind == RESIDUAL:
+            cut = cut_at(b, True)
+            group = groups.setdefault(f"r@{b}", CacheGroup(f"r@{b}", cut.values, residual_bases(cut.values, cut.skipped)))
+            graphs[name] = make_residual(gm, cut, group.bases)
+        else:
+            cut = cut_at(b, False)
+            group = groups.setdefault(f"v@{b}", CacheGroup(f"v@{b}", cut.values))
+            if kind == REUSE:
+                graphs[name] = make_reuse(gm, cut)
+            else:
+                graphs[name] = make_forecast(gm, cut, settings.order)
+                history[group.name] = settings.order
+        left = skipped_nodes_left(graphs[name], cut)
+        if left:
+            raise AssertionError(f"blockdance: the {name} variant still holds skipped nodes {left[:5]}")
+        needs[token] = needs[name] = (group.name,)
+        variant[token] = variant[name] = name
+    ordered = list(groups.values())
+    graphs["full"], num_outputs = make_full(gm, None, ordered)
+    primary = cuts.get((b0, False)) or cuts.get((b0, True)) or next(iter(cuts.values()), None)
+    return Built(regions=regions, cut=primary, graphs=graphs, num_outputs=num_outputs,
+                 layout=[(g.name, len(g)) for g in ordered], needs=needs, variant=variant, history=history,
+                 adaptive=adaptive, order=settings.order)
 
 
 def blockdance(gm: fx.GraphModule, example_inputs, options: dict | None = None, **kwargs):
@@ -105,8 +185,8 @@ def blockdance(gm: fx.GraphModule, example_inputs, options: dict | None = None, 
         instance_of(frame.module)  # explain/reset find the instance before its first call
 
     try:
-        regions, cut, graphs, num_outputs = build(gm, example_inputs, settings)
-        _check_whole_stacks(regions, frame)
+        built = build(gm, example_inputs, settings)
+        _check_whole_stacks(built.regions, frame)
     except NoBlockStackError as e:
         return _without_stack(e, gm, example_inputs, settings, config_key, compiler, frame)
     except ValueError as e:
@@ -124,25 +204,28 @@ def blockdance(gm: fx.GraphModule, example_inputs, options: dict | None = None, 
                    "options={'timestep_arg': NAME} names another argument); calls are counted instead, which needs "
                    "the number of steps: bdcompile.attach(pipe), bdcompile.generation(model, num_steps=...) or "
                    "options={'num_steps': ...}")
-    variants = {name: LazyVariant(name, g, compiler) for name, g in graphs.items()}
-    report = _report(gm, example_inputs, settings, regions, cut, graphs, frame)
-    log.info("blockdance: %d blocks in %s, boundary %d, cut %s", len(regions.blocks), regions.stacks, cut.boundary,
-             report["cut"])
-    dispatcher = Dispatcher(settings, config_key, variants, num_outputs, t_index, _user_input_positions(gm),
+    variants = {name: LazyVariant(name, g, compiler) for name, g in built.graphs.items()}
+    report = _report(gm, example_inputs, settings, built, frame)
+    log.info("blockdance: %d blocks in %s, boundary %s, variants %s", len(built.regions.blocks),
+             built.regions.stacks, report["boundary"], sorted(built.graphs))
+    dispatcher = Dispatcher(settings, config_key, variants, built.spec, t_index, _user_input_positions(gm),
                             _param_positions(example_inputs), report, _user_input_names(gm))
     variants["full"].compile_now(example_inputs)  # inside dynamo's tracing context: the common case compiles here
     return dispatcher
 
 
-def _report(gm, example_inputs, settings, regions, cut, graphs, frame: TracedFrame) -> dict:
+def _report(gm, example_inputs, settings, built: Built, frame: TracedFrame) -> dict:
     user = set(_user_input_positions(gm))
+    regions, cut = built.regions, built.cut
     return {
         "blocks": [b.name for b in regions.blocks],
         "stacks": regions.stacks,
         "module_lists": regions.module_lists,
-        "boundary": cut.boundary,
-        "cut": cut.describe(),
-        "nodes": {"traced": len(gm.graph.nodes), **{k: len(g.graph.nodes) for k, g in graphs.items()}},
+        "boundary": cut.boundary if cut is not None else None,
+        "cut": cut.describe() if cut is not None else [],
+        "cache": built.layout,
+        "adaptive": built.adaptive,
+        "nodes": {"traced": len(gm.graph.nodes), **{k: len(g.graph.nodes) for k, g in built.graphs.items()}},
         "inputs": [tuple(x.shape) if isinstance(x, torch.Tensor) else x for i, x in enumerate(example_inputs)
                    if i in user],
         "inner": settings.inner if isinstance(settings.inner, str) else getattr(settings.inner, "__name__", "callable"),

@@ -138,3 +138,32 @@ def flux_prompt(seed: int = 0, batch: int = 1, text_len: int = 6) -> dict:
     g = torch.Generator().manual_seed(seed)
     return dict(prompt_embeds=torch.randn(batch, text_len, 16, generator=g),
                 pooled_prompt_embeds=torch.randn(batch, 16, generator=g))
+
+
+def tiny_sd3(seed: int = 0, num_layers: int = 4):
+    """A two-stream MMDiT (joint blocks: image and text tokens, the last block image-only)."""
+    from diffusers import SD3Transformer2DModel
+
+    torch.manual_seed(seed)
+    return SD3Transformer2DModel(
+        sample_size=8, patch_size=1, in_channels=4, num_layers=num_layers, attention_head_dim=8, num_attention_heads=2,
+        caption_projection_dim=16, joint_attention_dim=32, pooled_projection_dim=64, out_channels=4,
+        pos_embed_max_size=16,
+    ).eval()
+
+
+def sd3_inputs(latents, t, slot: int = 0, text_len: int = 5) -> dict:
+    g = torch.Generator().manual_seed(100 + slot)
+    b = latents.shape[0]
+    return dict(hidden_states=latents, encoder_hidden_states=torch.randn(b, text_len, 32, generator=g),
+                pooled_projections=torch.randn(b, 64, generator=g), timestep=torch.full((b,), float(t)), return_dict=False)
+
+
+def flux_inputs(latents, t, seed: int = 0, text_len: int = 6) -> dict:
+    """Direct inputs of ``tiny_flux`` (packed latents [B, 16, 16], ids for a 4x4 grid)."""
+    g = torch.Generator().manual_seed(seed)
+    b = latents.shape[0]
+    img_ids = torch.stack(torch.meshgrid(torch.zeros(1), torch.arange(4.0), torch.arange(4.0), indexing="ij"), -1)
+    return dict(hidden_states=latents, encoder_hidden_states=torch.randn(b, text_len, 16, generator=g),
+                pooled_projections=torch.randn(b, 16, generator=g), timestep=torch.full((b,), float(t) / 1000),
+                img_ids=img_ids.reshape(-1, 3), txt_ids=torch.zeros(text_len, 3), return_dict=False)

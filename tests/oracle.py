@@ -45,9 +45,16 @@ class Oracle:
 
     def __init__(self, model: nn.Module, blocks: list[tuple[str, int]], boundary: int, plan: list[str]):
         self.model = model
+        self.blocks = blocks
+        self.boundary = boundary
         self.skipped = blocks[:boundary]
         self.plan = plan
         self.caches: dict[int, tuple] = {}  # slot -> (signature, {block: output})
+
+    def _skipped_for(self, action: str) -> list:
+        """A plan step "reuse@b" skips blocks [0, b); a plain "reuse" the configured boundary."""
+        b = int(action.split("@")[1]) if "@" in action else self.boundary
+        return self.blocks[:b]
 
     def new_generation(self):
         self.caches.clear()
@@ -62,13 +69,14 @@ class Oracle:
         sig = _signature(kwargs)
         cached = self.caches.get(slot)
         action = self.plan[step] if step < len(self.plan) else "full"
-        if action == "reuse" and cached is not None and cached[0] == sig:
-            return self._reuse(cached[1], kwargs), "reuse"
+        if action.startswith("reuse") and cached is not None and cached[0] == sig:
+            return self._reuse(cached[1], kwargs, self._skipped_for(action)), action
         return self._full(slot, sig, kwargs), "full"
 
     def _full(self, slot, sig, kwargs):
         record, handles = {}, []
-        for name, idx in self.skipped:
+        deepest = max([len(self._skipped_for(a)) for a in self.plan if a.startswith("reuse")], default=0)
+        for name, idx in self.blocks[:max(deepest, len(self.skipped))]:
             block = self._module_list(name)[idx]
             handles.append(block.register_forward_hook(lambda m, a, out, key=(name, idx): record.__setitem__(key, _snapshot(out))))
         try:
@@ -79,9 +87,9 @@ class Oracle:
         self.caches[slot] = (sig, record)
         return out
 
-    def _reuse(self, record, kwargs):
+    def _reuse(self, record, kwargs, skipped=None):
         blocks = []
-        for name, idx in self.skipped:
+        for name, idx in (skipped if skipped is not None else self.skipped):
             block = self._module_list(name)[idx]
             block.forward = lambda *a, _out=record[(name, idx)], **k: _snapshot(_out)  # replay, compute nothing
             blocks.append(block)
@@ -165,3 +173,147 @@ class OracleModel(nn.Module):
         out, action = self.oracle(step, slot, **kwargs)
         self.actions.append(action)
         return out
+
+
+# ---------------------------------------------------------------------------------------------- residual caching
+def _tensors(out) -> list:
+    """The tensors a block returns, in order (a tensor, or a tuple holding some)."""
+    if isinstance(out, torch.Tensor):
+        return [out]
+    return [o for o in out if isinstance(o, torch.Tensor)] if isinstance(out, (tuple, list)) else []
+
+
+def _streams_in(args, kwargs, like: list) -> list:
+    """For each output tensor of a block, the input tensor of the same shape it is the stream of."""
+    cands = [a for a in list(args) + list(kwargs.values()) if isinstance(a, torch.Tensor)]
+    out = []
+    for t in like:
+        match = next((c for c in cands if c.shape == t.shape and c.dtype == t.dtype), None)
+        out.append(match)
+    return out
+
+
+def _rebuild(template, tensors: list):
+    """``template``'s structure (a tensor, or a tuple with non-tensors kept) with new tensors."""
+    if isinstance(template, torch.Tensor):
+        return tensors[0]
+    it = iter(tensors)
+    return type(template)(next(it) if isinstance(o, torch.Tensor) else o for o in template)
+
+
+class ResidualOracle:
+    """Residual caching by hand, at module level: a full step records, for the blocks
+    ``[lo, hi)``, what they added to each stream (the output of block ``hi - 1`` minus the input of
+    block ``lo`` of the same shape); a skipped step runs no block of the range: they pass their
+    streams through, and block ``hi - 1`` returns its input plus the cached residual.
+
+    ``mode="plan"``: ``plan[step]`` is "full" or "residual" (``lo = 0``, ``hi = boundary``).
+    ``mode="adaptive"``: FirstBlockCache: blocks ``[0, probe)`` always run; their residual is compared
+    with the last computed step's (sum of mean abs differences over sum of mean abs values); below
+    ``threshold`` the range ``[probe, hi)`` is skipped, else everything runs and both residuals are
+    refreshed. ``plan[step] == "full"`` forces a computed step.
+    """
+
+    def __init__(self, model: nn.Module, blocks: list, hi: int, plan: list, probe: int = 0,
+                 threshold: float = 0.0, mode: str = "plan"):
+        self.model, self.blocks, self.hi, self.plan = model, blocks, hi, plan
+        self.probe, self.threshold, self.mode = probe, threshold, mode
+        self.caches: dict = {}  # slot -> (signature, {"t": residuals of the range, "h": probe residuals})
+        self.decisions: list = []
+        self._templates: dict = {}  # block -> an output of it (its structure, for the pass-through stubs)
+
+    def new_generation(self):
+        self.caches.clear()
+
+    def _block(self, i):
+        name, idx = self.blocks[i]
+        return self.model.get_submodule(name)[idx]
+
+    def __call__(self, step: int, slot: int = 0, **kwargs):
+        sig = _signature(kwargs)
+        cached = self.caches.get(slot)
+        action = self.plan[step] if step < len(self.plan) else "full"
+        valid = cached is not None and cached[0] == sig
+        if action == "full" or not valid:
+            out, rec = self._run(kwargs, skip=False)
+            self.caches[slot] = (sig, rec)
+            return out, "full"
+        if self.mode == "plan":
+            out, _ = self._run(kwargs, skip=True, t=cached[1]["t"])
+            return out, action
+        out, rec = self._run(kwargs, skip=None, t=cached[1]["t"], h_prev=cached[1]["h"])
+        if not rec["skipped"]:
+            self.caches[slot] = (sig, rec)
+        self.decisions.append(rec["skipped"])
+        return out, action
+
+    def _run(self, kwargs, skip, t=None, h_prev=None):
+        """One forward. ``skip``: True skip the range, False run it, None decide after the probe."""
+        lo = self.probe if self.mode == "adaptive" else 0
+        rec = {"skipped": False}
+        state = {"skip": skip}
+        entry, handles, patched = {}, [], []
+
+        def record_in(i):
+            def hook(m, args, kwargs_):
+                entry[i] = (args, kwargs_)
+            return hook
+
+        def record_out(i):
+            def hook(m, args, kwargs_, out):
+                self._templates[i] = out
+                if i == self.probe - 1 and self.mode == "adaptive":  # the probe's residual decides
+                    a0, k0 = entry[0]
+                    outs = [o.clone() for o in _tensors(out)]
+                    ins = _streams_in(a0, k0, outs)
+                    rec["h"] = [o - x for o, x in zip(outs, ins) if x is not None]
+                    rec["h_out"] = outs
+                    if state["skip"] is None:
+                        num = sum((h - p).abs().mean() for h, p in zip(rec["h"], h_prev))
+                        den = sum(p.abs().mean() for p in h_prev)
+                        state["skip"] = bool(num / den.clamp_min(1e-12) < self.threshold)
+                if i == lo - 1 and self.mode == "adaptive":
+                    rec["lo_out"] = [o.clone() for o in _tensors(out)]
+                if i == self.hi - 1 and not state["skip"]:
+                    outs = [o.clone() for o in _tensors(out)]
+                    if lo == 0:
+                        a0, k0 = entry[0]
+                        ins = _streams_in(a0, k0, outs)
+                    else:
+                        ins = [next((x for x in rec["lo_out"] if x.shape == o.shape), None) for o in outs]
+                    rec["t"] = [o - x if x is not None else o for o, x in zip(outs, ins)]
+                return out
+            return hook
+
+        for i in range(self.hi):
+            blk = self._block(i)
+            handles.append(blk.register_forward_pre_hook(record_in(i), with_kwargs=True))
+            handles.append(blk.register_forward_hook(record_out(i), with_kwargs=True))
+        templates = {}
+
+        def stub(i, original):
+            def forward(*args, **kw):
+                if not state["skip"]:
+                    return original(*args, **kw)
+                tmpl = templates[i]
+                outs = _streams_in(args, kw, _tensors(tmpl))
+                if i == self.hi - 1:
+                    outs = [x + r for x, r in zip(outs, t)]
+                return _rebuild(tmpl, outs)
+            return forward
+
+        if skip is not False:
+            for i in range(lo, self.hi):
+                blk = self._block(i)
+                templates[i] = self._templates[i]
+                blk.forward = stub(i, blk.forward)
+                patched.append(blk)
+        try:
+            out = self.model(**kwargs)
+        finally:
+            for h in handles:
+                h.remove()
+            for blk in patched:
+                del blk.forward
+        rec["skipped"] = bool(state["skip"])
+        return out, rec

@@ -9,7 +9,7 @@ import torch
 
 import bdcompile
 from bdcompile.export import ExportError, ManifestError, export_variants, load
-from models import pixart_inputs, timesteps, tiny_pixart
+from models import pixart_inputs, sd3_inputs, timesteps, tiny_pixart, tiny_sd3
 from oracle import Oracle, rel_err, static_plan
 
 pytestmark = pytest.mark.xdist_group("export")  # module fixtures: keep the file on one worker
@@ -17,24 +17,6 @@ pytestmark = pytest.mark.xdist_group("export")  # module fixtures: keep the file
 S = 20
 OPTS = dict(warmup=0.4, stop=0.95, interval=2, num_steps=S)
 TOL = 1e-3
-
-
-def tiny_sd3(seed: int = 0):
-    from diffusers import SD3Transformer2DModel
-
-    torch.manual_seed(seed)
-    return SD3Transformer2DModel(
-        sample_size=8, patch_size=1, in_channels=4, num_layers=4, attention_head_dim=8, num_attention_heads=2,
-        caption_projection_dim=16, joint_attention_dim=32, pooled_projection_dim=64, out_channels=4,
-        pos_embed_max_size=16,
-    ).eval()
-
-
-def sd3_inputs(latents, t, slot: int = 0, text_len: int = 5) -> dict:
-    g = torch.Generator().manual_seed(100 + slot)
-    b = latents.shape[0]
-    return dict(hidden_states=latents, encoder_hidden_states=torch.randn(b, text_len, 32, generator=g),
-                pooled_projections=torch.randn(b, 64, generator=g), timestep=torch.full((b,), float(t)), return_dict=False)
 
 
 def pixart_call(latents, t, slot: int = 0, text_len: int = 5) -> dict:
@@ -132,7 +114,7 @@ def test_pixart_aoti_runner_matches_backend(pixart_export):
 
 def test_sd3_two_stream_cut_onnx_runner_matches_backend(sd3_export):
     model, out, manifest = sd3_export
-    assert [c["name"] for c in manifest["cut"]] == ["bd_cut_0", "bd_cut_1"]  # image and text streams
+    assert [c["name"] for c in manifest["cut"]] == ["bd_v2_0", "bd_v2_1"]  # image and text streams
     assert {tuple(c["example_shape"]) for c in manifest["cut"]} == {(2, 64, 16), (2, 5, 16)}
     runner = load(out, format="onnx")
     compiled = torch.compile(model, backend="blockdance", options=dict(OPTS, boundary=2, inner="eager"))
@@ -160,11 +142,11 @@ def test_manifest_describes_the_export(pixart_export):
 
     model, out, manifest = pixart_export
     m = json.loads((out / "manifest.json").read_text())
-    assert m["format_version"] == 2
+    assert m["format_version"] == 3
     assert m["model"]["class"].endswith("PixArtTransformer2DModel") and len(m["model"]["config_hash"]) == 64
     assert m["blocks"]["names"] == [f"transformer_blocks.{i}" for i in range(4)]
     assert m["boundary"] == 2 and m["skipped_blocks"] == ["transformer_blocks.0", "transformer_blocks.1"]
-    assert m["cut"] == [{"name": "bd_cut_0", "node": m["cut"][0]["node"], "shape": ["batch", 16, 16],
+    assert m["cut"] == [{"name": "bd_v2_0", "node": m["cut"][0]["node"], "shape": ["batch", 16, 16],
                          "example_shape": [2, 16, 16], "dtype": "float32"}]
     assert m["schedule"]["interval"] == 2 and m["schedule"]["num_steps"] == S
     assert m["plan"] == "".join("F" if a == "full" else "r" for a in static_plan(S, 0.4, 0.95, 2))
@@ -174,14 +156,16 @@ def test_manifest_describes_the_export(pixart_export):
     assert m["inputs"][1]["shape"] == ["batch", "encoder_hidden_states_length", 32]
     assert set(m["artifacts"]) == {"onnx", "aoti"}
     assert all(len(f["sha256"]) == 64 for fmt in m["artifacts"].values() for f in fmt["files"].values())
-    for name in ("full", "reuse"):
+    assert set(m["artifacts"]["onnx"]["variants"]) == {"full", "reuse@2"}
+    for name in ("full", "reuse@2"):
         path = out / m["artifacts"]["onnx"]["variants"][name]["file"]
         onnx.checker.check_model(str(path))
         proto = onnx.load(str(path), load_external_data=False)
         dims = [d.dim_param or d.dim_value for d in proto.graph.input[0].type.tensor_type.shape.dim]
         assert dims == ["batch", 4, 8, 8]
-    assert m["artifacts"]["onnx"]["variants"]["reuse"]["inputs"][-1] == "bd_cached_0"
-    assert m["artifacts"]["onnx"]["variants"]["full"]["outputs"] == ["sample", "bd_cut_0"]
+    assert m["artifacts"]["onnx"]["variants"]["reuse@2"]["inputs"][-1] == "bd_v2_0"
+    assert m["artifacts"]["onnx"]["variants"]["full"]["outputs"] == ["sample", "bd_v2_0"]
+    assert m["cache"]["layout"] == [["v@2", 1]] and m["cache"]["needs"]["reuse"] == ["v@2"]
 
 
 def test_runner_refuses_shapes_the_export_does_not_hold(pixart_export):
@@ -196,9 +180,9 @@ def test_runner_refuses_shapes_the_export_does_not_hold(pixart_export):
 def test_edited_hash_is_refused(pixart_export, tmp_path):
     out = _copy(pixart_export[1], tmp_path)
     m = json.loads((out / "manifest.json").read_text())
-    m["artifacts"]["onnx"]["files"]["onnx/reuse.onnx"]["sha256"] = "0" * 64
+    m["artifacts"]["onnx"]["files"]["onnx/reuse_2.onnx"]["sha256"] = "0" * 64
     (out / "manifest.json").write_text(json.dumps(m))
-    with pytest.raises(ManifestError, match=r"sha256 mismatch for onnx/reuse.onnx.*modified after export"):
+    with pytest.raises(ManifestError, match=r"sha256 mismatch for onnx/reuse_2.onnx.*modified after export"):
         load(out, format="onnx")
     load(out, format="aoti")  # the other format's files are intact
 
@@ -215,8 +199,8 @@ def test_edited_artifact_is_refused(pixart_export, tmp_path):
 
 def test_missing_file_is_refused(pixart_export, tmp_path):
     out = _copy(pixart_export[1], tmp_path)
-    (out / "aoti" / "reuse.pt2").unlink()
-    with pytest.raises(ManifestError, match=r"artifact aoti/reuse.pt2 listed in manifest.json is missing"):
+    (out / "aoti" / "reuse_2.pt2").unlink()
+    with pytest.raises(ManifestError, match=r"artifact aoti/reuse_2.pt2 listed in manifest.json is missing"):
         load(out, format="aoti")
     (out / "manifest.json").unlink()
     with pytest.raises(ManifestError, match=r"manifest.json is missing"):
@@ -236,7 +220,7 @@ def test_wrong_schedule_and_format_version_are_refused(pixart_export, tmp_path):
     m = json.loads((out / "manifest.json").read_text())
     m["format_version"] = 99
     (out / "manifest.json").write_text(json.dumps(m))
-    with pytest.raises(ManifestError, match=r"format_version 99.*reads format_version 2"):
+    with pytest.raises(ManifestError, match=r"format_version 99.*reads format_version 3"):
         load(out, format="onnx")
 
 
@@ -271,9 +255,9 @@ def _drop(d, *path):
     ("input dtype dropped", lambda m, out: _drop(m, "inputs", 0, "dtype"), r"key inputs.0: 'dtype' is a required"),
     ("cut dropped", lambda m, out: _drop(m, "cut"), r"key \(top level\): 'cut' is a required"),
     ("boundary out of range", lambda m, out: (m.update(boundary=9), m["schedule"]),
-     r"key boundary=9 must be in \[1, 3\]"),
-    ("reuse variant dropped", lambda m, out: _drop(m, "artifacts", "onnx", "variants", "reuse"),
-     r"key artifacts.onnx.variants: 'reuse' is a required"),
+     r"key boundary=9 must be in \[1, 4\]"),
+    ("reuse variant dropped", lambda m, out: _drop(m, "artifacts", "onnx", "variants", "reuse@2"),
+     r"key artifacts.onnx.variants lacks 'reuse@2', which the schedule uses"),
     ("a list for the manifest", lambda m, out: m.clear(), r"key \(top level\)|format_version None"),
 ])
 def test_tampered_manifest_is_refused_naming_the_key(pixart_export, tmp_path, name, edit, words):
@@ -349,12 +333,39 @@ def test_forecast_variant_onnx_matches_backend(tmp_path):
     opts = dict(OPTS, boundary=2, reuse="forecast", order=1, interval=3)
     manifest = export_variants(model, pixart_inputs(2, 999), tmp_path, formats=("onnx",), dynamic=(), **opts)  # static
     assert manifest["dynamic"] == {"batch": False, "resolution": False, "sequence": False}
-    assert set(manifest["artifacts"]["onnx"]["variants"]) == {"full", "reuse", "forecast"}
+    assert set(manifest["artifacts"]["onnx"]["variants"]) == {"full", "forecast@2"}
     runner = load(tmp_path, format="onnx")
     compiled = torch.compile(model, backend="blockdance", options=dict(opts, inner="eager"))
     latents = torch.randn(2, 4, 8, 8, generator=torch.Generator().manual_seed(3))
     denoise_side_by_side(runner, compiled, pixart_call, latents, timesteps(S), slots=1)
     assert runner.actions == _backend_actions(compiled, runner) and "forecast" in runner.actions
+
+
+def _sd3_call(latents, t, slot: int = 0) -> dict:
+    return sd3_inputs(latents, float(t))
+
+
+@pytest.mark.parametrize("fmt, opts", [
+    ("onnx", dict(reuse="residual", boundary=3)),
+    ("onnx", dict(plan="FFr2R2FR")),
+    ("onnx", dict(reuse="adaptive", threshold=0.3)),
+    ("aoti", dict(reuse="adaptive", threshold=0.3, decide="host")),
+], ids=["residual", "multi-boundary", "adaptive-onnx", "adaptive-aoti"])
+def test_frontier_variants_export_and_match_backend(tmp_path, fmt, opts):
+    """Residual reuse, a plan with two boundaries (r = block 2, R = the whole stack) and the adaptive probe
+    export like full/reuse: the runner's actions and outputs equal the backend's, call by call."""
+    model = tiny_sd3()
+    n = 8
+    opts = dict(warmup=0.2, stop=1.0, num_steps=n, **opts)
+    latents = torch.randn(2, 4, 8, 8, generator=torch.Generator().manual_seed(0))
+    manifest = export_variants(model, sd3_inputs(latents, 1000.0), tmp_path, formats=(fmt,), **opts)
+    assert manifest["cache"]["variant"], manifest["cache"]
+    runner = load(tmp_path, format=fmt)
+    torch._dynamo.reset()
+    compiled = torch.compile(model, backend="blockdance", options=dict(opts, inner="eager"))
+    denoise_side_by_side(runner, compiled, _sd3_call, latents, timesteps(n), slots=1, channels=4)
+    assert runner.actions == _backend_actions(compiled, runner)
+    assert any(a != "full" for a in runner.actions)
 
 
 def test_cli_export_from_class_and_config(tmp_path):

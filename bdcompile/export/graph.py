@@ -23,7 +23,7 @@ from torch.fx.experimental.symbolic_shapes import statically_known_true
 from torch.utils import _pytree as pytree
 
 from ..backend import build
-from ..options import Settings
+from ..options import Settings, default_boundary
 
 log = logging.getLogger(__name__)
 
@@ -166,6 +166,7 @@ class Traced:
     cut: Any
     cut_names: list
     variants: dict  # name -> Variant
+    spec: Any  # runtime.execute.VariantSet: how the runner feeds the variants
     guards: list
     dynamic: dict  # kind -> bool
     notes: list
@@ -452,38 +453,61 @@ def trace(model: torch.nn.Module, example_kwargs: dict, settings: Settings,
     flat.recompile()
 
     try:
-        regions, cut, graphs, num_outputs = build(flat, None, settings)  # the backend's own chain of passes
+        built = build(flat, None, settings)  # the backend's own chain of passes
     except ValueError as e:
         raise ExportError(str(e).replace("options={'fallback': True} to run the plain inner backend",
                                          "export the plain model instead")) from e
     except AssertionError as e:
         raise ExportError(f"blockdance export: {e}") from e
-    boundary = settings.boundary = cut.boundary
+    regions, cut, graphs, num_outputs = built.regions, built.cut, built.graphs, built.num_outputs
+    settings.boundary = cut.boundary if cut is not None else (settings.boundary or default_boundary(len(regions.blocks)))
     full = graphs["full"]
 
-    # 3. real example values for every variant input (the cut values from running the full variant)
+    # 3. real example values for every variant input (the cache values from running the full variant)
     with torch.no_grad():
         full_out = list(full(*example_inputs))
         reference = model(**kwargs)
     ref_leaves = [x for x in pytree.tree_leaves(reference) if isinstance(x, torch.Tensor)]
-    outputs, cut_values = full_out[:num_outputs], full_out[num_outputs:]
+    outputs = full_out[:num_outputs]
     if len(ref_leaves) != num_outputs or any((a - b).abs().max() > 1e-4 * (1 + b.abs().max()) for a, b in zip(outputs, ref_leaves)):
         raise ExportError("blockdance export: the flattened exported graph does not reproduce the model's output")
     in_names = [s.name for s in inputs]
     out_names = ["sample"] if num_outputs == 1 else [f"output_{i}" for i in range(num_outputs)]
-    cut_names = [f"bd_cut_{i}" for i in range(len(cut.values))]
-    variants = {
-        "full": Variant("full", full, in_names, out_names + cut_names, list(example_inputs)),
-        "reuse": Variant("reuse", graphs["reuse"], in_names + [f"bd_cached_{i}" for i in range(len(cut_values))],
-                         out_names, list(example_inputs) + cut_values),
-    }
-    if "forecast" in graphs:
-        k = settings.order + 1
-        coeffs = torch.tensor([1.0] + [0.0] * (k - 1), dtype=torch.float32)
-        hist_names = [f"bd_hist_{i}_{j}" for i in range(len(cut_values)) for j in range(k)]
-        hist = [cut_values[i].clone() for i in range(len(cut_values)) for _ in range(k)]
-        variants["forecast"] = Variant("forecast", graphs["forecast"], in_names + ["bd_coeffs"] + hist_names, out_names,
-                                       list(example_inputs) + [coeffs] + hist)
+    spec = built.spec
+    groups = spec.groups(full_out[num_outputs:])
+    names = {g: [f"bd_{group_slug(g)}_{i}" for i in range(len(v))] for g, v in groups.items()}
+    variants = {"full": Variant("full", full, in_names, out_names + [n for g, _ in spec.layout for n in names[g]],
+                                list(example_inputs))}
+    ex = list(example_inputs)
+    for name, gm in graphs.items():
+        if name == "full" or name.startswith("adaptive"):
+            continue
+        group = spec.needs[name][0]
+        if name.startswith("forecast"):
+            k = settings.order + 1
+            coeffs = torch.tensor([1.0] + [0.0] * (k - 1), dtype=torch.float32)
+            hist_names = [f"{n}_h{j}" for n in names[group] for j in range(k)]
+            hist = [v.clone() for v in groups[group] for _ in range(k)]
+            variants[name] = Variant(name, gm, in_names + ["bd_coeffs"] + hist_names, out_names, ex + [coeffs] + hist)
+        else:
+            variants[name] = Variant(name, gm, in_names + names[group], out_names, ex + groups[group])
+    if built.adaptive is not None:
+        h, t = names["h"], names["t"]
+        new = [f"{n}_new" for n in h] + [f"{n}_new" for n in t]
+        if "adaptive" in graphs:
+            variants["adaptive"] = Variant("adaptive", graphs["adaptive"], in_names + h + t,
+                                           out_names + new + ["bd_skipped"], ex + groups["h"] + groups["t"])
+        else:
+            probe = variants["adaptive_probe"] = Variant(
+                "adaptive_probe", graphs["adaptive_probe"], in_names + h,
+                [f"bd_vprobe_{i}" for i in range(built.adaptive["v"])] + [f"{n}_now" for n in h] + ["bd_change"],
+                ex + [v * 1.1 for v in groups["h"]])  # a change of about 0.1, not 0 (checked relative to itself)
+            with torch.no_grad():
+                vf = list(probe.gm(*probe.example_inputs))[: built.adaptive["v"]]
+            for branch in ("adaptive_compute", "adaptive_skip"):
+                variants[branch] = Variant(branch, graphs[branch], in_names + probe.output_names[: len(vf)] + t,
+                                           out_names + [f"{n}_new" for n in t], ex + vf + groups["t"])
+    cut_names = names.get(f"v@{settings.boundary}") or names.get(f"r@{settings.boundary}") or []
 
     # 4. re-export every variant; dims that are symbolic in the traced graph stay dynamic
     base_dims = {(spec.name, ax): dn for spec in inputs for ax, dn in spec.dynamic_axes.items()}
@@ -491,10 +515,15 @@ def trace(model: torch.nn.Module, example_kwargs: dict, settings: Settings,
         var.program = _export_variant(var, base_dims)
 
     return Traced(settings=settings, example_kwargs=kwargs, inputs=inputs, constants=constants, output_names=out_names, outputs=outputs,
-                  regions=regions, cut=cut, cut_names=cut_names, variants=variants, guards=guards,
+                  regions=regions, cut=cut, cut_names=cut_names, variants=variants, guards=guards, spec=spec,
                   dynamic={k: any(kind_of(dn) == k for spec in inputs for dn in spec.dynamic_axes.values())
                            for k in DYNAMIC_KINDS}, notes=notes, forward_args=forward_args,
                   return_dict_default=rd_default, dim_names=sym_names)
+
+
+def group_slug(group: str) -> str:
+    """A cache group's name in file and tensor names: ``"v@9"`` -> ``"v9"``."""
+    return group.replace("@", "")
 
 
 def kind_of(dim_name: str) -> str:

@@ -13,11 +13,17 @@ from typing import Any
 __all__ = ["FORMAT_VERSION", "MANIFEST", "SCHEDULE_KEYS", "ManifestError", "sha256_file", "config_hash",
            "read_manifest", "write_manifest", "verify_artifacts", "schedule_dict", "compare_schedule"]
 
-FORMAT_VERSION = 2  # 2: schedule_sha256, every read file listed, schema-checked at load
+FORMAT_VERSION = 3  # 2: schedule_sha256, files listed, schema; 3: cache groups, several variant kinds
 MANIFEST = "manifest.json"
-# Settings fields that decide which variant runs when; they must match between export and load
-SCHEDULE_KEYS = ("boundary", "warmup", "stop", "interval", "num_steps", "plan", "reuse", "order", "step_source",
-                 "calls_per_step", "timestep_arg")
+def _schedule_keys() -> tuple:
+    from ..options import schedule_keys
+
+    return schedule_keys()
+
+
+# Settings fields that decide which variant runs when (metadata schedule=True); they must match between
+# export and load
+SCHEDULE_KEYS = _schedule_keys()
 
 
 class ManifestError(ValueError):

@@ -23,9 +23,9 @@ import numpy as np
 import torch
 
 from ..inner import signature
-from ..options import Settings
+from ..options import REUSE_KINDS, Settings
 from ..runtime import current, instance_of
-from ..schedules import FULL, REUSE
+from ..runtime.execute import VariantSet, execute
 from .graph import check_shape_guards
 from .manifest import (SCHEDULE_KEYS, ManifestError, compare_schedule, read_manifest, schedule_dict,
                        verify_artifacts)
@@ -68,14 +68,14 @@ def _asked_schedule(schedule, exported: dict) -> dict:
 
     if isinstance(schedule, Settings):
         return schedule_dict(schedule)
+    exported_opts = {k: exported[k] for k in SCHEDULE_KEYS if k in exported}
     if isinstance(schedule, StaticSchedule):
-        opts = dict(warmup=schedule.warmup, stop=schedule.stop, interval=schedule.interval,
-                    reuse="forecast" if schedule.skip_action == FORECAST else "cache")
-        keep = ("boundary", "num_steps", "order", "step_source", "calls_per_step", "timestep_arg")
-        return schedule_dict(Settings(**{**{k: exported[k] for k in keep}, **opts}))
+        kinds = {action: name for name, action in REUSE_KINDS.items()}
+        return schedule_dict(Settings(**{**exported_opts, "warmup": schedule.warmup, "stop": schedule.stop,
+                                         "interval": schedule.interval, "reuse": kinds[schedule.skip_action],
+                                         "plan": None}))
     if isinstance(schedule, PlanSchedule):
-        keep = ("boundary", "num_steps", "order", "step_source", "calls_per_step", "timestep_arg", "reuse")
-        return schedule_dict(Settings(**{**{k: exported[k] for k in keep}, "plan": list(schedule.steps)}))
+        return schedule_dict(Settings(**{**exported_opts, "plan": list(schedule.steps)}))
     if isinstance(schedule, dict):
         unknown = sorted(set(schedule) - set(SCHEDULE_KEYS) - {"inner", "fallback", "stacks"})
         if unknown:
@@ -232,7 +232,10 @@ class ExportedModel:
         self.inputs = manifest["inputs"]
         self.num_outputs = len(manifest["outputs"])
         self.variant_inputs = {n: v["inputs"] for n, v in manifest["artifacts"][backend.kind]["variants"].items()}
-        self.available = frozenset(self.variant_inputs)
+        c = manifest["cache"]
+        self.spec = VariantSet(num_outputs=self.num_outputs, layout=[tuple(x) for x in c["layout"]],
+                               needs={a: tuple(g) for a, g in c["needs"].items()}, variant=dict(c["variant"]),
+                               history=dict(c["history"]), order=c["order"], adaptive=c.get("adaptive"))
         self.timestep_index = next((i for i, s in enumerate(self.inputs) if s["path"] and s["path"][0] == settings.timestep_arg), None)
         if self.timestep_index is None and settings.step_source == "timestep":
             raise ManifestError(f"blockdance export: no input named {settings.timestep_arg!r} to read the step from")
@@ -353,16 +356,9 @@ class ExportedModel:
             return_dict = bool(self.manifest.get("return_dict_default"))
         given, flat = self.prepare(args, kwargs)
         call = self.decide(given)
-        n = self.num_outputs
-        if call.action == FULL:
-            outs, values = self.run_variant("full", flat, [])
-            call.keep(values, self.settings.order if "forecast" in self.available else 0)
-        elif call.action == REUSE:
-            outs, _ = self.run_variant("reuse", flat, list(call.cache.values))
-        else:
-            c, hist = call.forecast_inputs(self.settings.order, lambda v: self.backend.coeffs(v, flat[0]))
-            outs, _ = self.run_variant("forecast", flat, [c] + hist)
-        outs = tuple(outs[:n])
+        outs = execute(call, self.spec, lambda name, extra: self._run_all(name, flat, extra),
+                       lambda v: self.backend.coeffs(v, flat[0]), self.runtime_config)
+        outs = tuple(outs)
         return ExportOutput(outs) if return_dict else outs
 
     def decide(self, given: list, config=None, force=None):
@@ -370,14 +366,18 @@ class ExportedModel:
         generation current in this context: a :class:`bdcompile.runtime.Call`. ``config``: another
         configuration of this runner (a server's uncached sequences); ``force``: an action asked for."""
         track = current(self.instance).track(config or self.runtime_config)
-        return track.begin(signature(given), lambda: self._read_timestep(given, config), self.available, force=force)
+        return track.begin(signature(given), lambda: self._read_timestep(given, config), self.spec.needs, force=force)
 
     def _read_timestep(self, given, config=None) -> float:
         (config or self.runtime_config).host_reads += 1
         return float(given[self.timestep_index].reshape(-1)[0].item())
 
+    def _run_all(self, variant, flat, extra) -> list:
+        outs, rest = self.run_variant(variant, flat, extra)
+        return list(outs) + list(rest)
+
     def run_variant(self, variant, flat, extra):
-        """Run one variant on flat inputs (and its extra inputs): (outputs, cut values)."""
+        """Run one variant on flat inputs (and its extra inputs): (the model's outputs, the rest)."""
         if isinstance(self.backend, _OrtBackend):
             return self.backend.run(variant, flat, extra, self.num_outputs, names=self.variant_inputs[variant])
         return self.backend.run(variant, flat, extra, self.num_outputs)

@@ -25,7 +25,7 @@ _SHA = {"type": "string", "pattern": "^[0-9a-f]{64}$"}
 SCHEMA = {
     "type": "object",
     "required": ["format_version", "model", "forward_args", "inputs", "constants", "outputs", "dynamic", "blocks",
-                 "boundary", "cut", "schedule", "schedule_sha256", "artifacts"],
+                 "boundary", "cut", "cache", "schedule", "schedule_sha256", "artifacts"],
     "properties": {
         "format_version": {"type": "integer"},
         "model": {"type": "object", "required": ["class"],
@@ -50,17 +50,25 @@ SCHEMA = {
         "blocks": {"type": "object", "required": ["names"],
                    "properties": {"names": {"type": "array", "minItems": 2, "items": {"type": "string"}}}},
         "boundary": {"type": "integer", "minimum": 1},
-        "cut": {"type": "array", "minItems": 1, "items": {"type": "object", "required": ["name", "dtype"],
-                                                          "properties": {"name": {"type": "string"}}}},
-        "schedule": {"type": "object",
-                     "required": ["boundary", "warmup", "stop", "interval", "num_steps", "plan", "reuse", "order",
-                                  "step_source", "calls_per_step", "timestep_arg"]},
+        "cut": {"type": "array", "items": {"type": "object", "required": ["name", "dtype"],
+                                           "properties": {"name": {"type": "string"}}}},
+        "cache": {"type": "object", "required": ["layout", "needs", "variant", "history", "order"],
+                  "properties": {
+                      "layout": {"type": "array", "minItems": 1, "items": {
+                          "type": "array", "minItems": 2, "maxItems": 2,
+                          "items": [{"type": "string"}, {"type": "integer", "minimum": 0}]}},
+                      "needs": {"type": "object", "additionalProperties": {"type": "array", "items": {"type": "string"}}},
+                      "variant": {"type": "object", "additionalProperties": {"type": "string"}},
+                      "history": {"type": "object", "additionalProperties": {"type": "integer", "minimum": 0}},
+                      "order": {"type": "integer", "minimum": 1},
+                      "adaptive": {"type": ["object", "null"]}}},
+        "schedule": {"type": "object"},
         "schedule_sha256": _SHA,
         "plan": {"type": ["string", "null"]},
         "artifacts": {"type": "object", "minProperties": 1, "additionalProperties": {
             "type": "object", "required": ["variants", "files"],
             "properties": {
-                "variants": {"type": "object", "required": ["full", "reuse"], "additionalProperties": {
+                "variants": {"type": "object", "required": ["full"], "additionalProperties": {
                     "type": "object", "required": ["file", "inputs", "outputs"],
                     "properties": {"file": {"type": "string", "minLength": 1},
                                    "inputs": {"type": "array", "items": {"type": "string"}},
@@ -149,8 +157,8 @@ def validate_manifest(manifest: dict, where: str = "manifest.json") -> None:
         raise ManifestError(f"blockdance export: {where}: key schedule holds unknown fields {unknown}")
     blocks = manifest["blocks"]["names"]
     b = manifest["boundary"]
-    if not 1 <= b < len(blocks) or sched["boundary"] != b:
-        raise ManifestError(f"blockdance export: {where}: key boundary={b} must be in [1, {len(blocks) - 1}] for the "
+    if not 1 <= b <= len(blocks) or sched["boundary"] != b:
+        raise ManifestError(f"blockdance export: {where}: key boundary={b} must be in [1, {len(blocks)}] for the "
                             f"{len(blocks)} blocks listed and equal schedule.boundary ({sched['boundary']})")
     try:
         from ..options import Settings
@@ -168,23 +176,36 @@ def validate_manifest(manifest: dict, where: str = "manifest.json") -> None:
         named += [(f"artifacts.{fmt}.variants.{n}.file", v["file"]) for n, v in entry["variants"].items()]
         for key, rel in named:
             _check_relative(rel, key)
-    n_cut = len(manifest["cut"])
-    needs_forecast = sched["reuse"] == "forecast" or "forecast" in (sched.get("plan") or ())
+    missing = sorted(set(SCHEDULE_KEYS) - set(sched))
+    if missing:
+        raise ManifestError(f"blockdance export: {where}: key schedule lacks {missing}")
+    cache = manifest["cache"]
+    groups = {g for g, _ in cache["layout"]}
+    n_cache = sum(n for _, n in cache["layout"])
+    wanted = settings.actions()
+    for action in wanted:
+        if action not in cache["needs"] or action not in cache["variant"]:
+            raise ManifestError(f"blockdance export: {where}: key cache.needs has no entry for the action {action!r} the "
+                                "schedule uses")
+    for action, needs in cache["needs"].items():
+        if not set(needs) <= groups:
+            raise ManifestError(f"blockdance export: {where}: key cache.needs.{action} reads groups {needs} that the "
+                                f"full variant does not produce ({sorted(groups)})")
     for fmt, entry in manifest["artifacts"].items():
         variants = entry["variants"]
-        if needs_forecast and "forecast" not in variants:
-            raise ManifestError(f"blockdance export: {where}: key artifacts.{fmt}.variants lacks 'forecast', which the "
-                                "schedule uses")
+        for action in wanted:
+            name = cache["variant"][action]
+            have = set(variants) if name != "adaptive" or (cache.get("adaptive") or {}).get("decide") == "graph" else \
+                {"adaptive" if {"adaptive_probe", "adaptive_compute", "adaptive_skip"} <= set(variants) else ""}
+            if name not in have:
+                raise ManifestError(f"blockdance export: {where}: key artifacts.{fmt}.variants lacks {name!r}, which the "
+                                    "schedule uses")
         n_out = len(manifest["outputs"])
         full_outs = variants["full"]["outputs"]
-        if len(full_outs) != n_out + n_cut:
+        if len(full_outs) != n_out + n_cache:
             raise ManifestError(f"blockdance export: {where}: key artifacts.{fmt}.variants.full.outputs has "
-                                f"{len(full_outs)} outputs; the model's {n_out} outputs and {n_cut} cut values make "
-                                f"{n_out + n_cut}")
-        cached = [n for n in variants["reuse"]["inputs"] if n.startswith("bd_cached_")]
-        if len(cached) > n_cut:
-            raise ManifestError(f"blockdance export: {where}: key artifacts.{fmt}.variants.reuse.inputs takes "
-                                f"{len(cached)} cached values; the cut has {n_cut}")
+                                f"{len(full_outs)} outputs; the model's {n_out} outputs and {n_cache} cache values "
+                                f"(cache.layout) make {n_out + n_cache}")
         for name, v in variants.items():
             if v["file"] not in entry["files"]:
                 raise ManifestError(f"blockdance export: {where}: key artifacts.{fmt}.variants.{name}.file "

@@ -87,8 +87,11 @@ def _is_scalar(node: fx.Node) -> bool:
     return node.op == "call_function" and v is not None and isinstance(v, _SCALARS)
 
 
-def find_cut(gm: fx.GraphModule, regions: BlockRegions, boundary: int) -> Cut:
-    """The skipped region and the cut values for ``boundary``; checked by :func:`check_cut`."""
+def find_cut(gm: fx.GraphModule, regions: BlockRegions, boundary: int, whole_stack: bool = False) -> Cut:
+    """The skipped region and the cut values for ``boundary``; checked by :func:`check_cut`.
+
+    ``whole_stack``: ``boundary`` may equal the number of blocks (every block skipped; residual reuse
+    adds the stack's residual to its input, so nothing after the stack needs a block to run)."""
     if len(regions.blocks) < 2:
         names = ", ".join(b.name for b in regions.blocks)
         raise NothingToSkipError(
@@ -96,10 +99,12 @@ def find_cut(gm: fx.GraphModule, regions: BlockRegions, boundary: int) -> Cut:
             "blocks [0, boundary) and run the rest, so at least two blocks are needed. Pass "
             "options={'fallback': True} to run the plain inner backend."
         )
-    if not 1 <= boundary < len(regions.blocks):
+    top = len(regions.blocks) if whole_stack else len(regions.blocks) - 1
+    if not 1 <= boundary <= top:
         raise ValueError(
-            f"blockdance: boundary={boundary} is outside the block stack: it must be in [1, {len(regions.blocks) - 1}] "
+            f"blockdance: boundary={boundary} is outside the block stack: it must be in [1, {top}] "
             f"for the {len(regions.blocks)} blocks found ({regions.stacks}); reuse steps skip blocks [0, boundary)"
+            + ("" if whole_stack else f" (boundary={len(regions.blocks)}, the whole stack, needs reuse='residual')")
         )
     nodes = list(gm.graph.nodes)
     skipped = {n for n, blk in regions.node_block.items() if blk.order < boundary}

@@ -11,13 +11,15 @@ The variants take the original flat inputs first, then their extra inputs; each 
 from __future__ import annotations
 
 import operator
+from typing import Optional
 
 import torch
 import torch.fx as fx
 
 from .cut import Cut, mutates as _mutates
 
-__all__ = ["make_full", "make_reuse", "make_forecast", "copy_graph_module", "skipped_nodes_left"]
+__all__ = ["CacheGroup", "make_full", "make_prefix", "make_reuse", "make_residual", "make_forecast", "copy_graph_module",
+           "skipped_nodes_left"]
 
 
 def copy_graph_module(gm: fx.GraphModule) -> tuple[fx.GraphModule, dict]:
@@ -44,20 +46,68 @@ def _output_values(graph: fx.Graph):
     return out, (list(vals) if isinstance(vals, (tuple, list)) else [vals])
 
 
-def make_full(gm: fx.GraphModule, cut: Cut) -> tuple[fx.GraphModule, int]:
-    """Full variant; returns it and the number of original outputs (the cut values follow them)."""
+class CacheGroup:
+    """Values a full step hands to the cache under one name: ``"v@b"`` the cut values at boundary ``b``,
+    ``"r@b"`` their residuals (value minus base, where a base exists), ``"h"`` / ``"t"`` an adaptive
+    variant's probe and tail residuals."""
+
+    def __init__(self, name: str, values: list, bases: Optional[list] = None):
+        self.name = name
+        self.values = list(values)
+        self.bases = list(bases) if bases is not None else None
+
+    def __len__(self) -> int:
+        return len(self.values)
+
+    def __repr__(self) -> str:
+        return f"CacheGroup({self.name!r}, {len(self.values)} values)"
+
+
+def _group_outputs(graph: fx.Graph, env: dict, group: CacheGroup) -> list:
+    outs = []
+    for i, old in enumerate(group.values):
+        node = env[old]
+        if any(_mutates(u) for u in node.users):  # snapshot the value before a later in-place op changes it
+            with graph.inserting_after(node):
+                node = graph.call_method("clone", (node,))
+        base = group.bases[i] if group.bases is not None else None
+        if base is not None:
+            with graph.inserting_after(node):
+                node = graph.call_function(torch.sub, (node, env[base]))
+        outs.append(node)
+    return outs
+
+
+def make_full(gm: fx.GraphModule, cut: Cut, groups: Optional[list] = None) -> tuple[fx.GraphModule, int]:
+    """Full variant: the original outputs, then each cache group's values in order (by default one
+    group: the cut values). Returns it and the number of original outputs.
+
+        before                          after (groups = [v@2, r@4])
+          ... -> out                      ... -> (out, x2, x4 - x0)
+    """
+    groups = groups if groups is not None else [CacheGroup("v", cut.values)]
     new, env = copy_graph_module(gm)
     out, vals = _output_values(new.graph)
     cached = []
-    for old in cut.values:
-        node = env[old]
-        if any(_mutates(u) for u in node.users):  # snapshot the value before a later in-place op changes it
-            with new.graph.inserting_after(node):
-                node = new.graph.call_method("clone", (node,))
-        cached.append(node)
+    for group in groups:
+        cached += _group_outputs(new.graph, env, group)
     out.args = (tuple(vals) + tuple(cached),)
     return _finish(new), len(vals)
 
+
+def make_prefix(gm: fx.GraphModule, groups: list) -> fx.GraphModule:
+    """Only what computes the groups' values: the blocks before a probe boundary and what feeds them.
+
+        before                          after (groups = [v@1, h])
+          x0 -> blk0 -> x1 -> blk1 ...    x0 -> blk0 -> x1 -> (x1, x1 - x0)
+    """
+    new, env = copy_graph_module(gm)
+    out, _ = _output_values(new.graph)
+    cached = []
+    for group in groups:
+        cached += _group_outputs(new.graph, env, group)
+    out.args = (tuple(cached),)
+    return _finish(new)
 
 def _insert_inputs(graph: fx.Graph, names: list[str], metas: list[dict]) -> list[fx.Node]:
     last_ph = [n for n in graph.nodes if n.op == "placeholder"][-1]
@@ -87,6 +137,25 @@ def _drop_skipped(new: fx.GraphModule, env: dict, cut: Cut, replacements: list[f
                 raise AssertionError(f"blockdance: skipped node {node.name} still feeds {list(node.users)}")
             new.graph.erase_node(node)
     return _finish(new)
+
+
+def make_residual(gm: fx.GraphModule, cut: Cut, bases: list) -> fx.GraphModule:
+    """Residual variant: like reuse, but a cut value with a base is the base's *current* value plus a
+    cached residual (trailing inputs, one per cut value; a value without a base is fed as it is).
+
+        before                          after
+          x0 -> blk0 -> x1 -> blk1        x0, r (input) -> x1 := x0 + r -> blk1
+    """
+    new, env = copy_graph_module(gm)
+    phs = _insert_inputs(new.graph, [f"bd_residual_{i}" for i in range(len(cut.values))], [n.meta for n in cut.values])
+    reps = []
+    for ph, base in zip(phs, bases):
+        if base is None:
+            reps.append(ph)
+            continue
+        with new.graph.inserting_after(env[base] if env[base].op != "placeholder" else phs[-1]):
+            reps.append(new.graph.call_function(torch.add, (env[base], ph)))
+    return _drop_skipped(new, env, cut, reps)
 
 
 def make_reuse(gm: fx.GraphModule, cut: Cut) -> fx.GraphModule:

@@ -3,7 +3,8 @@
 Per call it finds the model instance from the parameter tensors it receives, the generation that
 call belongs to in this context, and asks that generation's track (:mod:`.step`) which variant to
 run. The only host-side work is that decision; with ``step_source="timestep"`` and no attached
-scheduler it also reads the timestep once (a device-to-host copy on a GPU, free on the CPU).
+scheduler it also reads the timestep once (a device-to-host copy on a GPU, free on the CPU), and an
+adaptive step decided on the host (``decide="host"``) reads one scalar.
 """
 from __future__ import annotations
 
@@ -14,8 +15,8 @@ import weakref
 import torch
 
 from ..inner import LazyVariant, signature
-from ..schedules import FULL, REUSE
 from . import instances
+from .execute import execute
 from .generation import current
 
 log = logging.getLogger(__name__)
@@ -28,21 +29,18 @@ _uid = itertools.count()
 class Dispatcher:
     """Runs one traced graph's variants for whichever instance and generation a call belongs to."""
 
-    def __init__(self, settings, config_key, variants: dict[str, LazyVariant], num_outputs: int,
-                 timestep_index: int | None, input_positions: list[int], param_positions: list[int], report: dict,
-                 input_names: list[str] = ()):
+    def __init__(self, settings, config_key, variants: dict[str, LazyVariant], spec, timestep_index: int | None,
+                 input_positions: list[int], param_positions: list[int], report: dict, input_names: list[str] = ()):
         self.uid = next(_uid)
         self.settings = settings
         self.config_key = config_key
         self.variants = variants
-        self.available = frozenset(variants)
-        self.num_outputs = num_outputs
+        self.spec = spec  # how the variants are fed (runtime.execute.VariantSet)
         self.timestep_index = timestep_index
         self.input_positions = input_positions  # positions of the user's (non-parameter) inputs
         self.param_positions = param_positions  # positions of the parameters: they identify the instance
         self.report = report
         self.input_names = list(input_names)  # names of the user's inputs, aligned with input_positions
-        self.order = settings.order if "forecast" in variants else 0
         self._last = None  # (weakref to the last call's first parameter, Config): the common case is one model
         self._no_params = None
 
@@ -61,7 +59,9 @@ class Dispatcher:
                     return cfg
             inst = instances.for_tensor(t, [args[i] for i in self.param_positions])
         cfg = inst.config(self.config_key, self.settings)
-        cfg.reports.setdefault(self.uid, self.report)
+        if self.uid not in cfg.reports:
+            cfg.reports[self.uid] = self.report
+            cfg.dispatchers.add(self)
         inst.last_config = cfg
         if self.param_positions:
             self._last = (weakref.ref(args[self.param_positions[0]]), weakref.ref(cfg))
@@ -80,18 +80,12 @@ class Dispatcher:
         track = current(cfg.instance).track(cfg)
         key = (self.uid, signature([args[i] for i in self.input_positions]))
         call = track.begin(key, None if self.timestep_index is None else lambda: self._read_timestep(args, cfg),
-                           self.available,
-                           lambda: {n: args[i] for n, i in zip(self.input_names, self.input_positions)})
-        action = call.action
-        if action == FULL:
-            out = self.variants["full"](*args)
-            call.keep(list(out[self.num_outputs:]), self.order)
-            return tuple(out[: self.num_outputs])
-        if action == REUSE:
-            return tuple(self.variants["reuse"](*args, *call.cache.values))
-        c, hist = call.forecast_inputs(self.settings.order, self._coeffs(call.cache.values[0]))
-        return tuple(self.variants["forecast"](*args, c, *hist))
+                           self.spec.needs, lambda: {n: args[i] for n, i in zip(self.input_names, self.input_positions)})
+        variants = self.variants
+        return tuple(execute(call, self.spec, lambda name, extra: variants[name](*args, *extra),
+                             self._coeffs(args), cfg))
 
-    @staticmethod
-    def _coeffs(ref):
-        return lambda values: torch.tensor(values, dtype=torch.float32).to(ref.device, non_blocking=True)
+    def _coeffs(self, args):
+        ref = next((a for a in args if isinstance(a, torch.Tensor)), None)
+        device = ref.device if ref is not None else "cpu"
+        return lambda values: torch.tensor(values, dtype=torch.float32).to(device, non_blocking=True)

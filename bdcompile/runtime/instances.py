@@ -35,7 +35,7 @@ class Config:
     """
 
     __slots__ = ("instance", "settings", "schedule", "key", "log", "host_reads", "reports", "warned", "_generations",
-                 "last_num_steps", "last_plan", "pieces", "fragments",
+                 "last_num_steps", "last_plan", "pieces", "fragments", "skip_flags", "dispatchers",
                  "__weakref__")
 
     def __init__(self, instance, key, settings):
@@ -54,6 +54,8 @@ class Config:
         self.last_plan = None  # the newest generation's plan (a learned plan differs per generation)
         self.pieces: list = []  # graph-broken forward: pieces compiled plainly (no blocks, or a split stack)
         self.fragments: list = []  # block frames compiled on their own (recompile limit, breaks)
+        self.skip_flags = collections.deque(maxlen=10_000)  # adaptive steps: skipped? (bools or 0-d device tensors)
+        self.dispatchers = weakref.WeakSet()  # the compiled graphs that served this configuration
 
     def next_generation(self) -> int:
         return next(self._generations)

@@ -26,7 +26,7 @@ import math
 import warnings
 from typing import Callable, Optional
 
-from ..schedules import FORECAST, FULL, REUSE
+from ..schedules import FULL
 
 __all__ = ["Track", "SlotCache", "Call", "lagrange_coefficients", "MAX_SLOTS"]
 
@@ -64,15 +64,18 @@ def user_stacklevel() -> int:
 
 
 class SlotCache:
-    """Cut values of one slot's last full step, what they are valid for, and the older ones a
-    forecast extrapolates from (``history``: ``[(step, values)]``, newest first)."""
+    """What one slot's last full step left for later steps, and what it is valid for.
 
-    __slots__ = ("key", "step", "values", "history")
+    ``groups``: name -> values (``"v@b"`` cut values at boundary ``b``, ``"r@b"`` their residuals,
+    ``"h"`` / ``"t"`` an adaptive step's probe and tail residuals); ``history``: name -> ``[(step,
+    values)]``, newest first, for the groups a forecast extrapolates from."""
 
-    def __init__(self, key, step: int, values: list, history: list):
+    __slots__ = ("key", "step", "groups", "history")
+
+    def __init__(self, key, step: int, groups: dict, history: dict):
         self.key = key
         self.step = step
-        self.values = values
+        self.groups = groups
         self.history = history
 
 
@@ -97,25 +100,35 @@ class Call:
         self.cache = cache
         self.key = key
 
-    def keep(self, values: list, order: int = 0) -> None:
-        """After a full step: its cut values become the slot's cache (with ``order`` older ones
-        kept for forecasting)."""
+    def values(self, group: str) -> list:
+        return self.cache.groups[group]
+
+    def keep(self, groups: dict, history: Optional[dict] = None, merge: bool = False) -> None:
+        """After a step that computed cache values: they become the slot's cache. ``history``: group ->
+        how many older values a forecast needs (kept newest first); ``merge``: keep the slot's other
+        groups (an adaptive step refreshes only its own)."""
         tr = self.track
         if tr.gen_id != self.generation:
             return  # the generation was restarted (or closed) while this call ran
-        values = _detached(values)
-        history = self.cache.history if self.cache is not None and self.cache.key == self.key else []
-        history = ([(self.step, values)] + history)[: order + 1]
-        tr.caches[self.slot] = SlotCache(self.key, self.step, values, history)
+        old = self.cache if self.cache is not None and self.cache.key == self.key else None
+        new_groups = dict(old.groups) if merge and old is not None else {}
+        new_history = dict(old.history) if merge and old is not None else {}
+        for name, values in groups.items():
+            new_groups[name] = _detached(list(values))
+        for name, order in (history or {}).items():
+            if name in groups:
+                before = old.history.get(name, []) if old is not None else []
+                new_history[name] = ([(self.step, new_groups[name])] + before)[: order + 1]
+        tr.caches[self.slot] = SlotCache(self.key, self.step, new_groups, new_history)
 
-    def forecast_inputs(self, order: int, make_coeffs: Callable):
+    def forecast_inputs(self, group: str, order: int, make_coeffs: Callable):
         """(coefficients, history values flattened cut-value-major, newest first) for the forecast
         variant: ``order + 1`` points, the newest repeated where fewer full steps exist yet."""
         k = order + 1
-        hist = self.cache.history[:k]
+        hist = self.cache.history[group][:k]
         coeffs = lagrange_coefficients(self.step, [h[0] for h in hist]) + [0.0] * (k - len(hist))
         hist = hist + [hist[0]] * (k - len(hist))
-        n = len(self.cache.values)
+        n = len(self.cache.groups[group])
         return make_coeffs(coeffs), [h[1][i] for i in range(n) for h in hist]
 
 
@@ -255,13 +268,14 @@ class Track:
         for k, v in zip(self._CLOCK, snap):
             setattr(self, k, v)
 
-    def begin(self, key, read_t=None, variants=(), policy_inputs=None, force=None) -> Call:
+    def begin(self, key, read_t=None, needs=None, policy_inputs=None, force=None) -> Call:
         """Advance the clock for one call and decide what runs.
 
         key            what a cache must have been made for: (graph, input shapes/dtypes/devices)
         read_t         ``() -> float``: the call's timestep (only read in timestep mode); None when the
                        caller has no timestep input (then calls are counted)
-        variants       the variant names this caller can run ("reuse", "forecast")
+        needs          action -> the cache groups it reads, for every action this caller can run
+                       (an action it cannot run, or whose groups the slot lacks, runs in full)
         policy_inputs  ``() -> dict`` of the call's inputs by name, for a ``policy`` option
         force          an action the caller asks for instead of the schedule's (a server's client may);
                        a reuse is still only granted with a valid cache
@@ -275,10 +289,9 @@ class Track:
         cache = self.caches.get(self.slot)
         action = wanted
         if wanted != FULL:
-            if cache is None or cache.key != key:
+            groups = needs.get(wanted) if needs is not None else None
+            if groups is None or cache is None or cache.key != key or any(g not in cache.groups for g in groups):
                 action = FULL  # never reuse values made for other inputs, another graph or generation
-            elif wanted == FORECAST and "forecast" not in variants:
-                action = REUSE
             elif not self.generation.scoped and self.num_steps is None and not self.generation.instance.schedulers:
                 self._warn_unscoped()
         cfg.log.append((self.gen_id, self.step, self.slot, action, wanted))

@@ -24,7 +24,7 @@ from typing import Optional
 
 import torch
 
-from ..schedules import FORECAST, FULL, REUSE
+from ..schedules import ADAPTIVE, FULL, RESIDUAL, REUSE
 from .sequences import Decision, Sequence, SequenceError
 
 log = logging.getLogger(__name__)
@@ -132,6 +132,8 @@ class StepBatcher:
         shapes = []
         for x, batched in zip(flat, self.batch_inputs):
             shapes.append((tuple(x.shape[1:]), str(x.dtype), str(x.device)) if batched else _value_key(x))
+        if decision.kind == ADAPTIVE:  # each adaptive step decides for itself: never share an execution
+            return ("alone", id(decision))
         return (decision.action, tuple(shapes), decision.coeffs)
 
     def _run_group(self, requests, results, prepared, members: list[int]) -> None:
@@ -139,6 +141,8 @@ class StepBatcher:
         decisions = [prepared[i][1] for i in members]
         flats = [prepared[i][0] for i in members]
         action = decisions[0].action
+        if decisions[0].kind == ADAPTIVE:
+            return self._run_alone(requests, results, prepared, members[0])
         sizes = [f[self.batch_inputs.index(True)].shape[0] if self.batchable else None for f in flats]
         if len(members) == 1:
             flat = flats[0]
@@ -146,17 +150,17 @@ class StepBatcher:
             flat = [torch.cat([f[j] for f in flats]) if b else flats[0][j] for j, b in enumerate(self.batch_inputs)]
         if action == FULL:
             extra = []
-        elif action == REUSE:
-            extra = self._cat([[_torch(v) for v in d.cache.values] for d in decisions])
+        elif decisions[0].kind in (REUSE, RESIDUAL):
+            extra = self._cat([[_torch(v) for v in d.values] for d in decisions])
         else:
             k = len(decisions[0].coeffs)
             per_seq = []
             for d in decisions:
-                hist = d.cache.history[:k]
+                hist = d.call.cache.history[d.group][:k]
                 hist = hist + [hist[0]] * (k - len(hist))
-                per_seq.append([_torch(h[1][i]) for i in range(len(d.cache.values)) for h in hist])
+                per_seq.append([_torch(h[1][i]) for i in range(len(d.values)) for h in hist])
             extra = [runner.backend.coeffs(list(decisions[0].coeffs), flat[0])] + self._cat(per_seq)
-        variant = {FULL: "full", REUSE: "reuse", FORECAST: "forecast"}[action]
+        variant = "full" if action == FULL else runner.spec.variant[action]
         outs, values = runner.run_variant(variant, flat, extra)
         outs = [_torch(o) for o in outs[: runner.num_outputs]]
         values = [_torch(v) for v in values]
@@ -176,6 +180,20 @@ class StepBatcher:
             results[i].outputs = tuple(split_outs[n])
             results[i].action = action
             results[i].batched = len(members)
+
+    def _run_alone(self, requests, results, prepared, i: int) -> None:
+        """An adaptive step: the runner's own execution (it refreshes its probe and tail residuals)."""
+        from ..runtime.execute import execute
+
+        runner, (flat, decision) = self.runner, prepared[i]
+        seq = requests[i].seq
+        outs = execute(decision.call, runner.spec, lambda name, extra: runner._run_all(name, flat, extra),
+                       lambda v: runner.backend.coeffs(v, flat[0]), seq.config)
+        self.executions += 1
+        self.grouped_requests += 1
+        results[i].outputs = tuple(_torch(o).clone() for o in outs[: runner.num_outputs])
+        results[i].action = decision.action
+        results[i].batched = 1
 
     @staticmethod
     def _cat(per_seq: list[list[torch.Tensor]]) -> list:

@@ -19,7 +19,7 @@ from typing import Any, Optional
 import torch
 
 from ..runtime import generation
-from ..schedules import FORECAST, FULL, REUSE
+from ..schedules import FORECAST, FULL, REUSE, parse_action
 
 __all__ = ["SequenceStore", "Sequence", "Decision", "SequenceError", "UnknownSequence", "NoCacheYet"]
 
@@ -44,6 +44,7 @@ class Decision:
     and what the extra inputs need."""
 
     call: Any
+    group: str = ""  # the cache group the action reads
     coeffs: tuple = ()  # forecast only: the extrapolation weights
 
     @property
@@ -51,8 +52,16 @@ class Decision:
         return self.call.action
 
     @property
+    def kind(self) -> str:
+        return parse_action(self.call.action)[0]
+
+    @property
     def cache(self):
         return self.call.cache if self.call.action != FULL else None
+
+    @property
+    def values(self) -> list:
+        return self.call.values(self.group)
 
 
 def _nbytes(v) -> int:
@@ -76,7 +85,6 @@ class Sequence:
         else:  # every step runs in full: a configuration of the runner whose plan has no reuse
             settings = dataclasses.replace(runner.settings, plan=(FULL,))
             self.config = runner.instance.config(("uncached",) + settings.key(), settings)
-        self.forecast = "forecast" in runner.variant_inputs
         self.last_used = time.monotonic()
         self.steps = 0
         self.full_steps = 0
@@ -118,15 +126,17 @@ class Sequence:
             raise NoCacheYet(f"sequence {self.corr_id}: ACTION=reuse refused at step {step}: {why}; "
                              "the first step of a generation must be a full step (send ACTION=auto or full)")
         coeffs = ()
-        if call.action == FORECAST:
-            coeffs = tuple(call.forecast_inputs(self.runner.settings.order, tuple)[0])
+        group = (self.runner.spec.needs.get(call.action) or ("",))[0]
+        if parse_action(call.action)[0] == FORECAST:
+            coeffs = tuple(call.forecast_inputs(group, self.runner.settings.order, tuple)[0])
         self.last_used = time.monotonic()
         self.steps += 1
-        return Decision(call=call, coeffs=coeffs)
+        return Decision(call=call, group=group, coeffs=coeffs)
 
     def store(self, decision: Decision, values: list) -> None:
         """Keep the cut values of a full step (torch tensors owned by this sequence)."""
-        decision.call.keep(values, self.runner.settings.order if self.forecast else 0)
+        spec = self.runner.spec
+        decision.call.keep(spec.groups(values), spec.history)
         self.full_steps += 1
 
     def cache_bytes(self) -> int:
@@ -134,7 +144,8 @@ class Sequence:
             return 0
         seen, total = set(), 0
         for c in self.track.caches.values():
-            for _, values in c.history or [(None, c.values)]:
+            lists = list(c.groups.values()) + [values for hist in c.history.values() for _, values in hist]
+            for values in lists:
                 for v in values:
                     if id(v) not in seen:
                         seen.add(id(v))
