@@ -45,57 +45,59 @@ class Env:
         self.scheduler.set_timesteps(num_steps)
         self.null = self.cfg.num_embeds_ada_norm
 
-    def _eps(self, x, t, labels, reuse_mask=None, cache=None):
-        """Model output with CFG; where ``reuse_mask`` the cached hidden states enter block ``boundary``."""
-        x2 = torch.cat([x, x])
-        lab = torch.cat([labels, torch.full_like(labels, self.null)])
-        record = {}
+    def _predict(self, labels, swap=None):
+        """One model call on the doubled batch (:func:`bdcompile.sampling.class_conditional`), with
+        ``swap(out)`` as a forward hook on block ``boundary - 1``: it sees (and may replace) the hidden
+        states entering block ``boundary``."""
+        from .sampling import class_conditional
 
-        def swap(module, args, out):
-            record["h"] = out
-            if reuse_mask is not None and cache is not None:
-                m = torch.cat([reuse_mask, reuse_mask]).view(-1, *([1] * (out.dim() - 1)))
-                return torch.where(m, cache, out)
-            return out
+        call = class_conditional(self.model, labels, self.null)
+        if swap is None:
+            return call
 
-        h = self.blocks[self.boundary - 1].register_forward_hook(swap)
-        try:
-            out = self.model(x2, timestep=t.expand(x2.shape[0]), class_labels=lab, return_dict=False)[0]
-        finally:
-            h.remove()
-        eps = out[:, : self.cfg.in_channels]
-        cond, uncond = eps.chunk(2)
-        new_cache = record["h"] if cache is None or reuse_mask is None else torch.where(
-            torch.cat([reuse_mask, reuse_mask]).view(-1, *([1] * (record["h"].dim() - 1))), cache, record["h"])
-        return uncond + self.guidance * (cond - uncond), new_cache
+        def predict(x2, t):
+            h = self.blocks[self.boundary - 1].register_forward_hook(lambda module, args, out: swap(out))
+            try:
+                return call(x2, t)
+            finally:
+                h.remove()
+
+        return predict
+
+    def _loop(self, x, labels, timesteps, swap):
+        from .sampling import denoise
+
+        return denoise(self._predict(labels, swap), self.scheduler, x, timesteps, guidance=self.guidance)
 
     @torch.no_grad()
     def warm(self, noise, labels):
-        """Full steps before the window: the policy's state (latent at ``start``) and the cache."""
-        x, cache = noise, None
-        for t in self.scheduler.timesteps[: self.start]:
-            eps, cache = self._eps(x, t, labels)
-            x = self.scheduler.step(eps, t, x).prev_sample
-        return x, cache
+        """Full steps before the window: the policy's state (latent at ``start``) and the cache (the hidden
+        states entering block ``boundary`` at the last of them)."""
+        record = {}
+        x = self._loop(noise, labels, self.scheduler.timesteps[: self.start], lambda out: record.__setitem__("h", out))
+        return x, record.get("h")
 
     @torch.no_grad()
     def finish(self, x, cache, labels, actions):
         """Steps from ``start`` on; ``actions[:, k]`` = 1 reuses at step ``start + k``.
 
         Each sample follows its plan through the backend's own step decision (one track per sample,
-        :mod:`bdcompile.runtime.step`): which steps reuse, and which cache they read."""
+        :mod:`bdcompile.runtime.step`): which steps reuse, and which cache they read; on a reuse the
+        sample's cached hidden states replace what blocks ``[0, boundary)`` computed."""
         b = x.shape[0]
         tracks = self._tracks(actions, cache, b)
-        for t in self.scheduler.timesteps[self.start:]:
+
+        def swap(out):
             calls = [tr.begin(0) for tr in tracks]
             mask = torch.tensor([c.action == REUSE for c in calls])
             cached = torch.cat([torch.cat([c.cache.values[j] for c in calls]) for j in (0, 1)])
-            eps, h = self._eps(x, t, labels, mask, cached)
+            out = torch.where(torch.cat([mask, mask]).view(-1, *([1] * (out.dim() - 1))), cached, out)
             for i, c in enumerate(calls):
                 if c.action == FULL:
-                    c.keep([h[i : i + 1], h[b + i : b + i + 1]])
-            x = self.scheduler.step(eps, t, x).prev_sample
-        return x
+                    c.keep([out[i : i + 1], out[b + i : b + i + 1]])
+            return out
+
+        return self._loop(x, labels, self.scheduler.timesteps[self.start:], swap)
 
     def _tracks(self, actions, cache, b):
         """One generation per sample, its clock at the window's start, its cache the warm-up's last
