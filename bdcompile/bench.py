@@ -38,14 +38,19 @@ def _peers(w: Workload) -> dict:
     """diffusers' cache hooks on the uncompiled model (how they are used): name -> (model, None)."""
     out = {}
     try:
-        from diffusers.hooks import (FirstBlockCacheConfig, TaylorSeerCacheConfig, apply_first_block_cache,
-                                     apply_taylorseer_cache)
+        from diffusers.hooks import (
+            FirstBlockCacheConfig,
+            TaylorSeerCacheConfig,
+            apply_first_block_cache,
+            apply_taylorseer_cache,
+        )
     except ImportError:
         return out
     taylor = TaylorSeerCacheConfig(cache_interval=3, disable_cache_before_step=int(0.4 * w.steps), max_order=1,
                                    taylor_factors_dtype=torch.float32)
     for name, apply in (
-        ("diffusers FirstBlockCache(0.05)", lambda m: apply_first_block_cache(m, FirstBlockCacheConfig(threshold=0.05))),
+        ("diffusers FirstBlockCache(0.05)",
+         lambda m: apply_first_block_cache(m, FirstBlockCacheConfig(threshold=0.05))),
         ("diffusers TaylorSeer(N=3)", lambda m: apply_taylorseer_cache(m, taylor)),
     ):
         m = w.make_model()
@@ -53,7 +58,7 @@ def _peers(w: Workload) -> dict:
             apply(m)
             w.generate(m)
         except Exception as e:  # a peer that does not support this model is reported, not fatal
-            warnings.warn(f"bench: peer {name} skipped: {type(e).__name__}: {str(e)[:200]}")
+            warnings.warn(f"bench: peer {name} skipped: {type(e).__name__}: {str(e)[:200]}", stacklevel=2)
             continue
         out[name] = (m, None)
     return out
@@ -77,7 +82,7 @@ def strategies(w: Workload, schedules=None, peers: bool = True) -> dict:
             out["blockdance(ada)"] = (torch.compile(base, backend="blockdance", options=opts), opts)
         else:
             warnings.warn(f"bench: the Ada policy was trained for {meta['num_steps']} steps; run with "
-                          f"--steps {meta['num_steps']} to include it")
+                          f"--steps {meta['num_steps']} to include it", stacklevel=2)
     if peers:
         out.update(_peers(w))
     return out
@@ -124,22 +129,31 @@ COLUMNS = ["strategy", "median_s", "spread", "speedup_vs_inductor", "theoretical
            "class_acc", "fid_digits", "cache_mb"]
 
 
+HEADERS = {"median_s": "median s", "spread": "spread", "speedup_vs_inductor": "vs inductor [range]",
+           "theoretical": "theoretical", "compile_s": "compile s", "psnr_db": "PSNR dB", "ssim": "SSIM",
+           "class_acc": "class acc", "fid_digits": "FD digits", "cache_mb": "cache MB"}
+
+
 def table(rows: list[dict]) -> str:
-    cols = [c for c in COLUMNS if any(c in r for r in rows)]
-    lines = ["".join(f"{c:>24}" if i == 0 else f"{c:>12}" for i, c in enumerate(cols))]
+    """The rows as an aligned text table (one line per strategy)."""
+    cols = [c for c in COLUMNS[1:] if any(c in r for r in rows)]
+    first = max(len("strategy"), *(len(r["strategy"]) for r in rows))
+    width = {c: 22 if c == "speedup_vs_inductor" else 12 for c in cols}
+    lines = [f"{'strategy':<{first}}" + "".join(f"{HEADERS[c]:>{width[c]}}" for c in cols)]
     for r in rows:
-        cells = []
-        for i, c in enumerate(cols):
+        cells = [f"{r['strategy']:<{first}}"]
+        for c in cols:
             v = r.get(c)
-            if i == 0:
-                cells.append(f"{v:>24}")
-            elif c == "speedup_vs_inductor" and isinstance(v, float):
-                rng = f"{r['speedup_lo']:.2f}-{r['speedup_hi']:.2f}" if r["speedup_hi"] > r["speedup_lo"] else ""
-                cells.append(f"{v:>6.2f}x" + (f"[{rng}]" if rng else "").rjust(13))
-            elif c == "spread" and isinstance(v, float):
-                cells.append(f"{v:>12.0%}")
+            if not isinstance(v, float):
+                text = "-"
+            elif c == "speedup_vs_inductor":
+                rng = f" [{r['speedup_lo']:.2f}-{r['speedup_hi']:.2f}]" if r["speedup_hi"] > r["speedup_lo"] else ""
+                text = f"{v:.2f}x{rng}"
+            elif c == "spread":
+                text = f"{v:.0%}"
             else:
-                cells.append(f"{v:>12.3f}" if isinstance(v, float) else f"{'-':>12}")
+                text = f"{v:.3f}"
+            cells.append(f"{text:>{width[c]}}")
         lines.append("".join(cells))
     return "\n".join(lines)
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import sys
 
 COMMANDS = [
@@ -31,6 +32,8 @@ def parser() -> argparse.ArgumentParser:
 
 def main(argv=None) -> int:
     args = parser().parse_args(argv)
+    # diffusers' SD3 pipeline imports transformers, whose image processors warn about torchvision at import
+    os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
     return args.fn(args) or 0
 
 

@@ -57,7 +57,6 @@ class BlockProfile:
 
         matplotlib.use("Agg")
         import matplotlib.pyplot as plt
-
         from matplotlib.colors import LogNorm
 
         data = self.rel_change[:, 1:]
@@ -160,8 +159,9 @@ def recommend(profile: BlockProfile, threshold: float = 0.1, interval: int = 2, 
         del best["_key"]
     profile.meta["recommendation"] = best
     return best or {"boundary": None, "threshold": threshold,
-                    "note": f"no block's output stays within a drift of {threshold} over a reuse window of N={interval} "
-                            f"(warm-up >= {min_warmup}); raise --threshold (the heatmap shows the changes)"}
+                    "note": f"no block's output stays within a drift of {threshold} over a reuse window of "
+                            f"N={interval} (warm-up >= {min_warmup}); raise --threshold (the heatmap shows the "
+                            "changes)"}
 
 
 def summary(profile: BlockProfile, name: str = "model") -> str:
@@ -171,7 +171,7 @@ def summary(profile: BlockProfile, name: str = "model") -> str:
     thirds = [late[i * nb // 3:(i + 1) * nb // 3].nanmean().item() for i in range(3)]
     lines = [f"{name}: {nb} blocks, {steps} steps; mean relative change per step over the last 60% of steps:",
              f"  shallow third {thirds[0]:.4f}   middle third {thirds[1]:.4f}   deep third {thirds[2]:.4f}",
-             "  block (rows) x step (every " + str(max(1, (steps - 1) // 12)) + "th from step 1):"]
+             f"  change per block (rows) at steps 1, 1 + k, 1 + 2k, ... (k = {max(1, (steps - 1) // 12)}):"]
     for i, b in enumerate(profile.blocks):
         row = profile.rel_change[i, 1:]
         lines.append(f"  {b:<28} " + " ".join(f"{v:5.3f}" for v in row[:: max(1, len(row) // 12)].tolist()))

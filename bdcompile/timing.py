@@ -130,13 +130,15 @@ def describe(t: Timing, per: int = 1, unit: str = "") -> str:
     """``12.3 ms (median of 5; 11.9-14.0, spread 14%)``, divided by ``per`` (e.g. images per run)."""
     if not t.times:
         return "not timed"
+    if len(t.times) == 1:
+        return f"{_fmt_s(t.median / per)}{unit} (one timed run: spread unknown)"
     return (f"{_fmt_s(t.median / per)}{unit} (median of {len(t.times)}; {_fmt_s(t.min / per)}-{_fmt_s(t.max / per)}, "
             f"spread {t.spread:.0%})")
 
 
 def speedup(baseline: Timing, other: Timing) -> Ratio:
     """``baseline / other``: the median of the per-round ratios (rounds are interleaved), and their range."""
-    pairs = [b / o for b, o in zip(baseline.times, other.times) if o > 0]
+    pairs = [b / o for b, o in zip(baseline.times, other.times, strict=False) if o > 0]
     if not pairs:
         return Ratio(float("nan"), float("nan"), float("nan"))
     return Ratio(statistics.median(pairs), min(pairs), max(pairs))
@@ -188,6 +190,9 @@ def warnings(timings: dict[str, Timing] | list[Timing], threads: int | None = No
         out.append(f"the machine is busy: load average up to {peak:.1f} on {n} cores while timing "
                    f"({threads} thread(s) of ours); other processes took CPU time, so times and ratios are "
                    "unreliable: rerun on an idle machine")
+    single = [t.name for t in ts if len(t.times) == 1]
+    if single:
+        out.append(f"one timed run of {', '.join(single)}: the spread is unknown; use more repeats for a ratio")
     wide = [t for t in ts if t.spread > spread_limit]
     if wide:
         out.append("runs disagree by more than {:.0%}: {}; a ratio within that spread means nothing".format(

@@ -7,10 +7,11 @@ Families, each a curve:
 - ``ada``: BlockDance-Ada policies, one point per trained policy (a lambda sweep).
 
 Samples are generated with the model's pipeline loop (``sample_from_noise`` of its zoo module:
-:func:`bdcompile.sampling.denoise`, classifier-free guidance as one doubled batch) through ``torch.compile(backend="blockdance")``, from
-the same noise for every strategy; static and forecast plans run as one batch, Ada runs every sample
-as its own generation (per-instance plans).  The noise seeds are disjoint from the ones the policies
-were trained on (training uses seeds below 10**6; these start at 10**7).
+:func:`bdcompile.sampling.denoise`, classifier-free guidance as one doubled batch) through
+``torch.compile(backend="blockdance")``, from the same noise for every strategy; static and forecast
+plans run as one batch, Ada runs every sample as its own generation (per-instance plans).  The noise
+seeds are disjoint from the ones the policies were trained on (training uses seeds below 10**6; these
+start at 10**7).
 Reuse is counted from the dispatcher's own log (``bdcompile.explain``), not from the schedule.
 Quality is measured against the uncached output of the same seed (PSNR, SSIM) and with the
 embedded classifier (confidence for the requested class, accuracy, Fréchet distance of its
@@ -37,19 +38,22 @@ class Strategy:
     meta: dict = field(default_factory=dict)
 
 
-def default_strategies(steps: int, policies=(), intervals=(2, 3, 4, 6), orders=(1, 2), warmups=(0.3, 0.5), stops=(0.95, 1.0)) -> list[Strategy]:
+def default_strategies(steps: int, policies=(), intervals=(2, 3, 4, 6), orders=(1, 2), warmups=(0.3, 0.5),
+                       stops=(0.95, 1.0)) -> list[Strategy]:
     """The static family over ``intervals`` x warm-ups (0.4 and ``warmups``) x ``stops``, the forecast family
     over ``intervals`` (the paper's window), and one Ada per policy file."""
     out = []
     for w in (0.4, *warmups):
         for stop in stops:
             for n in intervals:
-                name = f"static N={n}" + ("" if w == 0.4 else f" warmup={w:g}") + ("" if stop == 0.95 else f" stop={stop:g}")
+                name = (f"static N={n}" + ("" if w == 0.4 else f" warmup={w:g}")
+                        + ("" if stop == 0.95 else f" stop={stop:g}"))
                 out.append(Strategy(name, "static", dict(num_steps=steps, interval=n, warmup=w, stop=stop),
                                     {"interval": n, "warmup": w, "stop": stop}))
     for k in orders:
         for n in intervals:
-            out.append(Strategy(f"forecast-{k} N={n}", f"forecast-{k}", dict(num_steps=steps, interval=n, reuse="forecast", order=k),
+            out.append(Strategy(f"forecast-{k} N={n}", f"forecast-{k}",
+                                dict(num_steps=steps, interval=n, reuse="forecast", order=k),
                                 {"interval": n, "order": k}))
     for path in policies:
         out.append(ada_strategy(path, steps))
@@ -61,7 +65,8 @@ def ada_strategy(path, steps: int) -> Strategy:
 
     policy, meta = load_policy(path)
     if meta["num_steps"] != steps:
-        raise ValueError(f"tradeoff: the policy {path} was trained for {meta['num_steps']} steps; run with --steps {meta['num_steps']}")
+        raise ValueError(f"tradeoff: the policy {path} was trained for {meta['num_steps']} steps; run with "
+                         f"--steps {meta['num_steps']}")
     opts = dict(num_steps=steps, boundary=meta["boundary"], policy=dispatch_policy(policy, cfg_batch=True),
                 policy_start=meta["start"] / steps)
     name = f"ada lam={meta['lam']:g}"
@@ -71,12 +76,14 @@ def ada_strategy(path, steps: int) -> Strategy:
         name += f" {meta['init']} init"
     if len(meta.get("classes", range(10))) != 10:
         name += " classes " + ",".join(map(str, meta["classes"]))
-    return Strategy(name, "ada", opts, {"lam": meta["lam"], "classes": meta.get("classes", list(range(10))), "path": str(path)})
+    return Strategy(name, "ada", opts,
+                    {"lam": meta["lam"], "classes": meta.get("classes", list(range(10))), "path": str(path)})
 
 
 def eval_set(n: int, size: int = 8) -> tuple[torch.Tensor, torch.Tensor]:
     """``n`` held-out samples: labels (classes in turn) and noise [n, 1, size, size], sample ``i`` drawn exactly
-    as the model's pipeline draws it for a batch-1 call with ``generator=torch.Generator().manual_seed(EVAL_SEED0 + i)``."""
+    as the model's pipeline draws it for a batch-1 call with
+    ``generator=torch.Generator().manual_seed(EVAL_SEED0 + i)``."""
     labels = torch.arange(n) % 10
     noise = torch.cat([torch.randn(1, 1, size, size, generator=torch.Generator().manual_seed(EVAL_SEED0 + i))
                        for i in range(n)])
@@ -89,7 +96,8 @@ def generate(model, labels, noise, steps: int, per_sample: bool, module=None) ->
     m = module if module is not None else zoo.embedded("digits")
     if not per_sample:
         return m.sample_from_noise(model, noise, labels, steps)
-    return torch.cat([m.sample_from_noise(model, noise[i : i + 1], labels[i : i + 1], steps) for i in range(len(labels))])
+    return torch.cat([m.sample_from_noise(model, noise[i : i + 1], labels[i : i + 1], steps)
+                      for i in range(len(labels))])
 
 
 def default_policies(model: str) -> list:
@@ -122,8 +130,10 @@ def evaluate(strategies: list[Strategy], n: int, steps: int, inner: str = "eager
     def quality(img):
         probs = clf(img).softmax(-1)
         per_ssim = ssim_per_image(img, ref)
-        return dict(psnr_db=psnr(img, ref), ssim=float(per_ssim.mean()), confidence=float(probs.gather(1, labels[:, None]).mean()),
-                    class_acc=float((probs.argmax(-1) == labels).float().mean()), fid_digits=frechet_distance(clf.features(img), real),
+        return dict(psnr_db=psnr(img, ref), ssim=float(per_ssim.mean()),
+                    confidence=float(probs.gather(1, labels[:, None]).mean()),
+                    class_acc=float((probs.argmax(-1) == labels).float().mean()),
+                    fid_digits=frechet_distance(clf.features(img), real),
                     _ssim=per_ssim)
 
     rows.append(dict(strategy="uncached", family="reference", reuse=0.0, theoretical=1.0, **quality(ref)))
@@ -146,11 +156,13 @@ def evaluate(strategies: list[Strategy], n: int, steps: int, inner: str = "eager
         evals = sum(block_evaluations(p, nblocks, boundary) for p in plans)
         row = dict(strategy=s.name, family=s.family, reuse=float(reuse_per.mean()),
                    theoretical=sum(len(p) for p in plans) * nblocks / evals, boundary=boundary,
-                   plan=distinct[0] if len(distinct) == 1 else f"{len(distinct)} distinct plans", **s.meta, **quality(img))
+                   plan=distinct[0] if len(distinct) == 1 else f"{len(distinct)} distinct plans", **s.meta,
+                   **quality(img))
         if per_sample and len(s.meta.get("classes", range(10))) < 10:
             seen = torch.isin(labels, torch.tensor(s.meta["classes"]))
             row["unseen_classes"] = dict(ssim=float(row["_ssim"][~seen].mean()), reuse=float(reuse_per[~seen].mean()),
-                                         seen_ssim=float(row["_ssim"][seen].mean()), seen_reuse=float(reuse_per[seen].mean()))
+                                         seen_ssim=float(row["_ssim"][seen].mean()),
+                                         seen_reuse=float(reuse_per[seen].mean()))
         rows.append(row)
     return rows
 
@@ -163,7 +175,7 @@ def static_front(rows: list[dict], key: str) -> list[tuple[float, float]]:
 
 def _interp(front, x):
     """Piecewise-linear interpolation over sorted (x, y) points; NaN outside their range."""
-    for (x0, y0), (x1, y1) in zip(front, front[1:]):
+    for (x0, y0), (x1, y1) in zip(front, front[1:], strict=False):
         if x0 <= x <= x1:
             return y0 if x1 == x0 else y0 + (y1 - y0) * (x - x0) / (x1 - x0)
     return float("nan")
@@ -183,7 +195,8 @@ def matched(rows: list[dict], key: str = "psnr_db") -> list[dict]:
         reuse_static = _interp(inv, r[key])
         out.append(dict(strategy=r["strategy"], reuse=r["reuse"], theoretical=r["theoretical"], quality=r[key],
                         static_quality_at_same_reuse=q_static, static_reuse_at_same_quality=reuse_static,
-                        static_theoretical_at_same_quality=_interp(theo, reuse_static) if not math.isnan(reuse_static) else float("nan")))
+                        static_theoretical_at_same_quality=(_interp(theo, reuse_static)
+                                                            if not math.isnan(reuse_static) else float("nan"))))
     return out
 
 
@@ -207,12 +220,15 @@ def time_strategies(strategies: list[Strategy], steps: int, samples: int = 10, r
             with timing.stage(f"compiling {name}", progress):
                 generate(r, labels[:1], noise[:1], steps, per_sample=True, module=m)
         return timing.time_interleaved(
-            {name: (lambda r=r: generate(r, labels, noise, steps, per_sample=True, module=m)) for name, r in runners.items()},
+            {name: (lambda r=r: generate(r, labels, noise, steps, per_sample=True, module=m))
+             for name, r in runners.items()},
             repeats=repeats, progress=progress, desc="tradeoff: timing", first=False)
 
 
-FAMILY_STYLE = {"static": ("tab:blue", "o", "static BlockDance (reuse)"), "forecast-1": ("tab:orange", "s", "forecast, order 1"),
-                "forecast-2": ("tab:green", "^", "forecast, order 2"), "forecast-3": ("tab:purple", "v", "forecast, order 3"),
+FAMILY_STYLE = {"static": ("tab:blue", "o", "static BlockDance (reuse)"),
+                "forecast-1": ("tab:orange", "s", "forecast, order 1"),
+                "forecast-2": ("tab:green", "^", "forecast, order 2"),
+                "forecast-3": ("tab:purple", "v", "forecast, order 3"),
                 "ada": ("tab:red", "*", "BlockDance-Ada (per-instance plans)")}
 
 
@@ -222,19 +238,23 @@ def plot(rows: list[dict], path, title: str = "quality against reuse") -> None:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    keys = [("psnr_db", "PSNR vs uncached (dB)"), ("ssim", "SSIM vs uncached"), ("confidence", "classifier confidence (requested class)")]
+    keys = [("psnr_db", "PSNR vs uncached (dB)"), ("ssim", "SSIM vs uncached"),
+            ("confidence", "classifier confidence (requested class)")]
     fig, axes = plt.subplots(1, 3, figsize=(15, 4.6))
-    for ax, (key, label) in zip(axes, keys):
+    for ax, (key, label) in zip(axes, keys, strict=True):
         front = static_front(rows, key)
-        ax.plot([p[0] for p in front], [p[1] for p in front], color="tab:blue", lw=1.2, label="best static (envelope of the grid)")
+        ax.plot([p[0] for p in front], [p[1] for p in front], color="tab:blue", lw=1.2,
+                label="best static (envelope of the grid)")
         for fam, (color, marker, name) in FAMILY_STYLE.items():
-            pts = sorted((r["reuse"], r[key], r["strategy"]) for r in rows if r["family"] == fam and math.isfinite(r[key]))
+            pts = sorted((r["reuse"], r[key], r["strategy"]) for r in rows
+                         if r["family"] == fam and math.isfinite(r[key]))
             if not pts:
                 continue
             if fam.startswith("forecast"):
                 ax.plot([p[0] for p in pts], [p[1] for p in pts], color=color, lw=1)
-            ax.scatter([p[0] for p in pts], [p[1] for p in pts], color=color, marker=marker, s=110 if fam == "ada" else 22,
-                       alpha=0.45 if fam == "static" else 1.0, label=name + (" grid: N x warm-up x stop" if fam == "static" else ""),
+            ax.scatter([p[0] for p in pts], [p[1] for p in pts], color=color, marker=marker,
+                       s=110 if fam == "ada" else 22, alpha=0.45 if fam == "static" else 1.0,
+                       label=name + (" grid: N x warm-up x stop" if fam == "static" else ""),
                        zorder=3)
             for x, y, n in pts:
                 if fam == "static" and (x, y) not in front:

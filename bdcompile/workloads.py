@@ -8,9 +8,12 @@ generation of it with fixed seeds.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Callable
+from typing import TYPE_CHECKING, Callable
 
 from . import zoo
+
+if TYPE_CHECKING:
+    import torch
 
 __all__ = ["PRESETS", "MODELS", "random_dit", "denoise", "Workload", "workload"]
 
@@ -51,7 +54,8 @@ def denoise(model, num_steps: int = 50, batch: int = 2, size: int | None = None,
     g = torch.Generator().manual_seed(seed)
     latents = torch.randn(batch, cfg.in_channels, size, size, generator=g)
     labels = torch.randint(0, 1000, (batch,), generator=g)
-    return loop(class_conditional(model, labels, 1000), DDIMScheduler(), latents, guidance=guidance, num_steps=num_steps)
+    return loop(class_conditional(model, labels, 1000), DDIMScheduler(), latents, guidance=guidance,
+                num_steps=num_steps)
 
 
 @dataclass
@@ -85,6 +89,7 @@ def workload(name: str, steps: int, per_class: int = 1, batch: int = 2, seed: in
         return Workload(name, steps, m.load_transformer, generate, zoo.EMBEDDED[name][1], len(labels), labels, m)
     if name in PRESETS:
         layers, heads, dim, size = PRESETS[name]
-        return Workload(name, steps, lambda: random_dit(name), lambda model: denoise(model, steps, batch=batch, seed=seed),
+        return Workload(name, steps, lambda: random_dit(name),
+                        lambda model: denoise(model, steps, batch=batch, seed=seed),
                         f"random-weight DiT: {layers} blocks x {heads * dim} wide, latent {size}x{size}", batch)
     raise ValueError(f"bdcompile: unknown model {name!r}; choose one of {', '.join(MODELS)}")

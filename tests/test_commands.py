@@ -32,7 +32,8 @@ for argv in [["--help"]] + [[c, "--help"] for c in COMMANDS]:
 heavy = sorted(m for m in sys.modules if m.split(".")[0] in ("torch", "diffusers", "numpy", "matplotlib"))
 print("HEAVY", heavy)
 """
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=_env(), cwd=ROOT, timeout=120)
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=_env(), cwd=ROOT,
+                         timeout=120)
     assert out.returncode == 0, out.stderr
     assert "HEAVY []" in out.stdout
     assert "(default: 20)" in out.stdout  # defaults are shown
@@ -81,7 +82,8 @@ def test_a_config_nested_under_config_is_unwrapped():
     from bdcompile.commands.export import build_model
     from bdcompile.zoo import digits
 
-    model, kwargs = build_model(_export_args(["--model-class", "DiTTransformer2DModel", "--config", str(digits.CONFIG)]))
+    args = _export_args(["--model-class", "DiTTransformer2DModel", "--config", str(digits.CONFIG)])
+    model, kwargs = build_model(args)
     assert kwargs is None
     assert model.config.num_layers == 12 and model.config.sample_size == 8 and model.config.in_channels == 1
 

@@ -30,7 +30,8 @@ def test_tradeoff_cli_counts_reuse_from_the_dispatch_log(tmp_path):
     from bdcompile.cli import main
 
     out = tmp_path / "t"
-    assert main(["tradeoff", "--samples", "2", "--intervals", "3", "--orders", "1", "--warmups", "--stops", "0.95", "--out", str(out)]) == 0
+    assert main(["tradeoff", "--model", "digits", "--samples", "2", "--intervals", "3", "--orders", "1", "--warmups",
+                 "--stops", "0.95", "--out", str(out)]) == 0
     rows = {r["strategy"]: r for r in json.loads((tmp_path / "t.json").read_text())["rows"]}
     # 20 steps, window [8, 19): N=3 reuses at 9, 10, 12, 13, 15, 16, 18 -> 7 of 20 steps
     assert rows["static N=3"]["reuse"] == pytest.approx(7 / 20)

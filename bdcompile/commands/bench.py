@@ -21,8 +21,8 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
                    "generation; random presets: batch 4")
     b.add_argument("--repeats", type=int, default=3, help="timed rounds after the first (compiling) run")
     b.add_argument("--schedules", nargs="*", default=None,
-                   help="blockdance schedules as key=value,...; e.g. 'boundary=9,interval=2' 'reuse=forecast,interval=3'"
-                   " (default: paper, interval=3, forecast interval=3, warmup=0.25)")
+                   help="blockdance schedules as key=value,...; e.g. 'boundary=9,interval=2' "
+                   "'reuse=forecast,interval=3' (default: paper, interval=3, forecast interval=3, warmup=0.25)")
     b.add_argument("--no-peers", action="store_true", help="skip diffusers' cache hooks")
     common.add_threads(b)
     b.add_argument("--out", default="bdcompile_bench", help="prefix of the .csv, .json and .png written")

@@ -39,15 +39,18 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     src = e.add_argument_group("model")
     src.add_argument("--model", default=None, help=f"an embedded model ({', '.join(zoo.EMBEDDED)}), or module:factory "
                      "or file.py:factory returning a model or (model, example_kwargs)")
-    src.add_argument("--model-class", default=None, help="diffusers class name (e.g. PixArtTransformer2DModel) or pkg.mod.Class")
+    src.add_argument("--model-class", default=None,
+                     help="diffusers class name (e.g. PixArtTransformer2DModel) or pkg.mod.Class")
     src.add_argument("--config", default=None, help="config.json of --model-class (random weights unless --weights)")
     src.add_argument("--weights", default=None, help="a local from_pretrained directory, or a .safetensors state dict")
     src.add_argument("--subfolder", default=None, help="subfolder of --weights (e.g. transformer)")
     src.add_argument("--device", default="cpu", help="device to trace and compile on (AOTI/TensorRT compile for it)")
     src.add_argument("--dtype", default="float32", choices=sorted(_DTYPES))
     ex = e.add_argument_group("example inputs (ignored when the factory returns them)")
-    ex.add_argument("--example-batch", type=int, default=2, help="batch of the example inputs (>= 2 keeps batch dynamic)")
-    ex.add_argument("--example-size", type=int, default=None, help="latent height = width (default: config sample_size)")
+    ex.add_argument("--example-batch", type=int, default=2,
+                    help="batch of the example inputs (>= 2 keeps batch dynamic)")
+    ex.add_argument("--example-size", type=int, default=None,
+                    help="latent height = width (default: config sample_size)")
     ex.add_argument("--text-len", type=int, default=8, help="text tokens of the example conditioning")
     out = e.add_argument_group("output")
     out.add_argument("--out", required=True, help="output directory (manifest.json + one folder per format)")
@@ -66,7 +69,8 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     sch.add_argument("--num-steps", type=int, default=None)
     sch.add_argument("--reuse", default="cache", choices=["cache", "forecast"])
     sch.add_argument("--order", type=int, default=1)
-    sch.add_argument("--plan", default=None, help="explicit plan: comma-separated full/reuse/forecast or a string of F/r/f")
+    sch.add_argument("--plan", default=None,
+                     help="explicit plan: comma-separated full/reuse/forecast or a string of F/r/f")
     sch.add_argument("--step-source", default="timestep", choices=["timestep", "counter"])
     sch.add_argument("--calls-per-step", type=int, default=1)
     sch.add_argument("--stacks", nargs="*", default=None, help="block list names (default: detected)")
@@ -195,7 +199,8 @@ def _schedule(args) -> dict:
         opts["stacks"] = list(args.stacks)
     if args.plan:
         letters = {"F": "full", "r": "reuse", "f": "forecast"}
-        plan = args.plan.split(",") if "," in args.plan or args.plan in ("full", "reuse", "forecast") else [letters[c] for c in args.plan]
+        words = "," in args.plan or args.plan in ("full", "reuse", "forecast")
+        plan = args.plan.split(",") if words else [letters[c] for c in args.plan]
         opts["plan"] = plan
     return opts
 
@@ -208,12 +213,14 @@ def run(args) -> int:
     model, kwargs = build_model(args)
     if kwargs is None:
         kwargs = example_inputs_for(model, batch=args.example_batch, size=args.example_size, text_len=args.text_len)
-    with stage(f"exporting {type(model).__name__} to {', '.join(args.format)} (trace, passes, one artifact per variant)"):
+    what = f"exporting {type(model).__name__} to {', '.join(args.format)} (trace, passes, one artifact per variant)"
+    with stage(what):
         manifest = export_variants(model, kwargs, args.out, formats=tuple(args.format),
                                    dynamic=tuple(args.dynamic or ()), verify=not args.no_verify, opset=args.opset,
                                    **_schedule(args))
     blocks = manifest["blocks"]["names"]
-    print(f"exported {manifest['model']['class'].rsplit('.', 1)[-1]}: {len(blocks)} blocks {manifest['blocks']['stacks']}, "
+    print(f"exported {manifest['model']['class'].rsplit('.', 1)[-1]}: {len(blocks)} blocks "
+          f"{manifest['blocks']['stacks']}, "
           f"boundary {manifest['boundary']} (reuse skips {blocks[0]} .. {blocks[manifest['boundary'] - 1]})")
     print("cut: " + ", ".join(f"{c['name']}{c['shape']}" for c in manifest["cut"]))
     print(f"dynamic: {manifest['dynamic']}" + (f"  notes: {'; '.join(manifest['notes'])}" if manifest["notes"] else ""))

@@ -40,9 +40,9 @@ def run(args) -> int:
     rec = recommend(prof, threshold=args.threshold, interval=args.interval, stop=args.stop)
     print(summary(prof, w.name))
     if rec.get("boundary") is not None:
-        print(f"recommended (cached value drifts <= {args.threshold} over the {args.interval - 1} step(s) a cache stands "
-              f"in for): boundary={rec['boundary']} warmup={rec['warmup']} stop={rec['stop']} interval={rec['interval']}"
-              f" -> theoretical speedup {rec['theoretical_speedup']:.3f}x")
+        print(f"recommended (cached value drifts <= {args.threshold} over the {args.interval - 1} step(s) a cache "
+              f"stands in for): boundary={rec['boundary']} warmup={rec['warmup']} stop={rec['stop']} "
+              f"interval={rec['interval']} -> theoretical speedup {rec['theoretical_speedup']:.3f}x")
         print(f"  options={{\"boundary\": {rec['boundary']}, \"warmup\": {rec['warmup']}, \"stop\": {rec['stop']}, "
               f"\"interval\": {rec['interval']}}}")
     else:
