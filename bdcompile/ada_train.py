@@ -23,7 +23,7 @@ from pathlib import Path
 
 import torch
 
-from .ada import AdaPolicy, Reinforce, greedy_plan
+from .ada import AdaPolicy, Reinforce
 from .options import default_boundary
 from .schedules import FULL, REUSE
 
@@ -134,7 +134,8 @@ def static_decisions(env: Env, interval: int = 2, stop: float = 0.95) -> list[in
     return [int(a == REUSE) for a in plan[env.start:]]
 
 
-def train(env: Env, iters: int, batch: int, lam: float, quality: str, lr: float, seed: int = 0, classifier=None, decode=None,
+def train(env: Env, iters: int, batch: int, lam: float, quality: str, lr: float, seed: int = 0, classifier=None,
+          decode=None,
           progress: bool = True, samples: int = 4, init: str = "static", classes=tuple(range(10))):
     """REINFORCE on ``env``; returns the policy and the per-iteration statistics."""
     from tqdm import tqdm
@@ -142,16 +143,19 @@ def train(env: Env, iters: int, batch: int, lam: float, quality: str, lr: float,
     from .metrics import ssim_per_image
 
     if quality not in ("ssim", "classifier"):
-        raise ValueError(f"ada_train: quality is 'ssim' (to the uncached result) or 'classifier' (its confidence); got {quality!r}")
+        raise ValueError("ada_train: quality is 'ssim' (to the uncached result) or 'classifier' (its confidence); "
+                         f"got {quality!r}")
     if quality == "classifier" and classifier is None:
         raise ValueError("ada_train: quality='classifier' needs a classifier")
     torch.manual_seed(seed)
     cfg = env.cfg
-    policy = AdaPolicy(cfg.in_channels, cfg.sample_size, env.decisions, num_classes=cfg.num_embeds_ada_norm, dim=64, depth=2)
+    policy = AdaPolicy(cfg.in_channels, cfg.sample_size, env.decisions, num_classes=cfg.num_embeds_ada_norm, dim=64,
+                       depth=2)
     if init == "static":
         policy.init_plan(static_decisions(env))
     elif init != "uniform":
-        raise ValueError(f"ada_train: init is 'static' (start from the static plan) or 'uniform' (p = 0.5); got {init!r}")
+        raise ValueError("ada_train: init is 'static' (start from the static plan) or 'uniform' (p = 0.5); "
+                         f"got {init!r}")
     trainer = Reinforce(policy, lr=lr, lam=lam, samples=samples)
     decode = decode or (lambda x: x)
     classes = torch.as_tensor(list(classes))
@@ -171,7 +175,8 @@ def train(env: Env, iters: int, batch: int, lam: float, quality: str, lr: float,
             return classifier(img).softmax(-1).gather(1, rep(labels)[:, None])[:, 0]
 
         stats = trainer.step(x, labels, q)
-        bar.set_postfix(reward=f"{stats['reward']:.3f}", reuse=f"{stats['reuse']:.2f}", greedy=f"{stats['greedy_reuse']:.2f}",
+        bar.set_postfix(reward=f"{stats['reward']:.3f}", reuse=f"{stats['reuse']:.2f}",
+                        greedy=f"{stats['greedy_reuse']:.2f}",
                         quality=f"{stats['quality']:.3f}")
     return policy, trainer.history
 
@@ -206,13 +211,15 @@ def main(argv=None):
     ap.add_argument("--name", default="digits_ada_policy", help="file stem of the policy (.safetensors, .json, .png)")
     ap.add_argument("--iters", type=int, default=200)
     ap.add_argument("--batch", type=int, default=16, help="states per iteration")
-    ap.add_argument("--samples", type=int, default=4, help="rollouts (sampled plans) per state; > 1 uses the RLOO baseline")
+    ap.add_argument("--samples", type=int, default=4,
+                    help="rollouts (sampled plans) per state; > 1 uses the RLOO baseline")
     ap.add_argument("--steps", type=int, default=20)
     ap.add_argument("--lam", type=float, default=2.0)
     ap.add_argument("--lr", type=float, default=1e-3)
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--init", choices=["static", "uniform"], default="static")
-    ap.add_argument("--classes", default="0,1,2,3,4,5,6,7,8,9", help="classes seen in training (hold some out to test on them)")
+    ap.add_argument("--classes", default="0,1,2,3,4,5,6,7,8,9",
+                    help="classes seen in training (hold some out to test on them)")
     ap.add_argument("--quality", choices=["ssim", "classifier"], default="ssim")
     ap.add_argument("--threads", type=int, default=0, help="torch threads (0: torch's default)")
     args = ap.parse_args(argv)
@@ -228,13 +235,15 @@ def main(argv=None):
     env = Env(model, num_steps=args.steps, scheduler=zoo.make_scheduler())
     t0 = time.time()
     policy, history = train(env, args.iters, args.batch, args.lam, args.quality, args.lr, seed=args.seed,
-                            classifier=zoo.load_classifier() if args.quality == "classifier" else None, decode=zoo.decode,
+                            classifier=zoo.load_classifier() if args.quality == "classifier" else None,
+                            decode=zoo.decode,
                             samples=args.samples, init=args.init, classes=classes)
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     save_file({k: v.contiguous() for k, v in policy.state_dict().items()}, str(out / f"{args.name}.safetensors"))
-    meta = dict(policy.config, boundary=env.boundary, start=env.start, num_steps=args.steps, guidance=env.guidance, lam=args.lam,
-                quality=args.quality, iters=args.iters, batch=args.batch, samples=args.samples, init=args.init, classes=classes,
+    meta = dict(policy.config, boundary=env.boundary, start=env.start, num_steps=args.steps, guidance=env.guidance,
+                lam=args.lam, quality=args.quality, iters=args.iters, batch=args.batch, samples=args.samples,
+                init=args.init, classes=classes,
                 lr=args.lr, seed=args.seed, threads=torch.get_num_threads(), train_seconds=round(time.time() - t0, 1),
                 final=history[-1])
     (out / f"{args.name}.json").write_text(json.dumps(meta, indent=1))

@@ -185,8 +185,8 @@ def warnings(timings: dict[str, Timing] | list[Timing], threads: int | None = No
         threads = torch.get_num_threads()
     loads = [v for t in ts for v in t.load] or [load()]
     peak = max(loads)
-    # our own process accounts for about `threads` of the load; the rest is other work
-    if peak - threads > n - threads + 0.5:
+    # the load counts our own `threads` too: more runnable threads than cores means someone waited for a core
+    if peak > n + 0.5:
         out.append(f"the machine is busy: load average up to {peak:.1f} on {n} cores while timing "
                    f"({threads} thread(s) of ours); other processes took CPU time, so times and ratios are "
                    "unreliable: rerun on an idle machine")

@@ -14,7 +14,8 @@ def _row(name, family, reuse, q, theo=None):
 
 
 def test_static_front_keeps_only_undominated_points_and_matching_interpolates_it():
-    rows = [_row("uncached", "reference", 0.0, math.inf), _row("N=2", "static", 0.25, 28.0), _row("N=3", "static", 0.35, 23.0),
+    rows = [_row("uncached", "reference", 0.0, math.inf), _row("N=2", "static", 0.25, 28.0),
+            _row("N=3", "static", 0.35, 23.0),
             _row("N=2 late", "static", 0.20, 27.0),  # dominated by N=2 (more reuse, better quality)
             _row("N=4", "static", 0.45, 20.0), _row("ada", "ada", 0.30, 27.0), _row("fc", "forecast-1", 0.50, 25.0)]
     assert static_front(rows, "psnr_db") == [(0.25, 28.0), (0.35, 23.0), (0.45, 20.0)]

@@ -114,12 +114,14 @@ def sample(transformer, labels, num_steps: int = 20, guidance_scale: float = 3.0
     pipe = load_pipeline(transformer)
     labels = [int(v) for v in labels]
     out = pipe(class_labels=labels, num_inference_steps=num_steps, guidance_scale=guidance_scale,
-               generator=generator if generator is not None else torch.Generator().manual_seed(0), output_type="np").images
+               generator=generator if generator is not None else torch.Generator().manual_seed(0),
+               output_type="np").images
     return torch.from_numpy(out).permute(0, 3, 1, 2).float().clamp(0, 1)
 
 
 @torch.no_grad()
-def sample_from_noise(transformer, noise: torch.Tensor, labels, num_steps: int = 20, guidance_scale: float = 3.0) -> torch.Tensor:
+def sample_from_noise(transformer, noise: torch.Tensor, labels, num_steps: int = 20,
+                      guidance_scale: float = 3.0) -> torch.Tensor:
     """``DiTPipeline``'s loop (DDIM, CFG as one doubled batch) from given noise [B, 1, 8, 8]: images in [0, 1].
 
     ``sample(m, [label], generator=torch.Generator().manual_seed(s))`` draws its noise as
