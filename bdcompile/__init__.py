@@ -1,24 +1,38 @@
 """bdcompile: BlockDance feature caching as a torch.compile backend.
 
     model = torch.compile(model, backend="blockdance", options={"boundary": 21, "warmup": 0.4})
+
+The public names are imported on first use (PEP 562), so ``import bdcompile`` (and the CLI's ``--help``)
+does not import torch.
 """
-from .options import Settings
-from .schedules import PlanSchedule, StaticSchedule, block_evaluations, theoretical_speedup
-from .api import attach, explain, generation, reset
+import importlib
 
 __version__ = "0.1.0"
-__all__ = ["Settings", "StaticSchedule", "PlanSchedule", "attach", "explain", "generation", "reset", "block_evaluations",
-           "theoretical_speedup", "blockdance", "export"]
+
+# public name -> module that defines it
+_EXPORTS = {
+    "Settings": "options",
+    "StaticSchedule": "schedules", "PlanSchedule": "schedules", "block_evaluations": "schedules",
+    "theoretical_speedup": "schedules",
+    "attach": "api", "explain": "api", "generation": "api", "reset": "api",
+}
+__all__ = [*_EXPORTS, "blockdance", "export"]
 
 
 def __getattr__(name):
-    # ``bdcompile.export(model, example_kwargs, out_dir, ...)``: the export subpackage, imported on first
-    # use (it pulls in torch.export / onnx), is callable; ``bdcompile.export.load`` loads a runner
+    if name in _EXPORTS:
+        value = getattr(importlib.import_module(f"{__name__}.{_EXPORTS[name]}"), name)
+        globals()[name] = value
+        return value
     if name == "export":
-        import importlib
-
+        # ``bdcompile.export(model, example_kwargs, out_dir, ...)``: the export subpackage (torch.export, onnx)
+        # is callable; ``bdcompile.export.load`` loads a runner
         return importlib.import_module(f"{__name__}.export")
     raise AttributeError(f"module 'bdcompile' has no attribute {name!r}")
+
+
+def __dir__():
+    return sorted([*globals(), *__all__])
 
 
 def blockdance(gm, example_inputs, **kwargs):

@@ -23,7 +23,7 @@ from pathlib import Path
 
 import torch
 
-from .ada import AdaPolicy, Reinforce, greedy_plan
+from .ada import AdaPolicy, Reinforce
 from .options import default_boundary
 from .schedules import FULL, REUSE
 
@@ -45,57 +45,59 @@ class Env:
         self.scheduler.set_timesteps(num_steps)
         self.null = self.cfg.num_embeds_ada_norm
 
-    def _eps(self, x, t, labels, reuse_mask=None, cache=None):
-        """Model output with CFG; where ``reuse_mask`` the cached hidden states enter block ``boundary``."""
-        x2 = torch.cat([x, x])
-        lab = torch.cat([labels, torch.full_like(labels, self.null)])
-        record = {}
+    def _predict(self, labels, swap=None):
+        """One model call on the doubled batch (:func:`bdcompile.sampling.class_conditional`), with
+        ``swap(out)`` as a forward hook on block ``boundary - 1``: it sees (and may replace) the hidden
+        states entering block ``boundary``."""
+        from .sampling import class_conditional
 
-        def swap(module, args, out):
-            record["h"] = out
-            if reuse_mask is not None and cache is not None:
-                m = torch.cat([reuse_mask, reuse_mask]).view(-1, *([1] * (out.dim() - 1)))
-                return torch.where(m, cache, out)
-            return out
+        call = class_conditional(self.model, labels, self.null)
+        if swap is None:
+            return call
 
-        h = self.blocks[self.boundary - 1].register_forward_hook(swap)
-        try:
-            out = self.model(x2, timestep=t.expand(x2.shape[0]), class_labels=lab, return_dict=False)[0]
-        finally:
-            h.remove()
-        eps = out[:, : self.cfg.in_channels]
-        cond, uncond = eps.chunk(2)
-        new_cache = record["h"] if cache is None or reuse_mask is None else torch.where(
-            torch.cat([reuse_mask, reuse_mask]).view(-1, *([1] * (record["h"].dim() - 1))), cache, record["h"])
-        return uncond + self.guidance * (cond - uncond), new_cache
+        def predict(x2, t):
+            h = self.blocks[self.boundary - 1].register_forward_hook(lambda module, args, out: swap(out))
+            try:
+                return call(x2, t)
+            finally:
+                h.remove()
+
+        return predict
+
+    def _loop(self, x, labels, timesteps, swap):
+        from .sampling import denoise
+
+        return denoise(self._predict(labels, swap), self.scheduler, x, timesteps, guidance=self.guidance)
 
     @torch.no_grad()
     def warm(self, noise, labels):
-        """Full steps before the window: the policy's state (latent at ``start``) and the cache."""
-        x, cache = noise, None
-        for t in self.scheduler.timesteps[: self.start]:
-            eps, cache = self._eps(x, t, labels)
-            x = self.scheduler.step(eps, t, x).prev_sample
-        return x, cache
+        """Full steps before the window: the policy's state (latent at ``start``) and the cache (the hidden
+        states entering block ``boundary`` at the last of them)."""
+        record = {}
+        x = self._loop(noise, labels, self.scheduler.timesteps[: self.start], lambda out: record.__setitem__("h", out))
+        return x, record.get("h")
 
     @torch.no_grad()
     def finish(self, x, cache, labels, actions):
         """Steps from ``start`` on; ``actions[:, k]`` = 1 reuses at step ``start + k``.
 
         Each sample follows its plan through the backend's own step decision (one track per sample,
-        :mod:`bdcompile.runtime.step`): which steps reuse, and which cache they read."""
+        :mod:`bdcompile.runtime.step`): which steps reuse, and which cache they read; on a reuse the
+        sample's cached hidden states replace what blocks ``[0, boundary)`` computed."""
         b = x.shape[0]
         tracks = self._tracks(actions, cache, b)
-        for t in self.scheduler.timesteps[self.start:]:
+
+        def swap(out):
             calls = [tr.begin(0) for tr in tracks]
             mask = torch.tensor([c.action == REUSE for c in calls])
             cached = torch.cat([torch.cat([c.cache.values[j] for c in calls]) for j in (0, 1)])
-            eps, h = self._eps(x, t, labels, mask, cached)
+            out = torch.where(torch.cat([mask, mask]).view(-1, *([1] * (out.dim() - 1))), cached, out)
             for i, c in enumerate(calls):
                 if c.action == FULL:
-                    c.keep([h[i : i + 1], h[b + i : b + i + 1]])
-            x = self.scheduler.step(eps, t, x).prev_sample
-        return x
+                    c.keep([out[i : i + 1], out[b + i : b + i + 1]])
+            return out
+
+        return self._loop(x, labels, self.scheduler.timesteps[self.start:], swap)
 
     def _tracks(self, actions, cache, b):
         """One generation per sample, its clock at the window's start, its cache the warm-up's last
@@ -132,7 +134,8 @@ def static_decisions(env: Env, interval: int = 2, stop: float = 0.95) -> list[in
     return [int(a == REUSE) for a in plan[env.start:]]
 
 
-def train(env: Env, iters: int, batch: int, lam: float, quality: str, lr: float, seed: int = 0, classifier=None, decode=None,
+def train(env: Env, iters: int, batch: int, lam: float, quality: str, lr: float, seed: int = 0, classifier=None,
+          decode=None,
           progress: bool = True, samples: int = 4, init: str = "static", classes=tuple(range(10))):
     """REINFORCE on ``env``; returns the policy and the per-iteration statistics."""
     from tqdm import tqdm
@@ -140,16 +143,19 @@ def train(env: Env, iters: int, batch: int, lam: float, quality: str, lr: float,
     from .metrics import ssim_per_image
 
     if quality not in ("ssim", "classifier"):
-        raise ValueError(f"ada_train: quality is 'ssim' (to the uncached result) or 'classifier' (its confidence); got {quality!r}")
+        raise ValueError("ada_train: quality is 'ssim' (to the uncached result) or 'classifier' (its confidence); "
+                         f"got {quality!r}")
     if quality == "classifier" and classifier is None:
         raise ValueError("ada_train: quality='classifier' needs a classifier")
     torch.manual_seed(seed)
     cfg = env.cfg
-    policy = AdaPolicy(cfg.in_channels, cfg.sample_size, env.decisions, num_classes=cfg.num_embeds_ada_norm, dim=64, depth=2)
+    policy = AdaPolicy(cfg.in_channels, cfg.sample_size, env.decisions, num_classes=cfg.num_embeds_ada_norm, dim=64,
+                       depth=2)
     if init == "static":
         policy.init_plan(static_decisions(env))
     elif init != "uniform":
-        raise ValueError(f"ada_train: init is 'static' (start from the static plan) or 'uniform' (p = 0.5); got {init!r}")
+        raise ValueError("ada_train: init is 'static' (start from the static plan) or 'uniform' (p = 0.5); "
+                         f"got {init!r}")
     trainer = Reinforce(policy, lr=lr, lam=lam, samples=samples)
     decode = decode or (lambda x: x)
     classes = torch.as_tensor(list(classes))
@@ -169,7 +175,8 @@ def train(env: Env, iters: int, batch: int, lam: float, quality: str, lr: float,
             return classifier(img).softmax(-1).gather(1, rep(labels)[:, None])[:, 0]
 
         stats = trainer.step(x, labels, q)
-        bar.set_postfix(reward=f"{stats['reward']:.3f}", reuse=f"{stats['reuse']:.2f}", greedy=f"{stats['greedy_reuse']:.2f}",
+        bar.set_postfix(reward=f"{stats['reward']:.3f}", reuse=f"{stats['reuse']:.2f}",
+                        greedy=f"{stats['greedy_reuse']:.2f}",
                         quality=f"{stats['quality']:.3f}")
     return policy, trainer.history
 
@@ -204,13 +211,15 @@ def main(argv=None):
     ap.add_argument("--name", default="digits_ada_policy", help="file stem of the policy (.safetensors, .json, .png)")
     ap.add_argument("--iters", type=int, default=200)
     ap.add_argument("--batch", type=int, default=16, help="states per iteration")
-    ap.add_argument("--samples", type=int, default=4, help="rollouts (sampled plans) per state; > 1 uses the RLOO baseline")
+    ap.add_argument("--samples", type=int, default=4,
+                    help="rollouts (sampled plans) per state; > 1 uses the RLOO baseline")
     ap.add_argument("--steps", type=int, default=20)
     ap.add_argument("--lam", type=float, default=2.0)
     ap.add_argument("--lr", type=float, default=1e-3)
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--init", choices=["static", "uniform"], default="static")
-    ap.add_argument("--classes", default="0,1,2,3,4,5,6,7,8,9", help="classes seen in training (hold some out to test on them)")
+    ap.add_argument("--classes", default="0,1,2,3,4,5,6,7,8,9",
+                    help="classes seen in training (hold some out to test on them)")
     ap.add_argument("--quality", choices=["ssim", "classifier"], default="ssim")
     ap.add_argument("--threads", type=int, default=0, help="torch threads (0: torch's default)")
     args = ap.parse_args(argv)
@@ -226,13 +235,15 @@ def main(argv=None):
     env = Env(model, num_steps=args.steps, scheduler=zoo.make_scheduler())
     t0 = time.time()
     policy, history = train(env, args.iters, args.batch, args.lam, args.quality, args.lr, seed=args.seed,
-                            classifier=zoo.load_classifier() if args.quality == "classifier" else None, decode=zoo.decode,
+                            classifier=zoo.load_classifier() if args.quality == "classifier" else None,
+                            decode=zoo.decode,
                             samples=args.samples, init=args.init, classes=classes)
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     save_file({k: v.contiguous() for k, v in policy.state_dict().items()}, str(out / f"{args.name}.safetensors"))
-    meta = dict(policy.config, boundary=env.boundary, start=env.start, num_steps=args.steps, guidance=env.guidance, lam=args.lam,
-                quality=args.quality, iters=args.iters, batch=args.batch, samples=args.samples, init=args.init, classes=classes,
+    meta = dict(policy.config, boundary=env.boundary, start=env.start, num_steps=args.steps, guidance=env.guidance,
+                lam=args.lam, quality=args.quality, iters=args.iters, batch=args.batch, samples=args.samples,
+                init=args.init, classes=classes,
                 lr=args.lr, seed=args.seed, threads=torch.get_num_threads(), train_seconds=round(time.time() - t0, 1),
                 final=history[-1])
     (out / f"{args.name}.json").write_text(json.dumps(meta, indent=1))

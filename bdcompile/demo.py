@@ -1,68 +1,83 @@
-"""``bdcompile demo``: digits from the embedded DiT, uncached vs ``backend="blockdance"``, side by side."""
-from __future__ import annotations
+"""The demo: an embedded model, uncached vs ``backend="blockdance"``, timed side by side, and a labelled PNG.
 
-import time
+``bdcompile demo`` (:mod:`bdcompile.commands.demo`) prints :func:`run`'s result and writes :func:`save_png`.
+"""
+from __future__ import annotations
 
 import torch
 
+from . import timing
+from .workloads import Workload
 
-def _grid(images: torch.Tensor, rows: int) -> torch.Tensor:
-    b, c, h, w = images.shape
-    cols = b // rows
-    return images[: rows * cols].reshape(rows, cols, c, h, w).permute(2, 0, 3, 1, 4).reshape(c, rows * h, cols * w)
+__all__ = ["run", "psnr_per_class", "save_png"]
 
 
-def run_demo(out: str = "bdcompile_demo.png", steps: int = 30, per_class: int = 2) -> int:
-    import bdcompile
-    from .metrics import class_accuracy, psnr, ssim
-    from .zoo import digits as zoo
+def run(w: Workload, repeats: int = 3, progress: bool = True) -> dict:
+    """The uncached reference (eager), then ``backend="inductor"`` and ``backend="blockdance"`` timed in
+    interleaved rounds; returns the images, the timings and ``bdcompile.explain``'s report."""
+    from . import explain
 
-    torch.manual_seed(0)
-    labels = torch.arange(10).repeat(per_class)
-    model = zoo.load_transformer()
-    clf = zoo.load_classifier()
-    gen = lambda m: zoo.sample(m, labels=labels, num_steps=steps, generator=torch.Generator().manual_seed(0))  # noqa: E731
-
-    print(f"embedded digits DiT: {sum(p.numel() for p in model.parameters()) / 1e6:.2f}M parameters, "
-          f"{len(model.transformer_blocks)} blocks; {len(labels)} digits, {steps} DDIM steps with CFG")
-    t0 = time.perf_counter()
-    ref = gen(model)
-    eager_s = time.perf_counter() - t0
-
+    model = w.make_model()
+    with timing.stage(f"uncached reference: one eager generation of {w.batch} images", progress) as st:
+        ref = w.generate(model)
     base = torch.compile(model, backend="inductor")
-    bd = torch.compile(model, backend="blockdance", options={"num_steps": steps})
-    t0 = time.perf_counter()
-    gen(base), gen(bd)
-    compile_s = time.perf_counter() - t0
-    times = {"inductor": [], "blockdance": []}
-    for _ in range(2):
-        for name, m in (("inductor", base), ("blockdance", bd)):
-            t0 = time.perf_counter()
-            img = gen(m)
-            times[name].append(time.perf_counter() - t0)
-            if name == "blockdance":
-                cached = img
-    t_ind, t_bd = min(times["inductor"]), min(times["blockdance"])
-    info = bdcompile.explain(bd, num_steps=steps)
-    n = len(labels)
-    print(str(info).split("\n")[:6][-1] if False else "\n".join(str(info).splitlines()[:6]))
-    print(f"time per image: eager {eager_s / n * 1000:.1f} ms, inductor {t_ind / n * 1000:.1f} ms, "
-          f"blockdance {t_bd / n * 1000:.1f} ms  (compile of both: {compile_s:.0f} s)")
-    print(f"speedup of blockdance over inductor: {t_ind / t_bd:.2f}x (theoretical {info['theoretical_speedup']:.2f}x)")
-    print(f"blockdance vs uncached: PSNR {psnr(cached, ref):.1f} dB, SSIM {ssim(cached, ref):.3f}")
-    print(f"class accuracy (embedded classifier): uncached {class_accuracy(clf, ref, labels):.1%}, "
-          f"blockdance {class_accuracy(clf, cached, labels):.1%}")
-    _save(out, ref, cached, rows=per_class)
-    print(f"wrote {out} (left: uncached, right: blockdance)")
-    return 0
+    bd = torch.compile(model, backend="blockdance", options={"num_steps": w.steps})
+    with timing.show_compiles():
+        runs = timing.time_interleaved({"inductor": lambda: w.generate(base), "blockdance": lambda: w.generate(bd)},
+                                       repeats=repeats, progress=progress, desc="demo: timed rounds")
+    return dict(ref=ref, cached=runs["blockdance"].output, eager_s=st.elapsed, runs=runs,
+                info=explain(bd, num_steps=w.steps))
 
 
-def _save(path, ref, cached, rows):
+def psnr_per_class(ref: torch.Tensor, cached: torch.Tensor, labels: torch.Tensor) -> dict[int, float]:
+    from .metrics import psnr
+
+    return {int(c): psnr(cached[labels == c], ref[labels == c]) for c in labels.unique()}
+
+
+def _font(size: int):
+    from PIL import ImageFont
+
+    try:
+        return ImageFont.load_default(size=size)
+    except TypeError:  # Pillow < 10.1: a fixed bitmap font
+        return ImageFont.load_default()
+
+
+def save_png(path, ref: torch.Tensor, cached: torch.Tensor, labels: torch.Tensor, titles=("uncached", "blockdance"),
+             cell: int = 72) -> str:
+    """``uncached | blockdance`` side by side: one column per class (its digit on top), one row per sample,
+    images upscaled to about ``cell`` pixels, and each blockdance column's PSNR to the uncached one below it."""
     import numpy as np
-    from PIL import Image
+    from PIL import Image, ImageDraw
 
-    left, right = _grid(ref, rows), _grid(cached, rows)
-    gap = torch.ones(left.shape[0], left.shape[1], 4)
-    img = torch.cat([left, gap, right], dim=2)[0].clamp(0, 1)
-    arr = (img.numpy() * 255).astype(np.uint8)
-    Image.fromarray(arr).resize((arr.shape[1] * 4, arr.shape[0] * 4), Image.NEAREST).save(path)
+    classes = [int(c) for c in labels.unique()]
+    per = max(int((labels == c).sum()) for c in classes)
+    h = ref.shape[-1]
+    scale = max(1, round(cell / h))
+    px = h * scale
+    pad, gap, head, foot, title = 4, 24, 22, 22, 26
+    panel_w = len(classes) * (px + pad) + pad
+    width = 2 * panel_w + gap
+    height = title + head + per * (px + pad) + pad + foot
+    img = Image.new("L", (width, height), 255)
+    draw = ImageDraw.Draw(img)
+    f_title, f_small = _font(16), _font(13)
+    scores = psnr_per_class(ref, cached, labels)
+    for p, (images, name) in enumerate(((ref, titles[0]), (cached, titles[1]))):
+        x0 = p * (panel_w + gap)
+        draw.text((x0 + pad, 4), name, fill=0, font=f_title)
+        for j, c in enumerate(classes):
+            cx = x0 + pad + j * (px + pad)
+            draw.text((cx + px // 2, title + head // 2), f"{c}", fill=0, font=f_small, anchor="mm")
+            for i, k in enumerate(torch.nonzero(labels == c).flatten().tolist()):
+                a = (images[k, 0].clamp(0, 1).numpy() * 255).astype(np.uint8)
+                tile = Image.fromarray(a).resize((px, px), Image.NEAREST)
+                img.paste(tile, (cx, title + head + i * (px + pad)))
+            if p == 1:
+                s = scores[c]
+                text = "inf dB" if s == float("inf") else f"{s:.1f} dB"
+                draw.text((cx + px // 2, height - foot // 2), text, fill=0, font=f_small, anchor="mm")
+    draw.text((pad, height - foot // 2), "class on top; PSNR to uncached below", fill=110, font=f_small, anchor="lm")
+    img.save(path)
+    return str(path)

@@ -4,6 +4,7 @@ from __future__ import annotations
 import collections
 import logging
 import threading
+import time
 import warnings
 from typing import Callable
 
@@ -95,8 +96,10 @@ class LazyVariant:
             fn = self.compiled.get(key)
             if fn is None:
                 gm, _ = copy_graph_module(self.gm)  # inner compilers may rewrite the graph they get
-                log.info("blockdance: compiling the %s variant (%d nodes)", self.name, len(gm.graph.nodes))
+                log.info("blockdance: compiling the %s variant (%d nodes) ...", self.name, len(gm.graph.nodes))
+                t0 = time.perf_counter()
                 fn = self.compiler(gm, list(args))
+                log.info("blockdance: compiled the %s variant in %.1f s", self.name, time.perf_counter() - t0)
                 self.compiled[key] = fn
                 if len(self.compiled) > self.MAX_COMPILED:
                     self.compiled.popitem(last=False)

@@ -9,6 +9,7 @@ while the cached value (the output of block ``boundary - 1``) changes by at most
 """
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from typing import Callable
 
@@ -17,7 +18,7 @@ import torch
 from .passes import find_block_regions
 from .schedules import StaticSchedule, block_evaluations
 
-__all__ = ["discover_blocks", "BlockProfile", "profile_blocks", "recommend"]
+__all__ = ["discover_blocks", "BlockProfile", "profile_blocks", "recommend", "summary"]
 
 
 def discover_blocks(model: torch.nn.Module, call: Callable[[torch.nn.Module], object]) -> list[str]:
@@ -56,14 +57,22 @@ class BlockProfile:
 
         matplotlib.use("Agg")
         import matplotlib.pyplot as plt
+        from matplotlib.colors import LogNorm
 
-        fig, ax = plt.subplots(figsize=(max(6, self.rel_change.shape[1] * 0.3), max(4, len(self.blocks) * 0.25)))
-        im = ax.imshow(self.rel_change[:, 1:].numpy(), aspect="auto", cmap="magma_r", origin="upper",
+        data = self.rel_change[:, 1:]
+        finite = data[torch.isfinite(data) & (data > 0)]
+        # log scale between the 2nd and 98th percentiles: one violent step (often the last) no longer
+        # washes out the rest; values outside are drawn in the end colours
+        lo, hi = (torch.quantile(finite, torch.tensor([0.02, 0.98])).tolist() if finite.numel() else (1e-3, 1.0))
+        hi = max(hi, lo * 1.01)
+        fig, ax = plt.subplots(figsize=(max(6, data.shape[1] * 0.3), max(4, len(self.blocks) * 0.25)))
+        im = ax.imshow(data.clamp_min(lo).numpy(), aspect="auto", cmap="magma_r", origin="upper",
+                       norm=LogNorm(vmin=lo, vmax=hi),
                        extent=(0.5, self.rel_change.shape[1] - 0.5, len(self.blocks) - 0.5, -0.5))
         ax.set_xlabel("denoising step")
         ax.set_ylabel("block (execution order)")
         ax.set_title(title or "relative change of each block's output vs the previous step")
-        fig.colorbar(im, ax=ax, label="||y_s - y_(s-1)|| / ||y_(s-1)||")
+        fig.colorbar(im, ax=ax, extend="both", label="||y_s - y_(s-1)|| / ||y_(s-1)|| (log; 2-98th percentile)")
         rec = self.meta.get("recommendation")
         if rec:
             b, w, e = rec["boundary"], rec["window"][0], rec["window"][1]
@@ -100,25 +109,70 @@ def profile_blocks(model: torch.nn.Module, generate: Callable[[torch.nn.Module],
     return BlockProfile(blocks=blocks, rel_change=rel, cosine=cos, meta={"steps": steps})
 
 
-def recommend(profile: BlockProfile, threshold: float = 0.1, interval: int = 2, stop: float = 0.95) -> dict:
-    """The (boundary, warmup) that saves the most block evaluations such that, inside the reuse
-    window, the cached value (output of block boundary-1) drifts by at most ``threshold`` (per-step change
-    times the N-1 steps a cache stands in for)."""
+STOPS = (0.95, 0.9, 0.85, 0.8, 0.75, 0.7, 0.65, 0.6)
+
+
+def _drift(change: torch.Tensor, plan: list) -> float:
+    """Largest drift of the cached value at a reuse step of ``plan``: the per-step changes summed from
+    the full step that filled the cache to the reuse step."""
+    worst, acc = 0.0, 0.0
+    for s, a in enumerate(plan):
+        if a == "full":
+            acc = 0.0
+        else:
+            acc += float(change[s])
+            worst = max(worst, acc)
+    return worst
+
+
+def recommend(profile: BlockProfile, threshold: float = 0.1, interval: int = 2, stop: float | None = None,
+              min_warmup: float = 0.2, stops=STOPS) -> dict:
+    """The (boundary, warmup, stop) that saves the most block evaluations such that, at every reuse step,
+    the cached value (output of block boundary-1) has drifted by at most ``threshold`` (relative L2,
+    summed over the steps since the full step that cached it).
+
+    ``stop`` fixes the window's end; by default the search tries ``stops`` too, since late steps of a
+    sampler often change far more than the rest. Warm-ups start at ``min_warmup``: the first steps
+    shape the image, and skipping blocks there costs quality that step-to-step change does not show.
+    Ties go to the later warm-up and the later stop."""
     nb, steps = profile.rel_change.shape
     best = None
     for b in range(1, nb):
-        change = profile.rel_change[b - 1]
-        for w in range(1, steps):
-            sched = StaticSchedule(warmup=w / steps, stop=stop, interval=interval)
-            start, end = sched.window(steps)
-            if end - start < interval or float(change[max(start, 1):end].max()) * (interval - 1) > threshold:
-                continue
-            saved = steps * nb - block_evaluations(sched.plan(steps), nb, b)
-            if best is None or saved > best["saved_block_evaluations"]:
-                best = {"boundary": b, "warmup": round(w / steps, 4), "stop": stop, "interval": interval,
-                        "window": (start, end), "saved_block_evaluations": saved,
-                        "theoretical_speedup": steps * nb / (steps * nb - saved), "threshold": threshold}
-            break  # the earliest warmup that satisfies the threshold saves the most for this boundary
+        change = profile.rel_change[b - 1].nan_to_num(nan=float("inf"))
+        for e in (stop,) if stop is not None else stops:
+            for w in range(max(1, math.ceil(min_warmup * steps - 1e-9)), steps):
+                if w / steps > e:
+                    break
+                sched = StaticSchedule(warmup=w / steps, stop=e, interval=interval)
+                start, end = sched.window(steps)
+                plan = sched.plan(steps)
+                if end - start < interval or _drift(change, plan) > threshold:
+                    continue
+                saved = steps * nb - block_evaluations(plan, nb, b)
+                key = (saved, w, e)
+                if best is None or key > best["_key"]:
+                    best = {"boundary": b, "warmup": round(w / steps, 4), "stop": e, "interval": interval,
+                            "window": (start, end), "saved_block_evaluations": saved,
+                            "theoretical_speedup": steps * nb / (steps * nb - saved), "threshold": threshold,
+                            "drift": _drift(change, plan), "_key": key}
+    if best is not None:
+        del best["_key"]
     profile.meta["recommendation"] = best
     return best or {"boundary": None, "threshold": threshold,
-                    "note": f"no block's output changes by <= {threshold} per step over a window; raise the threshold"}
+                    "note": f"no block's output stays within a drift of {threshold} over a reuse window of "
+                            f"N={interval} (warm-up >= {min_warmup}); raise --threshold (the heatmap shows the "
+                            "changes)"}
+
+
+def summary(profile: BlockProfile, name: str = "model") -> str:
+    """Mean change per step over the last 60% of steps, by thirds of the blocks, and a row per block."""
+    nb, steps = profile.rel_change.shape
+    late = profile.rel_change[:, int(0.4 * steps):]
+    thirds = [late[i * nb // 3:(i + 1) * nb // 3].nanmean().item() for i in range(3)]
+    lines = [f"{name}: {nb} blocks, {steps} steps; mean relative change per step over the last 60% of steps:",
+             f"  shallow third {thirds[0]:.4f}   middle third {thirds[1]:.4f}   deep third {thirds[2]:.4f}",
+             f"  change per block (rows) at steps 1, 1 + k, 1 + 2k, ... (k = {max(1, (steps - 1) // 12)}):"]
+    for i, b in enumerate(profile.blocks):
+        row = profile.rel_change[i, 1:]
+        lines.append(f"  {b:<28} " + " ".join(f"{v:5.3f}" for v in row[:: max(1, len(row) // 12)].tolist()))
+    return "\n".join(lines)

@@ -1,19 +1,21 @@
 """A real diffusers pipeline (DiTPipeline, 28 blocks, random weights, offline) with backend="blockdance".
 
     python examples/dit_pipeline.py
+    python examples/dit_pipeline.py --preset tiny --steps 8 --inner eager   # no compiling: checks the plumbing
 
 Prints the time per step of the full and the reuse variant and the end-to-end time against
-backend="inductor"; the transformer and the pipeline code are unmodified.
+backend="inductor" (interleaved rounds, median and range); the transformer and the pipeline code are
+unmodified.
 """
+import argparse
 import time
 
 import torch
 from diffusers import AutoencoderKL, DDIMScheduler, DiTPipeline
 
 import bdcompile
-from bdcompile.bench import random_dit
-
-STEPS = 30
+from bdcompile import timing
+from bdcompile.workloads import PRESETS, random_dit
 
 
 def tiny_vae():
@@ -30,39 +32,52 @@ def step_timer(module):
     return times
 
 
-def run(pipe):
-    t0 = time.perf_counter()
-    pipe(class_labels=[3, 7], num_inference_steps=STEPS, generator=torch.Generator().manual_seed(0), output_type="np")
-    return time.perf_counter() - t0
+def main(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--preset", default="dit-s-28", choices=sorted(PRESETS))
+    ap.add_argument("--steps", type=int, default=30)
+    ap.add_argument("--repeats", type=int, default=2)
+    ap.add_argument("--inner", default="inductor", choices=["inductor", "eager"],
+                    help="compiler of both sides (eager: no compile time, no meaningful speed)")
+    ap.add_argument("--threads", type=int, default=0, help="torch threads (0: the free cores)")
+    args = ap.parse_args(argv)
+    threads = timing.pin_threads(args.threads)
+    steps = args.steps
 
-
-def main():
-    model = random_dit("dit-s-28")
+    model = random_dit(args.preset)
     pipe = DiTPipeline(transformer=model, vae=tiny_vae(), scheduler=DDIMScheduler())
     pipe.set_progress_bar_config(disable=True)
 
-    base = torch.compile(model, backend="inductor")
-    bd = torch.compile(model, backend="blockdance")  # defaults: boundary 21 of 28, warmup 0.4, stop 0.95, N=2
+    base = torch.compile(model, backend=args.inner)
+    # defaults: boundary round(0.75 * blocks) (21 of 28), warmup 0.4, stop 0.95, N=2
+    bd = torch.compile(model, backend="blockdance", options={"inner": args.inner})
     bdcompile.attach(pipe, model=bd)  # the schedule follows pipe.scheduler's steps
     times = step_timer(bd)
-    walls = {"inductor": [], "blockdance": []}
-    for round_ in range(3):  # round 0 compiles; then alternate so that machine load hits both alike
-        for name, transformer in (("inductor", base), ("blockdance", bd)):
+
+    def run(transformer):
+        def go():
             pipe.transformer = transformer
-            wall = run(pipe)
-            if round_:
-                walls[name].append(wall)
-    base_s, bd_s = min(walls["inductor"]), min(walls["blockdance"])
+            pipe(class_labels=[3, 7], num_inference_steps=steps, generator=torch.Generator().manual_seed(0),
+                 output_type="np")
+        return go
+
+    with timing.show_compiles():
+        walls = timing.time_interleaved({args.inner: run(base), "blockdance": run(bd)}, repeats=args.repeats)
     pipe.transformer = bd
 
     info = bdcompile.explain(pipe.transformer)
-    actions = [e[3] for e in info["log"]][-STEPS:]
-    per = {a: sorted(t for t, b in zip(times[-STEPS:], actions) if b == a) for a in ("full", "reuse")}
+    actions = [e[3] for e in info["log"]][-steps:]
+    per = {a: sorted(t for t, b in zip(times[-steps:], actions, strict=True) if b == a) for a in ("full", "reuse")}
     print(info)
     for a, ts in per.items():
-        print(f"{a:>5} step: median {ts[len(ts) // 2] * 1000:.1f} ms over {len(ts)} steps")
-    print(f"end to end ({STEPS} steps, CFG, VAE decode included): inductor {base_s:.3f} s, blockdance {bd_s:.3f} s, "
-          f"speedup {base_s / bd_s:.3f}x (theoretical, blocks only: {info['theoretical_speedup']:.3f}x)")
+        if ts:
+            print(f"{a:>5} step: median {ts[len(ts) // 2] * 1000:.1f} ms over {len(ts)} steps")
+    print(f"end to end ({steps} steps, CFG, VAE decode included, {threads} thread(s)): {args.inner} "
+          f"{timing.describe(walls[args.inner])}, blockdance {timing.describe(walls['blockdance'])}, speedup "
+          f"{timing.speedup(walls[args.inner], walls['blockdance'])} (theoretical, blocks only: "
+          f"{info['theoretical_speedup']:.3f}x)")
+    for w in timing.warnings(walls, threads):
+        print(f"WARNING: {w}")
 
 
 if __name__ == "__main__":

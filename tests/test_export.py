@@ -371,7 +371,7 @@ def test_frontier_variants_export_and_match_backend(tmp_path, fmt, opts):
 def test_cli_export_from_class_and_config(tmp_path):
     import argparse
 
-    from bdcompile.export.cli import add_export_parser, run_export
+    from bdcompile.commands.export import add_parser as add_export_parser, run as run_export
 
     from safetensors.torch import save_file
 

@@ -25,6 +25,8 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Optional
 
+from . import common
+
 SIZES = {
     # layers, heads, head_dim, latent size, caption channels, text tokens, dtype, boundary
     "cpu": dict(layers=4, heads=2, head_dim=16, size=8, caption=32, text=8, dtype="float32", boundary=3),
@@ -48,7 +50,7 @@ class Row:
 
 def add_parser(subparsers) -> argparse.ArgumentParser:
     d = subparsers.add_parser("doctor", help="check inners, export formats, runtimes and the server on this machine",
-                              description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+                              description=__doc__, formatter_class=common.HelpFormatter)
     d.add_argument("--device", default=None, choices=["cpu", "cuda"], help="default: cuda if available, else cpu")
     d.add_argument("--repeats", type=int, default=None, help="timed full+reuse pairs per check, medians (20 cpu, 5 cuda)")
     d.add_argument("--budget", type=float, default=450.0, help="seconds; checks past it are skipped")

@@ -13,10 +13,12 @@ import argparse
 import signal
 import time
 
+from . import common
+
 
 def add_parser(subparsers) -> argparse.ArgumentParser:
     s = subparsers.add_parser("serve", help="serve an export on NVIDIA Triton Inference Server (127.0.0.1)",
-                              description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+                              description=__doc__, formatter_class=common.HelpFormatter)
     s.add_argument("path", help="an export directory (manifest.json) or a repository from `bdcompile export --triton`")
     s.add_argument("--repository", default=None, help="where to write the model repository (default: a temp dir)")
     s.add_argument("--python", default=None, help="interpreter for Triton's Python backend (shared libpython)")

@@ -22,7 +22,9 @@ HERE = Path(__file__).parent
 WEIGHTS = HERE / "digits_dit.safetensors"
 CONFIG = HERE / "digits_dit_config.json"
 CLASSIFIER = HERE / "digits_classifier.safetensors"
+ADA_POLICY = HERE / "digits_ada_policy.safetensors"  # BlockDance-Ada, 20 steps (bdcompile.ada_train)
 NULL_CLASS = 1000  # DiTPipeline's unconditional label
+IMAGE_SIZE = 8
 
 DIT_CONFIG = dict(
     sample_size=8, patch_size=2, in_channels=1, out_channels=1, num_layers=12, num_attention_heads=4,
@@ -112,29 +114,24 @@ def sample(transformer, labels, num_steps: int = 20, guidance_scale: float = 3.0
     pipe = load_pipeline(transformer)
     labels = [int(v) for v in labels]
     out = pipe(class_labels=labels, num_inference_steps=num_steps, guidance_scale=guidance_scale,
-               generator=generator if generator is not None else torch.Generator().manual_seed(0), output_type="np").images
+               generator=generator if generator is not None else torch.Generator().manual_seed(0),
+               output_type="np").images
     return torch.from_numpy(out).permute(0, 3, 1, 2).float().clamp(0, 1)
 
 
 @torch.no_grad()
-def sample_from_noise(transformer, noise: torch.Tensor, labels, num_steps: int = 20, guidance_scale: float = 3.0) -> torch.Tensor:
+def sample_from_noise(transformer, noise: torch.Tensor, labels, num_steps: int = 20,
+                      guidance_scale: float = 3.0) -> torch.Tensor:
     """``DiTPipeline``'s loop (DDIM, CFG as one doubled batch) from given noise [B, 1, 8, 8]: images in [0, 1].
 
     ``sample(m, [label], generator=torch.Generator().manual_seed(s))`` draws its noise as
     ``torch.randn(1, 1, 8, 8, generator=torch.Generator().manual_seed(s))``: stacking such noise here
     gives the same digits as batch-1 pipeline calls, in one batch.
     """
-    sched = make_scheduler()
-    sched.set_timesteps(num_steps)
-    labels = torch.as_tensor(labels).reshape(-1)
-    lab = torch.cat([labels, torch.full_like(labels, NULL_CLASS)])
-    x = noise
-    c = noise.shape[1]
-    for t in sched.timesteps:
-        out = transformer(torch.cat([x, x]), timestep=t.expand(2 * len(x)), class_labels=lab, return_dict=False)[0][:, :c]
-        cond, uncond = out.chunk(2)
-        x = sched.step(uncond + guidance_scale * (cond - uncond), t, x).prev_sample
-    return decode(x)
+    from ..sampling import class_conditional, denoise
+
+    predict = class_conditional(transformer, labels, NULL_CLASS)
+    return decode(denoise(predict, make_scheduler(), noise, guidance=guidance_scale, num_steps=num_steps))
 
 
 class DigitClassifier(nn.Module):

@@ -28,6 +28,7 @@ LABEL_ENCODER = HERE / "mnist_label_encoder.safetensors"
 CLASSIFIER = HERE / "mnist_classifier.safetensors"
 CONFIG = HERE / "mnist_mmdit_config.json"
 SAMPLES = HERE / "mnist_samples.png"
+ADA_POLICY = HERE / "mnist_ada_policy.safetensors"  # BlockDance-Ada for this model, where one is committed
 
 NUM_CLASSES = 10
 NULL_LABEL = 10          # the label encoder's extra row: the unconditional branch of CFG
@@ -219,16 +220,17 @@ def sample_from_noise(transformer, noise: torch.Tensor, labels, num_steps: int =
     """The pipeline's loop from given noise [B, 1, 28, 28]: images in [0, 1], equal to ``sample`` for the same noise.
 
     Flow-matching Euler with CFG as one doubled batch [uncond; cond], timestep = sigma * 1000."""
+    from ..sampling import denoise
+
     pe, npe, pooled, npooled = encode_labels(labels, encoder)
     ctx, pool = torch.cat([npe, pe]), torch.cat([npooled, pooled])
-    sched = make_scheduler(shift)
-    sched.set_timesteps(num_steps)
-    x = noise.float()
-    for t in sched.timesteps:
-        out = transformer(hidden_states=torch.cat([x, x]), timestep=t.expand(2 * len(x)), encoder_hidden_states=ctx,
-                          pooled_projections=pool, return_dict=False)[0]
-        uncond, cond = out.chunk(2)
-        x = sched.step(uncond + guidance_scale * (cond - uncond), t, x, return_dict=False)[0]
+
+    def predict(x2, t):
+        return transformer(hidden_states=x2, timestep=t.expand(len(x2)), encoder_hidden_states=ctx,
+                           pooled_projections=pool, return_dict=False)[0]
+
+    x = denoise(predict, make_scheduler(shift), noise.float(), guidance=guidance_scale, cond_first=False,
+                num_steps=num_steps)
     return decode(x)
 
 
