@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import functools
+import types
 import weakref
 
 from .runtime.generation import GenerationScope, _models_of, current, generation
@@ -38,39 +39,46 @@ def _config_key(obj):
 
 # ---------------------------------------------------------------------------------------------- attach
 _FOLLOWERS: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()  # scheduler -> WeakSet of instances
-_HOOKED_SCHEDULERS: dict = {}
+_HOOKS: dict = {}
 
 
-def _hooked_scheduler_class(cls):
-    """A subclass of the scheduler class: every ``step`` is one step of the current generation of each
-    instance following this scheduler, ``set_timesteps`` starts a new one. Same name and signatures
-    (diffusers' ``retrieve_timesteps`` inspects ``set_timesteps`` for ``sigmas`` / ``timesteps``); a
-    copy of the scheduler (diffusion forcing steps one per frame) is followed by nothing."""
-    sub = _HOOKED_SCHEDULERS.get(cls)
-    if sub is None:
+def _scheduler_hooks(cls):
+    """``(set_timesteps, step)`` for schedulers of class ``cls``: every ``step`` is one step of the current
+    generation of each instance following the scheduler, ``set_timesteps`` starts a new one. They are bound
+    to the scheduler object itself (instance attributes), never by changing its class: pipelines compare
+    ``type(self.scheduler)`` with a scheduler class (BriaPipeline). Same signatures (diffusers'
+    ``retrieve_timesteps`` inspects ``set_timesteps`` for ``sigmas`` / ``timesteps``); a deep copy of the
+    scheduler (diffusion forcing steps one per frame) gets the hooks bound to the copy, which nothing follows."""
+    hooks = _HOOKS.get(cls)
+    if hooks is None:
         @functools.wraps(cls.set_timesteps)
         def set_timesteps(self, *args, **kwargs):
-            out = cls.set_timesteps(self, *args, **kwargs)
+            own = self.__dict__.get("_bd_own_set_timesteps")
+            out = own(*args, **kwargs) if own is not None else cls.set_timesteps(self, *args, **kwargs)
             for inst in list(_FOLLOWERS.get(self, ())):
                 current(inst).restart()
             return out
 
         @functools.wraps(cls.step)
         def step(self, *args, **kwargs):
-            out = cls.step(self, *args, **kwargs)
+            own = self.__dict__.get("_bd_own_step")
+            out = own(*args, **kwargs) if own is not None else cls.step(self, *args, **kwargs)
             for inst in list(_FOLLOWERS.get(self, ())):
                 current(inst).scheduler_steps += 1
             return out
 
-        sub = type(cls.__name__, (cls,), {"set_timesteps": set_timesteps, "step": step, "__module__": cls.__module__,
-                                          "__qualname__": cls.__qualname__, "_bd_hooked": True})
-        _HOOKED_SCHEDULERS[cls] = sub
-    return sub
+        hooks = _HOOKS[cls] = (set_timesteps, step)
+    return hooks
 
 
 def _hook_scheduler(scheduler, insts) -> None:
-    if not getattr(type(scheduler), "_bd_hooked", False):
-        scheduler.__class__ = _hooked_scheduler_class(type(scheduler))
+    if not scheduler.__dict__.get("_bd_hooked", False):  # once: a user's own wrapper of step (set later) stays
+        for name, hook in zip(("set_timesteps", "step"), _scheduler_hooks(type(scheduler))):
+            own = scheduler.__dict__.get(name)  # a wrapper the user set on the object before: the hook calls it
+            if own is not None:
+                setattr(scheduler, f"_bd_own_{name}", own)
+            setattr(scheduler, name, types.MethodType(hook, scheduler))
+        scheduler._bd_hooked = True
     followers = _FOLLOWERS.get(scheduler)
     if followers is None:
         followers = _FOLLOWERS[scheduler] = weakref.WeakSet()

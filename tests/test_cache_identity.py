@@ -442,3 +442,37 @@ def test_plan_letters_are_a_plan():
         for t in timesteps(S):
             compiled(**pixart_inputs(2, t))
     assert bdcompile.explain(compiled)["plan"] == [{"F": "full", "r": "reuse"}[c] for c in "FFFrFrrFrF"]
+
+
+# ------------------------------------------------------------------------------ attach and the pipeline's own checks
+def test_attach_keeps_the_scheduler_class_and_a_users_step_wrapper():
+    """attach follows the scheduler without changing its class (BriaPipeline runs ``scale_model_input`` unless
+    ``type(self.scheduler) == FlowMatchEulerDiscreteScheduler``, which FlowMatchEuler does not have); a wrapper of
+    ``step`` the user set before attach is still called; a deep copy of the scheduler steps itself, followed by
+    nothing; ``set_timesteps`` keeps its signature."""
+    import inspect
+
+    import diffusers
+
+    pipe = tiny_dit_pipeline(tiny_dit(num_layers=4))
+    cls = type(pipe.scheduler)
+    seen = []
+    user_step = pipe.scheduler.step
+    pipe.scheduler.step = lambda *a, **k: seen.append(1) or user_step(*a, **k)
+    pipe.transformer = torch.compile(pipe.transformer, backend="blockdance", options=dict(OPTS, boundary=3))
+    bdcompile.attach(pipe)
+    assert type(pipe.scheduler) is cls
+    with torch.no_grad():
+        pipe(class_labels=[1], num_inference_steps=6, output_type="np", generator=torch.Generator().manual_seed(0))
+    assert type(pipe.scheduler) is cls and len(seen) == 6
+    log = bdcompile.explain(pipe.transformer)["log"]
+    assert [e[1] for e in log] == list(range(6)) and [e[3] for e in log] == static_plan(6, WARMUP, STOP, N)
+    assert (list(inspect.signature(pipe.scheduler.set_timesteps).parameters)
+            == list(inspect.signature(cls.set_timesteps).parameters)[1:])
+    twin = copy.deepcopy(pipe.scheduler)
+    assert twin.step.__self__ is twin and twin.set_timesteps.__self__ is twin
+
+    flow = diffusers.FlowMatchEulerDiscreteScheduler()
+    fake = type("P", (), {"scheduler": flow, "transformer": pipe.transformer})()
+    bdcompile.attach(fake)
+    assert type(flow) is diffusers.FlowMatchEulerDiscreteScheduler
