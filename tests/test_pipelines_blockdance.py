@@ -431,23 +431,27 @@ def record(rec: dict) -> None:
     if not path:
         return
     import fcntl
+    import tempfile
 
-    with open(path + ".lock", "w") as lock:
+    lock_path = os.path.join(tempfile.gettempdir(), os.path.basename(path) + f".{os.getuid()}.lock")
+    with open(lock_path, "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
         try:
             with open(path) as f:
                 data = json.load(f)
         except (FileNotFoundError, json.JSONDecodeError):
             data = {}
-        data[rec["name"]] = rec
-        with open(path, "w") as f:
-            json.dump(dict(sorted(data.items())), f, indent=1, default=str)
-            f.write("\n")
+        data[rec["name"]] = json.loads(json.dumps(rec, default=str))
+        with open(path, "w") as f:  # one line per case: diffs stay readable
+            f.write("{\n" + ",\n".join(f"{json.dumps(k)}: {json.dumps(v)}" for k, v in sorted(data.items())) + "\n}\n")
 
 
 def _summary(rec: dict) -> dict:
     """The part of a record the README table needs (the oracle/compiled logs are long)."""
-    out = {k: v for k, v in rec.items() if k not in ("runs",)}
+    out = {k: v for k, v in rec.items() if k not in ("runs", "graphs")}
+    out["graphs"] = {a: {"graphs": len(g["blocks"]), "blocks_as_oracle": all(b == rec["blocks"][a] for b in g["blocks"]),
+                         "boundary": g["boundary"], "pieces": g["pieces"], "fragments": g["fragments"]}
+                     for a, g in rec.get("graphs", {}).items()}
     out["runs"] = [{k: v for k, v in run.items() if not isinstance(v, dict)} | {
         a: {"plan": run[a]["plan"], "actions": "".join("F" if x == "full" else "r" for *_, x in run[a]["compiled"]),
             "oracle": "".join("F" if x == "full" else "r" for *_, x in run[a]["oracle"])}
