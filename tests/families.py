@@ -10,6 +10,9 @@ no test: FLUX.3, DreamLite, Dual, T5Film, RVQ depth decoder, RFD4, Kandinsky 5, 
 to >= 3 (mostly 4) blocks per block stack, and checked against the installed 0.42.1 API by running them. Every
 eager forward takes < 50 ms on one CPU thread (most < 10 ms).
 
+Each family has two configs: the *normal* one above and a *minimal* one (``Family.minimal``: config overrides that
+leave one block per stack, as diffusers' own model tests do; a family with one stack then has one block in total).
+
 API
 ---
     fam = FAMILIES["flux"]
@@ -18,179 +21,34 @@ API
     for t in fam.timesteps(num_steps=10):                # the values the pipeline would pass, in this model's scale
         out = model(**fam.with_timestep(kwargs, t))      # returns a NEW dict; only the timestep kwarg(s) change
         sample = fam.output_tensor(out)                  # the main prediction, whatever the return type
+    small = fam.make_model(seed=0, minimal=True)         # the minimal config (inputs: make_inputs(..., minimal=True))
 
-* ``make_inputs(batch_size, seed=0, t=None, **overrides)``: deterministic given ``seed``; ``t`` (optional) is
-  applied through ``with_timestep``; ``overrides`` replace kwargs verbatim.  Families that cannot batch
+* ``make_inputs(batch_size, seed=0, t=None, minimal=False, **overrides)``: deterministic given ``seed``; ``t``
+  (optional) is applied through ``with_timestep``; ``overrides`` replace kwargs verbatim.  Families that cannot batch
   (list-of-sample APIs, packed sequences) have ``max_batch_size == 1``.
 * ``with_timestep(kwargs, t)``: writes ``t`` into ``timestep_kwarg`` (keeping the dtype, shape and container of the
   default value: per-sample, per-frame or per-token timesteps are all filled with ``t``) and into every kwarg of
   ``extra_timestep_kwargs`` (e.g. ACE-Step's ``timestep_r``).  ``t`` is a python number in ``timestep_scale``.
 * ``timesteps(num_steps)``: the pipeline-like schedule in ``timestep_scale``, from pure noise towards clean, built
   from ``sigma = 1 - i / num_steps``; ``SCALES`` documents each scale.
-* ``make_model(seed)``: random init; weights that diffusers initialises to exactly zero (zero-init output
-  projections, gates, ...) are refilled with small random values (``zero_params_refilled`` records which), so every
-  block changes its output and the output depends on ``t``.
+* ``make_model(seed, minimal=False)``: random init; weights that diffusers initialises to exactly zero (zero-init
+  output projections, gates, ...) are refilled with small random values (``zero_params_refilled`` records which), so
+  every block changes its output and the output depends on ``t``.
+* ``config`` / ``minimal_config``: the constructor arguments of each config.
 
 Probe facts
 -----------
-``PROBED[name]`` (also ``fam.probe``) holds facts recorded by ``python tests/families.py --probe`` (``--probe NAME..``
-re-probes some and merges) with a ``torch.compile`` backend that records the FX graphs and reads
-``node.meta["nn_module_stack"]``, ``fullgraph=True`` under ``torch.no_grad()``, batch size 1:
-``traces`` (fresh model, default kwargs) + ``break_reason`` (short: type, message, user-code location),
-``traces_after_eager`` (after one eager call), ``traces_return_dict_false`` (+ ``return_dict=False``), ``traced_via``
-(which of those the facts below come from; None: none traced, see ``partial`` = a fullgraph=False compile),
-``compiled_matches_eager`` / ``max_abs_diff``, ``block_lists`` (execution order: (normalised list path, number of
-indices run, block class); lists of torch.nn modules and lists holding whole models are left out), ``nested_lists``,
-``list_lengths`` (len of each ModuleList), ``glue_nodes`` / ``stackless_markers`` (see Findings), ``nodes``,
-``nodes_without_stack``, ``path_formats``, ``output_kind`` ('sample' = object with ``.sample``, 'tuple', 'tensor',
-'list', 'other:<Type>'), ``forward_ms`` (eager, 1 thread, median of 3), ``trace_s``, ``t_sensitive`` (the output
-changes with t).  ``SUMMARY`` below is generated from the same data.
-
-Findings (torch 2.13.0 CPU, diffusers 0.42.1; details per family in PROBED)
----------------------------------------------------------------------------
-* Path format. Almost every node's nn_module_stack path is ``L['self'].__dict__['_modules']['<attr>']`` followed by
-  dotted names and indices (``...['transformer_blocks'].0.attn1.to_out.0``; ``path_format`` abbreviates it as
-  ``L['self'] D I A I``). Exceptions: a ModuleList indexed with a computed int (``self.transformers[i]`` in
-  DualTransformer2DModel) gives ``L['self'].transformers.1.__dict__['_modules']['transformer_blocks'].0``; a
-  ModuleDict key that is not an identifier stays dotted (Z-Image ``all_final_layer.2-1``); a plain python list of
-  modules gives ``feature_fns[0]`` (RFD4); ModuleDict-of-ModuleList stacks read ``mode_blocks.image.0`` (FLUX.3); a
-  ModuleDict with numeric keys looks like a list (RFD4 ``pair_update_layers`` = {0,1,2}). ``normalise_path``
-  handles all of them.
-* Nodes without nn_module_stack inside blocks: ``_enter_autocast``/``_exit_autocast`` (Z-Image, BriaFibo2 blocks
-  use ``torch.amp.autocast("cuda", enabled=False)``) and ``_vmap_*_nesting`` markers (flex-attention masks built
-  inside Kandinsky6-SR blocks) carry neither nn_module_stack nor stack_trace although they sit between two nodes of
-  the same block (``stackless_markers``). Everything else without a stack is root-level code.
-* Root-level glue between the blocks of one stack (``glue_nodes``): Chroma (per-block slices of pooled_temb),
-  BriaFIBO (per-block text-encoder layer concat + split), WanVACE (hint added after blocks 0, 1, 3), ConsisID
-  (perceiver cross-attention after each block), Latte (reshapes between interleaved spatial/temporal blocks),
-  WanAnimate (face adapter after every 2nd block), RFD4 (pair-representation updates), Motif-Video with decoder
-  layers (one ModuleList run in two phases), BriaFibo2 (per-layer text bundle select). The rest call their blocks
-  back to back.
-* No block is called through ``.forward`` or a helper that bypasses ``Module.__call__``; the gradient-checkpointing
-  branch (``self._gradient_checkpointing_func(block, ...)``) is always guarded by ``torch.is_grad_enabled()`` and
-  never taken under no_grad. HiDream wraps each block in a ``HiDreamBlock`` whose ``.block`` is the real one
-  (paths ``double_stream_blocks.N.block``).
-* Graph breaks: (1) lazily built caches: Z-Image and BriaFibo2 build the RoPE table on first use under
-  ``with torch.device("cpu")`` -> fullgraph fails on a fresh model, works after one eager call; (2) the deprecated
-  ``transformer_2d.Transformer2DModelOutput`` calls ``warnings.warn`` in ``__init__`` -> Transformer2DModel,
-  DreamLite and StableAudioDiT break at ``return ...Output(sample=...)`` with the default return_dict=True but trace
-  with return_dict=False (what pipelines pass); (3) data-dependent control flow, no workaround: HiDream (MoE
-  ``tokens_per_expert`` loop), Lumina2 (``len(set(seq_lengths))``), OmniGen (``if seq_len > max_pos``),
-  HunyuanVideo-1.5 (``if torch.all(image_embeds == 0)``), QwenImage-2.1 (``mask.tolist()``), WanAnimate-2 (RoPE
-  cache dict keyed by tensor values).
-* With graph breaks (fullgraph=False) the graphs Dynamo compiles for resumed / nested frames carry nn_module_stack
-  paths relative to *that frame's* ``self`` (``L['self'].proj`` inside the patch embedder), so block indices are lost:
-  the graph-broken HiDream compile shows no block list at all (``partial`` in PROBED).
-* Lists that are not transformer-block stacks also show up: BriaFIBO ``caption_projection`` (one text projection per
-  block, run before the blocks), WanAnimate ``motion_encoder.*``, ConsisID ``perceiver_cross_attention``, RFD4
-  ``pair_update_layers``; T5FilmDecoder has a nested heterogeneous list ``decoders.*.layer``. Auxiliary stacks run
-  before the main one: token refiners (HunyuanVideo/Image, MiniMax-H3), noise/context refiners (Z-Image, Lumina2,
-  BriaFibo2), text blocks (Kandinsky 5/6), VACE blocks, FLUX.3 per-mode blocks.
-* Timestep: DualTransformer2D, DreamLite, TransformerTemporal (layer_norm blocks) ignore it; the RVQ depth decoder has
-  none; everything else changes its output with t (``t_sensitive``). Weights diffusers zero-initialises are refilled
-  by ``make_model`` (``Family.zero_params_refilled``: e.g. Krea2, Kandinsky5, JoyImage, SANA-WM, PRX).
-
-SUMMARY
--------
-family                   | class                                   | fullgraph             | out    | fwd ms | block lists in execution order: list xN [block class]
--------------------------+-----------------------------------------+-----------------------+--------+--------+---------------------
-dit                      | DiTTransformer2DModel                   | y                     | sample | 1.9    | transformer_blocks x4 [BasicTransformerBlock]
-pixart                   | PixArtTransformer2DModel                | y                     | sample | 1.8    | transformer_blocks x4 [BasicTransformerBlock]
-transformer_2d           | Transformer2DModel                      | return_dict=False [1] | sample | 1.8    | transformer_blocks x4 [BasicTransformerBlock]
-dual_transformer_2d      | DualTransformer2DModel                  | y                     | sample | 2.3    | transformers.1.transformer_blocks x3 [BasicTransformerBlock], transformers.0.transformer_blocks x3 [BasicTransformerBlock]
-dreamlite_transformer_2d | DreamLiteTransformer2DModel             | return_dict=False [2] | sample | 1.5    | transformer_blocks x4 [BasicTransformerBlockDreamLite]
-transformer_temporal     | TransformerTemporalModel                | y                     | sample | 1.5    | transformer_blocks x4 [BasicTransformerBlock]
-prior                    | PriorTransformer                        | y                     | object | 1.3    | transformer_blocks x4 [BasicTransformerBlock]
-t5_film                  | T5FilmDecoder                           | y                     | tensor | 2.9    | decoders x4 [DecoderLayer]
-sd3                      | SD3Transformer2DModel                   | y                     | sample | 2.1    | transformer_blocks x4 [JointTransformerBlock]
-sd35                     | SD3Transformer2DModel                   | y                     | sample | 2.9    | transformer_blocks x4 [JointTransformerBlock]
-auraflow                 | AuraFlowTransformer2DModel              | y                     | sample | 2.9    | joint_transformer_blocks x3 [AuraFlowJointTransformerBlock], single_transformer_blocks x4 [AuraFlowSingleTransformerBlock]
-flux                     | FluxTransformer2DModel                  | y                     | sample | 4.8    | transformer_blocks x4 [FluxTransformerBlock], single_transformer_blocks x4 [FluxSingleTransformerBlock]
-flux2                    | Flux2Transformer2DModel                 | y                     | sample | 4.7    | transformer_blocks x4 [Flux2TransformerBlock], single_transformer_blocks x4 [Flux2SingleTransformerBlock]
-flux3                    | Flux3Transformer2DModel                 | y                     | sample | 4.4    | txt_mode_blocks x3 [Flux3ModeTransformerBlock], mode_blocks.image x3 [Flux3ModeTransformerBlock], single_transformer_blocks x4 [Flux3SingleTransformerBlock]
-chroma                   | ChromaTransformer2DModel                | y                     | sample | 9.3    | transformer_blocks x4 [ChromaTransformerBlock], single_transformer_blocks x4 [ChromaSingleTransformerBlock]
-bria                     | BriaTransformer2DModel                  | y                     | sample | 8.7    | transformer_blocks x4 [BriaTransformerBlock], single_transformer_blocks x4 [BriaSingleTransformerBlock]
-bria_fibo                | BriaFiboTransformer2DModel              | y                     | sample | 8.9    | caption_projection x8 [BriaFiboTextProjection], transformer_blocks x4 [BriaFiboTransformerBlock], single_transformer_blocks x4 [BriaFiboSingleTransformerBlock]
-longcat_image            | LongCatImageTransformer2DModel          | y                     | sample | 4.7    | transformer_blocks x4 [LongCatImageTransformerBlock], single_transformer_blocks x4 [LongCatImageSingleTransformerBlock]
-ovis_image               | OvisImageTransformer2DModel             | y                     | sample | 4.8    | transformer_blocks x4 [OvisImageTransformerBlock], single_transformer_blocks x4 [OvisImageSingleTransformerBlock]
-hidream                  | HiDreamImageTransformer2DModel          | n [3]                 | sample | 5.4    | (graph-broken compile) -
-hunyuan_dit              | HunyuanDiT2DModel                       | y                     | sample | 4.3    | blocks x6 [HunyuanDiTBlock]
-cogview3plus             | CogView3PlusTransformer2DModel          | y                     | sample | 2.1    | transformer_blocks x4 [CogView3PlusTransformerBlock]
-cogview4                 | CogView4Transformer2DModel              | y                     | sample | 2.5    | transformer_blocks x4 [CogView4TransformerBlock]
-glm_image                | GlmImageTransformer2DModel              | y                     | sample | 3.1    | transformer_blocks x4 [GlmImageTransformerBlock]
-lumina_next              | LuminaNextDiT2DModel                    | y                     | sample | 7.9    | layers x4 [LuminaNextDiTBlock]
-lumina2                  | Lumina2Transformer2DModel               | n [4]                 | sample | 13.6   | (graph-broken compile) context_refiner x3 [Lumina2TransformerBlock], noise_refiner x3 [Lumina2TransformerBlock], layers x4 [Lumina2TransformerBlock]
-z_image                  | ZImageTransformer2DModel                | after eager [5]       | sample | 10.9   | noise_refiner x3 [ZImageTransformerBlock], context_refiner x3 [ZImageTransformerBlock], layers x4 [ZImageTransformerBlock]
-bria_fibo2               | BriaFibo2Transformer2DModel             | after eager [6]       | sample | 6.9    | noise_refiner x3 [BriaFibo2TransformerBlock], layers x4 [BriaFibo2TransformerBlock]
-qwenimage                | QwenImageTransformer2DModel             | y                     | sample | 3.4    | transformer_blocks x4 [QwenImageTransformerBlock]
-qwenimage21              | QwenImage21Transformer2DModel           | n [7]                 | sample | 6.7    | (graph-broken compile) transformer_blocks x4 [QwenImage21TransformerBlock]
-nucleusmoe_image         | NucleusMoEImageTransformer2DModel       | y                     | sample | 7.2    | transformer_blocks x4 [NucleusMoEImageTransformerBlock]
-ernie_image              | ErnieImageTransformer2DModel            | y                     | sample | 2.5    | layers x4 [ErnieImageSharedAdaLNBlock]
-prx                      | PRXTransformer2DModel                   | y                     | sample | 2.2    | blocks x4 [PRXBlock]
-ideogram4                | Ideogram4Transformer2DModel             | y                     | sample | 2.2    | layers x4 [Ideogram4TransformerBlock]
-krea2                    | Krea2Transformer2DModel                 | y                     | sample | 3.0    | transformer_blocks x4 [Krea2TransformerBlock]
-sana                     | SanaTransformer2DModel                  | y                     | sample | 7.0    | transformer_blocks x4 [SanaTransformerBlock]
-omnigen                  | OmniGenTransformer2DModel               | n [8]                 | sample | 3.1    | (graph-broken compile) layers x4 [OmniGenBlock]
-stable_audio             | StableAudioDiTModel                     | return_dict=False [9] | sample | 2.5    | transformer_blocks x4 [StableAudioDiTBlock]
-stable_audio3            | StableAudio3DiTModel                    | y                     | sample | 3.8    | transformer_blocks x4 [StableAudio3DiTBlock]
-ace_step                 | AceStepTransformer1DModel               | y                     | sample | 7.6    | layers x4 [AceStepTransformerBlock]
-longcat_audio_dit        | LongCatAudioDiTTransformer              | y                     | sample | 2.8    | blocks x4 [AudioDiTBlock]
-minimax_music3           | MiniMaxMusic3Transformer1DModel         | y                     | sample | 1.1    | transformer_blocks x4 [MiniMaxMusic3TransformerBlock]
-minimax_music3_rvq_depth | MiniMaxMusic3RVQDepthDecoder            | y                     | tensor | 0.7    | layers x4 [MiniMaxMusic3DepthDecoderBlock]
-cogvideox                | CogVideoXTransformer3DModel             | y                     | sample | 2.4    | transformer_blocks x4 [CogVideoXBlock]
-cogvideox15              | CogVideoXTransformer3DModel             | y                     | sample | 2.5    | transformer_blocks x4 [CogVideoXBlock]
-consisid                 | ConsisIDTransformer3DModel              | y                     | sample | 3.7    | transformer_blocks x4 [ConsisIDBlock], perceiver_cross_attention x4 [PerceiverCrossAttention]
-latte                    | LatteTransformer3DModel                 | y                     | sample | 3.2    | transformer_blocks x4 [BasicTransformerBlock], temporal_transformer_blocks x4 [BasicTransformerBlock]
-allegro                  | AllegroTransformer3DModel               | y                     | sample | 2.0    | transformer_blocks x4 [AllegroTransformerBlock]
-mochi                    | MochiTransformer3DModel                 | y                     | sample | 4.2    | transformer_blocks x4 [MochiTransformerBlock]
-ltx                      | LTXVideoTransformer3DModel              | y                     | sample | 3.0    | transformer_blocks x4 [LTXVideoTransformerBlock]
-ltx2                     | LTX2VideoTransformer3DModel             | y                     | sample | 9.3    | transformer_blocks x4 [LTX2VideoTransformerBlock]
-hunyuan_video            | HunyuanVideoTransformer3DModel          | y                     | sample | 6.6    | context_embedder.token_refiner.refiner_blocks x3 [HunyuanVideoIndividualTokenRefinerBlock], transformer_blocks x3 [HunyuanVideoTransformerBlock], single_transformer_blocks x4 [HunyuanVideoSingleTransformerBlock]
-hunyuan_video_framepack  | HunyuanVideoFramepackTransformer3DModel | y                     | sample | 6.0    | context_embedder.token_refiner.refiner_blocks x3 [HunyuanVideoIndividualTokenRefinerBlock], transformer_blocks x3 [HunyuanVideoTransformerBlock], single_transformer_blocks x3 [HunyuanVideoSingleTransformerBlock]
-hunyuan_video15          | HunyuanVideo15Transformer3DModel        | n [10]                | sample | 7.4    | (graph-broken compile) context_embedder.token_refiner.refiner_blocks x3 [HunyuanVideo15IndividualTokenRefinerBlock]
-hunyuanimage             | HunyuanImageTransformer2DModel          | y                     | sample | 5.3    | context_embedder.token_refiner.refiner_blocks x3 [HunyuanImageIndividualTokenRefinerBlock], transformer_blocks x3 [HunyuanImageTransformerBlock], single_transformer_blocks x4 [HunyuanImageSingleTransformerBlock]
-wan                      | WanTransformer3DModel                   | y                     | sample | 6.7    | blocks x4 [WanTransformerBlock]
-wan_vace                 | WanVACETransformer3DModel               | y                     | sample | 4.2    | vace_blocks x3 [WanVACETransformerBlock], blocks x4 [WanTransformerBlock]
-wan_animate              | WanAnimateTransformer3DModel            | y                     | sample | 8.9    | motion_encoder.res_blocks x2 [MotionEncoderResBlock], motion_encoder.motion_network x5 [MotionLinear], blocks x6 [WanTransformerBlock], face_adapter x3 [WanAnimateFaceBlockCrossAttention]
-wan_animate2             | WanAnimate2Transformer3DModel           | n [11]                | sample | 34.4   | (graph-broken compile) -
-skyreels_v2              | SkyReelsV2Transformer3DModel            | y                     | sample | 2.5    | blocks x4 [SkyReelsV2TransformerBlock]
-chronoedit               | ChronoEditTransformer3DModel            | y                     | sample | 2.5    | blocks x4 [WanTransformerBlock]
-helios                   | HeliosTransformer3DModel                | y                     | sample | 8.4    | blocks x4 [HeliosTransformerBlock]
-anyflow                  | AnyFlowTransformer3DModel               | y                     | sample | 2.8    | blocks x4 [AnyFlowTransformerBlock]
-anyflow_far              | AnyFlowFARTransformer3DModel            | y                     | sample | 48.6   | blocks x4 [AnyFlowTransformerBlock]
-easyanimate              | EasyAnimateTransformer3DModel           | y                     | sample | 7.5    | transformer_blocks x4 [EasyAnimateTransformerBlock]
-cosmos                   | CosmosTransformer3DModel                | y                     | sample | 5.0    | transformer_blocks x4 [CosmosTransformerBlock]
-cosmos3                  | Cosmos3OmniTransformer                  | y                     | sample | 2.2    | layers x4 [Cosmos3VLTextMoTDecoderLayer]
-motif_video              | MotifVideoTransformer3DModel            | y                     | sample | 4.1    | transformer_blocks x3 [MotifVideoTransformerBlock], single_transformer_blocks x3 [MotifVideoSingleTransformerBlock]
-motif_video_decoder      | MotifVideoTransformer3DModel            | y                     | sample | 9.7    | transformer_blocks x3 [MotifVideoTransformerBlock], single_transformer_blocks x6 [MotifVideoSingleTransformerBlock]
-sana_video               | SanaVideoTransformer3DModel             | y                     | sample | 3.8    | transformer_blocks x4 [SanaVideoTransformerBlock]
-sana_wm                  | SanaWMTransformer3DModel                | y                     | sample | 14.3   | blocks x4 [SanaVideoMSCamCtrlBlock]
-sana_wm_refiner          | SanaWMLTX2RefinerTransformer3DModel     | y                     | sample | 3.1    | transformer_blocks x4 [SanaWMLTX2RefinerTransformerBlock]
-minimax_h3               | MiniMaxH3Transformer3DModel             | y                     | sample | 7.2    | token_refiner.refiner_blocks x3 [MiniMaxH3TokenRefinerBlock], transformer_blocks x4 [MiniMaxH3TransformerBlock]
-joyimage_edit            | JoyImageEditTransformer3DModel          | y                     | sample | 7.1    | double_blocks x4 [JoyImageTransformerBlock]
-joyimage_edit_plus       | JoyImageEditPlusTransformer3DModel      | y                     | sample | 3.2    | double_blocks x4 [JoyImageEditPlusTransformerBlock]
-kandinsky5               | Kandinsky5Transformer3DModel            | y                     | sample | 12.8   | text_transformer_blocks x3 [Kandinsky5TransformerEncoderBlock], visual_transformer_blocks x4 [Kandinsky5TransformerDecoderBlock]
-kandinsky6               | Kandinsky6Transformer3DModel            | y                     | sample | 5.5    | video_text_transformer_blocks x3 [Kandinsky6TransformerEncoderBlock], audio_text_transformer_blocks x3 [Kandinsky6TransformerEncoderBlock], visual_transformer_blocks x4 [Kandinsky6FusedTransformerDecoderBlock]
-kandinsky6_sr            | Kandinsky6SRTransformer3DModel          | y                     | sample | 14.8   | visual_transformer_blocks x4 [Kandinsky6SRTransformerBlock]
-rfd4_proteina            | RFD4ProteinaTransformer                 | y                     | object | 6.0    | transformer_layers x4 [RFD4ProteinaTrunkLayer], pair_update_layers x3 [RFD4ProteinaPairUpdate]
-
-[1] transformer_2d: Unsupported: Attempted to call function marked as skipped (Dynamo does not know how to trace the Python builtin `_warnings.warn`.) at deprecation_utils.py:98 `warnings.warn(warning + message, FutureWarning, stacklevel=stacklevel)`
-[2] dreamlite_transformer_2d: Unsupported: Attempted to call function marked as skipped (Dynamo does not know how to trace the Python builtin `_warnings.warn`.) at deprecation_utils.py:98 `warnings.warn(warning + message, FutureWarning, stacklevel=stacklevel)`
-[3] hidream: UserError: data-dependent value in `for i, end_idx in enumerate(tokens_per_expert):` at transformer_hidream_image.py:391 `for i, end_idx in enumerate(tokens_per_expert):`
-[4] lumina2: UserError: data-dependent value in `use_mask = len(set(seq_lengths)) > 1` at transformer_lumina2.py:519 `use_mask = len(set(seq_lengths)) > 1`
-[5] z_image: Unsupported: Unsupported context manager (Dynamo does not know how to enter a `device` context manager.) at transformer_z_image.py:330 `with torch.device("cpu"):`
-[6] bria_fibo2: Unsupported: Unsupported context manager (Dynamo does not know how to enter a `device` context manager.) at transformer_bria_fibo2.py:149 `with torch.device("cpu"):`
-[7] qwenimage21: Unsupported: Tensor.tolist() with non-integer tensor (Dynamo currently does not support tracing `tolist()` on non-integer tensors.) at transformer_qwenimage21.py:689 `is_image_token = image_pad_mask.tolist()`
-[8] omnigen: Unsupported: Data-dependent branching (Detected data-dependent branching (e.g. `if my_tensor.sum() > 0:`). Dynamo does not support tracing dynamic co) at transformer_omnigen.py:155 `if seq_len > self.original_max_position_embeddings:`
-[9] stable_audio: Unsupported: Attempted to call function marked as skipped (Dynamo does not know how to trace the Python builtin `_warnings.warn`.) at deprecation_utils.py:98 `warnings.warn(warning + message, FutureWarning, stacklevel=stacklevel)`
-[10] hunyuan_video15: Unsupported: Data-dependent branching (Detected data-dependent branching (e.g. `if my_tensor.sum() > 0:`). Dynamo does not support tracing dynamic co) at transformer_hunyuan_video15.py:702 `if is_t2v:`
-[11] wan_animate2: UserError: data-dependent value in `freqs = self.rope_freqs_cache.get(offsets)` at transformer_wan_animate_2.py:706 `freqs = self.rope_freqs_cache.get(offsets)`
+``PROBED[name]`` (also ``fam.probe``) and ``PROBED_MINIMAL[name]`` (``fam.probe_minimal``) hold facts recorded by
+``python tests/probe_families.py --probe`` into ``tests/families_probe.json`` (whether and how the family traces as
+one graph, its block lists, output kind, timing, ...); that script's docstring says what each fact means and what
+the probe found, and ``python tests/probe_families.py`` prints the summary table.
 """
 from __future__ import annotations
 
 import dataclasses
+import json
 import math
-import re
+from pathlib import Path
 from typing import Any, Callable
 
 import torch
@@ -230,7 +88,7 @@ SCALES: dict[str, tuple[str, Callable[[float], float]]] = {
 class Family:
     name: str
     cls_name: str
-    build: Callable[[], nn.Module]  # constructs the model (called under torch.manual_seed)
+    build: Callable[..., nn.Module]  # constructs the model (called under torch.manual_seed); kwargs override config
     inputs: Callable[[int, torch.Generator], dict]  # (batch_size, generator) -> forward kwargs
     timestep_kwarg: str
     timestep_scale: str
@@ -239,11 +97,13 @@ class Family:
     max_batch_size: int | None = None
     output_key: str | int | None = None  # where the main prediction lives in the output (None: .sample / [0])
     slow: bool = False
+    minimal: dict | None = None  # config overrides of the minimal config: one block per stack
+    minimal_inputs: Callable[[int, torch.Generator], dict] | None = None  # input overrides the minimal config needs
 
     # -- model ---------------------------------------------------------------------------------------------------
-    def make_model(self, seed: int = 0, refill_zero_params: bool = True) -> nn.Module:
+    def make_model(self, seed: int = 0, refill_zero_params: bool = True, minimal: bool = False) -> nn.Module:
         torch.manual_seed(seed)
-        model = self.build()
+        model = self.build(**self._overrides(minimal))
         if refill_zero_params:
             g = torch.Generator().manual_seed(10_000 + seed)
             with torch.no_grad():
@@ -256,12 +116,31 @@ class Family:
         torch.manual_seed(0)
         return [n for n, _ in _zero_params(self.build())]
 
+    def _overrides(self, minimal: bool) -> dict:
+        if not minimal:
+            return {}
+        if self.minimal is None:
+            raise ValueError(f"{self.name}: no minimal config")
+        return self.minimal
+
+    @property
+    def config(self) -> dict:
+        """The constructor arguments of the normal config (``minimal_config``: of the minimal one)."""
+        return dict(self.build.config)
+
+    @property
+    def minimal_config(self) -> dict:
+        return {**self.build.config, **self._overrides(True)}
+
     # -- inputs --------------------------------------------------------------------------------------------------
-    def make_inputs(self, batch_size: int = 1, seed: int = 0, t: float | None = None, **overrides) -> dict:
+    def make_inputs(self, batch_size: int = 1, seed: int = 0, t: float | None = None, minimal: bool = False,
+                    **overrides) -> dict:
         if self.max_batch_size is not None and batch_size > self.max_batch_size:
             raise ValueError(f"{self.name}: batch_size {batch_size} > max_batch_size {self.max_batch_size}")
         g = torch.Generator().manual_seed(seed)
         kwargs = self.inputs(batch_size, g)
+        if minimal and self.minimal_inputs is not None:
+            kwargs.update(self.minimal_inputs(batch_size, g))
         kwargs.update(overrides)
         if t is not None:
             kwargs = self.with_timestep(kwargs, t)
@@ -284,7 +163,16 @@ class Family:
     # -- probe ---------------------------------------------------------------------------------------------------
     @property
     def probe(self) -> dict:
+        """Recorded facts of the normal config (tests/families_probe.json)."""
         return PROBED.get(self.name, {})
+
+    @property
+    def probe_minimal(self) -> dict:
+        """Recorded facts of the minimal config."""
+        return PROBED_MINIMAL.get(self.name, {})
+
+    def probe_for(self, minimal: bool) -> dict:
+        return self.probe_minimal if minimal else self.probe
 
 
 def _zero_params(model: nn.Module):
@@ -341,8 +229,19 @@ def _cls(name):
     return getattr(T, name)
 
 
+@dataclasses.dataclass(frozen=True)
+class _Build:
+    """``cls_name(**config)``; keyword arguments of a call override the config (the minimal config)."""
+
+    cls_name: str
+    config: dict
+
+    def __call__(self, **overrides) -> nn.Module:
+        return _cls(self.cls_name)(**{**self.config, **overrides})
+
+
 def _mk(cls_name, **config):
-    return lambda: _cls(cls_name)(**config)
+    return _Build(cls_name, config)
 
 
 def _rn(g, *shape):
@@ -381,6 +280,7 @@ _register(
         patch_size=2, sample_size=8),
     lambda b, g: dict(hidden_states=_rn(g, b, 4, 8, 8), timestep=_ti(b), class_labels=_ri(g, 10, b)),
     notes="DiTPipeline passes scheduler timesteps (DDIM/DDPM, 999..0).",
+    minimal=dict(num_layers=1),
 )
 
 _register(
@@ -392,6 +292,7 @@ _register(
     lambda b, g: dict(hidden_states=_rn(g, b, 4, 8, 8), encoder_hidden_states=_rn(g, b, 6, 32), timestep=_ti(b),
                       added_cond_kwargs={"resolution": None, "aspect_ratio": None}),
     notes="PixArt-alpha/sigma; also used by the PAG and Sana-Sprint-like pipelines.",
+    minimal=dict(num_layers=1),
 )
 
 _register(
@@ -402,6 +303,7 @@ _register(
     lambda b, g: dict(hidden_states=_rn(g, b, 4, 8, 8), timestep=_ti(b), class_labels=_ri(g, 10, b)),
     notes="Generic legacy class; configured in its patched ada_norm_zero (DiT) mode so that t matters. In UNets it "
           "runs with continuous inputs + layer_norm, where the timestep is ignored.",
+    minimal=dict(num_layers=1),
 )
 
 _register(
@@ -413,6 +315,7 @@ _register(
                       timestep=_ti(b)),
     notes="Versatile-Diffusion UNet sub-module: two Transformer2DModels (`transformers.0/1.transformer_blocks`) mixed "
           "by mix_ratio; condition lengths fixed to 77 + 257 tokens. layer_norm blocks: the timestep is unused.",
+    minimal=dict(num_layers=1),
 )
 
 _register(
@@ -421,6 +324,7 @@ _register(
         num_layers=4, norm_num_groups=4, cross_attention_dim=8, attention_bias=True, activation_fn="geglu"),
     lambda b, g: dict(hidden_states=_rn(g, b, 16, 4, 4), encoder_hidden_states=_rn(g, b, 6, 8), timestep=_ti(b)),
     notes="DreamLite UNet sub-module (continuous inputs, layer_norm blocks): the timestep is unused.",
+    minimal=dict(num_layers=1),
 )
 
 _register(
@@ -430,6 +334,7 @@ _register(
     lambda b, g: dict(hidden_states=_rn(g, 2 * b, 16, 4, 4), timestep=_ti(2 * b), num_frames=2),
     notes="AnimateDiff/I2VGen temporal sub-module; hidden_states is (batch*frames, C, H, W), 2 frames. The timestep "
           "is unused by its layer_norm blocks.",
+    minimal=dict(num_layers=1),
 )
 
 _register(
@@ -440,6 +345,7 @@ _register(
                       encoder_hidden_states=_rn(g, b, 7, 16)),
     output_key="predicted_image_embedding",
     notes="unCLIP/Kandinsky prior; output is PriorTransformerOutput(predicted_image_embedding).",
+    minimal=dict(num_layers=1),
 )
 
 _register(
@@ -450,6 +356,7 @@ _register(
                       decoder_input_tokens=_rn(g, b, 16, 8), decoder_noise_time=_t(b, 0.5)),
     timestep_kwarg="decoder_noise_time", timestep_scale="descending_0_1",
     notes="Spectrogram-diffusion decoder; the pipeline passes t/num_train_timesteps in [0, 1). Returns a bare tensor.",
+    minimal=dict(num_layers=1),
 )
 
 # ====================================================================================================================
@@ -464,6 +371,7 @@ _register(
     lambda b, g: dict(hidden_states=_rn(g, b, 4, 8, 8), encoder_hidden_states=_rn(g, b, 8, 16),
                       pooled_projections=_rn(g, b, 16), timestep=_t(b)),
     notes="SD3 pipelines pass the flow-matching timesteps (sigma*1000) as is.",
+    minimal=dict(num_layers=1),
 )
 
 _register(
@@ -474,6 +382,7 @@ _register(
     lambda b, g: dict(hidden_states=_rn(g, b, 4, 8, 8), encoder_hidden_states=_rn(g, b, 8, 16),
                       pooled_projections=_rn(g, b, 16), timestep=_t(b)),
     notes="SD3.5 variant: qk rms_norm and MMDiT-X dual attention in blocks 0 and 1 (heterogeneous blocks in one list).",
+    minimal=dict(num_layers=1, dual_attention_layers=(0,)),
 )
 
 _register(
@@ -485,6 +394,7 @@ _register(
                       timestep=_t(b, 0.5)),
     timestep_scale="descending_0_1",
     notes="AuraFlowPipeline passes t/1000.",
+    minimal=dict(num_mmdit_layers=1, num_single_dit_layers=1),
 )
 
 _register(
@@ -497,6 +407,7 @@ _register(
                       timestep=_t(b, 0.5), guidance=_t(b, 3.5)),
     timestep_scale="descending_0_1",
     notes="Flux-dev style (guidance_embeds=True); pipelines pass timestep/1000. Model multiplies by 1000 inside.",
+    minimal=dict(num_layers=1, num_single_layers=1),
 )
 
 _register(
@@ -512,6 +423,7 @@ _register(
                       timestep=_t(b, 0.5), guidance=_t(b, 1.0)),
     timestep_scale="descending_0_1",
     notes="FLUX.2; pipelines pass timestep/1000; 4-axis ids with a batch dim.",
+    minimal=dict(num_layers=1, num_single_layers=1),
 )
 
 _register(
@@ -528,6 +440,7 @@ _register(
     notes="FLUX.3: per-mode blocks live in a ModuleDict of ModuleLists (`mode_blocks.image.N`) next to "
           "`txt_mode_blocks` and `single_transformer_blocks`; timestep in [0, 1] (x1000 inside). No diffusers test "
           "upstream at 0.42.1; config written from the source.",
+    minimal=dict(num_layers=1, num_single_layers=1),
 )
 
 _register(
@@ -539,6 +452,7 @@ _register(
                       img_ids=_flux_ids(4, 4, 8)[0], txt_ids=_flux_ids(4, 4, 8)[1], timestep=_t(b, 0.5)),
     timestep_scale="descending_0_1",
     notes="Chroma pipelines pass timestep/1000.",
+    minimal=dict(num_layers=1, num_single_layers=1),
 )
 
 _register(
@@ -549,6 +463,7 @@ _register(
     lambda b, g: dict(hidden_states=_rn(g, b, 16, 4), encoder_hidden_states=_rn(g, b, 8, 16),
                       img_ids=_flux_ids(4, 4, 8)[0], txt_ids=_flux_ids(4, 4, 8)[1], timestep=_t(b)),
     notes="BriaPipeline passes the scheduler timesteps (sigma*1000) as is.",
+    minimal=dict(num_layers=1, num_single_layers=1),
 )
 
 _register(
@@ -560,6 +475,8 @@ _register(
                       img_ids=_flux_ids(4, 4, 8)[0], txt_ids=_flux_ids(4, 4, 8)[1], timestep=_t(b),
                       text_encoder_layers=[_rn(g, b, 8, 16) for _ in range(8)]),
     notes="FIBO: one text-encoder layer per block (num_layers + num_single_layers of them).",
+    minimal=dict(num_layers=1, num_single_layers=1),
+    minimal_inputs=lambda b, g: dict(text_encoder_layers=[_rn(g, b, 8, 16) for _ in range(2)]),
 )
 
 _register(
@@ -572,6 +489,7 @@ _register(
                       guidance=_t(b, 3.5)),
     timestep_scale="descending_0_1",
     notes="LongCat-Image pipelines pass timestep/1000.",
+    minimal=dict(num_layers=1, num_single_layers=1),
 )
 
 _register(
@@ -583,6 +501,7 @@ _register(
                       img_ids=_flux_ids(4, 4, 8)[0], txt_ids=_flux_ids(4, 4, 8)[1], timestep=_t(b, 0.5)),
     timestep_scale="descending_0_1",
     notes="Ovis-Image pipeline passes timestep/1000.",
+    minimal=dict(num_layers=1, num_single_layers=1),
 )
 
 _register(
@@ -596,6 +515,7 @@ _register(
     timestep_kwarg="timesteps",
     notes="Timestep kwarg is `timesteps`; one llama layer per block (llama_layers indexes "
           "encoder_hidden_states_llama3[layer]). MoE feed-forward (2 routed experts).",
+    minimal=dict(num_layers=1, num_single_layers=1, llama_layers=(0, 1)),
 )
 
 _register(
@@ -611,6 +531,7 @@ _register(
                       image_rotary_emb=[torch.ones(16, 8), torch.zeros(16, 8)]),
     notes="U-shaped long skips: blocks 0..num_layers//2-2 push their output, blocks num_layers//2+1.. pop one "
           "(skip_linear); 6 layers: 0,1 push, 4,5 pop.",
+    minimal=dict(num_layers=1),
 )
 
 _register(
@@ -622,6 +543,7 @@ _register(
                       original_size=torch.tensor([[64, 64]]).repeat(b, 1),
                       target_size=torch.tensor([[64, 64]]).repeat(b, 1),
                       crop_coords=torch.tensor([[0, 0]]).repeat(b, 1), timestep=_ti(b)),
+    minimal=dict(num_layers=1),
 )
 
 _register(
@@ -632,6 +554,7 @@ _register(
                       original_size=torch.tensor([[64, 64]]).repeat(b, 1),
                       target_size=torch.tensor([[64, 64]]).repeat(b, 1),
                       crop_coords=torch.tensor([[0, 0]]).repeat(b, 1)),
+    minimal=dict(num_layers=1),
 )
 
 _register(
@@ -645,6 +568,7 @@ _register(
                       crop_coords=torch.zeros(b, 2)),
     timestep_scale="glm_1000_minus_1",
     notes="GLM-Image pipeline passes t - 1.",
+    minimal=dict(num_layers=1),
 )
 
 _register(
@@ -656,6 +580,7 @@ _register(
                       encoder_mask=torch.ones(b, 6), image_rotary_emb=_lumina_next_rope(), cross_attention_kwargs={}),
     timestep_scale="ascending_0_1",
     notes="Lumina-Next; pipeline passes 1 - t/1000; image_rotary_emb is precomputed by the pipeline.",
+    minimal=dict(num_layers=1),
 )
 
 
@@ -674,6 +599,7 @@ _register(
                       encoder_attention_mask=torch.ones(b, 6, dtype=torch.bool)),
     timestep_scale="ascending_0_1",
     notes="Lumina-Image-2.0; pipeline passes 1 - t/1000. noise_refiner/context_refiner stacks before `layers`.",
+    minimal=dict(num_layers=1, num_refiner_layers=1),
 )
 
 _register(
@@ -686,6 +612,7 @@ _register(
     timestep_kwarg="t", timestep_scale="ascending_0_1",
     notes="List-of-samples API (x, cap_feats are lists, one tensor per sample); pipeline passes (1000 - t)/1000; "
           "returns a list of tensors (output_tensor stacks them).",
+    minimal=dict(n_layers=1, n_refiner_layers=1),
 )
 
 _register(
@@ -699,6 +626,7 @@ _register(
     timestep_scale="descending_0_1",
     notes="Z-Image-derived; pipeline passes t/1000. Same block class runs in the noise refiner, the main `layers` "
           "and the injection layers.",
+    minimal=dict(n_layers=1, n_refiner_layers=1, injection_layer_ids=(0,)),
 )
 
 _register(
@@ -711,6 +639,7 @@ _register(
                       img_shapes=[(1, 4, 4)] * b),
     timestep_scale="descending_0_1",
     notes="Qwen-Image pipelines pass timestep/1000; img_shapes is a python list (one (F, H, W) per sample).",
+    minimal=dict(num_layers=1),
 )
 
 _register(
@@ -723,6 +652,7 @@ _register(
                       img_mask=torch.cat([torch.zeros(b, 4, dtype=torch.bool), torch.ones(b, 4, dtype=torch.bool)], 1)),
     timestep_scale="descending_0_1",
     notes="Qwen-Image 2.1: block-causal attention via flex_attention BlockMask; pipeline passes timestep/1000.",
+    minimal=dict(num_layers=1),
 )
 
 _register(
@@ -735,6 +665,7 @@ _register(
                       img_shapes=[(1, 4, 4)] * b),
     timestep_scale="descending_0_1",
     notes="Pipeline passes t/num_train_timesteps. MoE disabled in the tiny config.",
+    minimal=dict(num_layers=1, capacity_factors=[8.0]),
 )
 
 _register(
@@ -745,6 +676,7 @@ _register(
     lambda b, g: dict(hidden_states=_rn(g, b, 16, 4, 4), timestep=_t(b), text_bth=_rn(g, b, 6, 16),
                       text_lens=torch.full((b,), 6, dtype=torch.long)),
     notes="Pipeline passes the scheduler's timesteps (sigma*1000).",
+    minimal=dict(num_layers=1),
 )
 
 _register(
@@ -754,6 +686,7 @@ _register(
     lambda b, g: dict(hidden_states=_rn(g, b, 4, 8, 8), encoder_hidden_states=_rn(g, b, 6, 16), timestep=_t(b, 0.5)),
     timestep_scale="descending_0_1",
     notes="PRX (Photoroom): pipeline passes t/num_train_timesteps.",
+    minimal=dict(depth=1),
 )
 
 _register(
@@ -764,6 +697,7 @@ _register(
     lambda b, g: _ideogram4_inputs(b, g),
     timestep_scale="ascending_0_1",
     notes="Text and image tokens share one sequence (indicator/segment ids); pipeline passes 1 - t/1000.",
+    minimal=dict(num_layers=1),
 )
 
 
@@ -796,6 +730,7 @@ _register(
     lambda b, g: _krea2_inputs(b, g),
     timestep_scale="descending_0_1",
     notes="Pipeline passes t/num_train_timesteps.",
+    minimal=dict(num_layers=1),
 )
 
 
@@ -816,6 +751,7 @@ _register(
         caption_channels=8, sample_size=8),
     lambda b, g: dict(hidden_states=_rn(g, b, 4, 8, 8), encoder_hidden_states=_rn(g, b, 6, 8), timestep=_t(b)),
     notes="SanaPipeline passes t * config.timestep_scale (1.0). Linear attention + Mix-FFN (conv) blocks.",
+    minimal=dict(num_layers=1),
 )
 
 _register(
@@ -827,6 +763,7 @@ _register(
     timestep_scale="ascending_0_1",
     notes="Phi-3 style LLM over [text, time token, image] tokens; scheduler has invert_sigmas=True, "
           "num_train_timesteps=1, so t = 1 - sigma.",
+    minimal=dict(num_layers=1),
 )
 
 
@@ -847,6 +784,7 @@ _register(
     timestep_scale="cosine_dpm",
     notes="Stable Audio Open: CosineDPMSolverMultistepScheduler timesteps (atan(sigma)*2/pi); rotary table built by "
           "the pipeline for latent length + 1 global token.",
+    minimal=dict(num_layers=1),
 )
 
 
@@ -865,6 +803,7 @@ _register(
                       global_hidden_states=_rn(g, b, 12)),
     timestep_scale="descending_0_1",
     notes="Flow matching with logSNR sigma schedule; the pipeline passes the scheduler timestep (sigma scale).",
+    minimal=dict(depth=1),
 )
 
 _register(
@@ -876,6 +815,7 @@ _register(
                       encoder_hidden_states=_rn(g, b, 6, 32), context_latents=_rn(g, b, 8, 16)),
     timestep_scale="descending_0_1", extra_timestep_kwargs=("timestep_r",),
     notes="ACE-Step 1.5: pipeline passes t in [0, 1] as both timestep and timestep_r.",
+    minimal=dict(num_hidden_layers=1),
 )
 
 _register(
@@ -887,6 +827,7 @@ _register(
                       attention_mask=torch.ones(b, 8, dtype=torch.bool), timestep=_t(b, 0.5)),
     timestep_scale="ascending_0_1",
     notes="Scheduler invert_sigmas=True; pipeline passes t/num_train_timesteps, i.e. 1 - sigma.",
+    minimal=dict(dit_depth=1),
 )
 
 _register(
@@ -896,6 +837,7 @@ _register(
     lambda b, g: dict(hidden_states=_rn(g, b, 8, 12), encoder_hidden_states=_rn(g, b, 12, 16), timestep=_t(b, 0.5)),
     timestep_scale="ascending_0_1",
     notes="Scheduler invert_sigmas=True, num_train_timesteps=1 (modular pipeline).",
+    minimal=dict(num_layers=1),
 )
 
 _register(
@@ -906,6 +848,7 @@ _register(
     timestep_kwarg="", timestep_scale="descending_0_1",
     notes="Not a diffusion model: autoregressive RVQ depth decoder with no timestep input (with_timestep is a "
           "no-op). Returns a bare tensor of logits.",
+    minimal=dict(num_layers=1),
 )
 
 # ====================================================================================================================
@@ -919,6 +862,7 @@ _register(
         patch_size=2, patch_size_t=None, temporal_compression_ratio=4, max_text_seq_length=8),
     lambda b, g: dict(hidden_states=_rn(g, b, 3, 4, 8, 8), encoder_hidden_states=_rn(g, b, 8, 8), timestep=_ti(b)),
     notes="CogVideoX 1.0 (sincos pos-embed, no RoPE): hidden_states is (B, F, C, H, W).",
+    minimal=dict(num_layers=1),
 )
 
 _register(
@@ -930,6 +874,7 @@ _register(
     lambda b, g: dict(hidden_states=_rn(g, b, 2, 4, 8, 8), encoder_hidden_states=_rn(g, b, 8, 8), timestep=_ti(b),
                       image_rotary_emb=_cogvideox_rope(2, 8, 8)),
     notes="CogVideoX 1.5 (temporal patching, RoPE passed in by the pipeline).",
+    minimal=dict(num_layers=1),
 )
 
 
@@ -954,6 +899,7 @@ _register(
                       id_vit_hidden=[torch.ones(b, 2, 2)], id_cond=torch.ones(b, 2)),
     notes="CogVideoX-based; face cross-attention (`perceiver_cross_attention.N`) applied at root level after every block "
           "(cross_attn_interval=1): two interleaved lists.",
+    minimal=dict(num_layers=1),
 )
 
 _register(
@@ -966,6 +912,7 @@ _register(
                       enable_temporal_attentions=True),
     notes="Interleaved spatial (`transformer_blocks`) / temporal (`temporal_transformer_blocks`) stacks, zipped; "
           "the frame count must equal config.video_length (2 here).",
+    minimal=dict(num_layers=1),
 )
 
 _register(
@@ -973,6 +920,7 @@ _register(
     _mk("AllegroTransformer3DModel", num_attention_heads=2, attention_head_dim=8, in_channels=4, out_channels=4,
         num_layers=4, cross_attention_dim=16, sample_width=8, sample_height=8, sample_frames=8, caption_channels=8),
     lambda b, g: dict(hidden_states=_rn(g, b, 4, 2, 8, 8), encoder_hidden_states=_rn(g, b, 6, 8), timestep=_ti(b)),
+    minimal=dict(num_layers=1),
 )
 
 _register(
@@ -984,6 +932,7 @@ _register(
                       encoder_attention_mask=torch.ones(b, 8, dtype=torch.bool)),
     timestep_scale="ascending_1000",
     notes="Scheduler invert_sigmas=True: the pipeline passes 1000*(1 - sigma). Last block is context_pre_only.",
+    minimal=dict(num_layers=1),
 )
 
 _register(
@@ -993,6 +942,7 @@ _register(
     lambda b, g: dict(hidden_states=_rn(g, b, 2 * 4 * 4, 4), encoder_hidden_states=_rn(g, b, 8, 16), timestep=_t(b),
                       encoder_attention_mask=torch.ones(b, 8, dtype=torch.bool), num_frames=2, height=4, width=4),
     notes="Packed tokens (B, F*H*W, C); pipeline passes sigma*1000.",
+    minimal=dict(num_layers=1),
 )
 
 _register(
@@ -1006,6 +956,7 @@ _register(
                       timestep=_t(b), encoder_attention_mask=torch.ones(b, 8, dtype=torch.bool), num_frames=2,
                       height=4, width=4, audio_num_frames=5, fps=25.0),
     notes="Audio-video joint model; returns AudioVisualModelOutput(sample, audio_sample).",
+    minimal=dict(num_layers=1),
 )
 
 _register(
@@ -1018,6 +969,7 @@ _register(
                       guidance=_t(b, 6000.0)),
     notes="Double-stream (`transformer_blocks`) then single-stream blocks; the token refiner "
           "(context_embedder.token_refiner.refiner_blocks) is a nested stack.",
+    minimal=dict(num_layers=1, num_single_layers=1, num_refiner_layers=1),
 )
 
 _register(
@@ -1032,6 +984,7 @@ _register(
                       latents_clean=_rn(g, b, 4, 2, 4, 4), indices_latents_clean=torch.ones(2),
                       latents_history_2x=_rn(g, b, 4, 2, 4, 4), indices_latents_history_2x=torch.ones(2),
                       latents_history_4x=_rn(g, b, 4, 8, 4, 4), indices_latents_history_4x=torch.ones(8)),
+    minimal=dict(num_layers=1, num_single_layers=1, num_refiner_layers=1),
 )
 
 _register(
@@ -1042,6 +995,7 @@ _register(
     lambda b, g: dict(hidden_states=_rn(g, b, 4, 1, 4, 4), timestep=_t(b), encoder_hidden_states=_rn(g, b, 6, 16),
                       encoder_hidden_states_2=_rn(g, b, 4, 8), encoder_attention_mask=torch.ones(b, 6),
                       encoder_attention_mask_2=torch.ones(b, 4), image_embeds=_rn(g, b, 3, 12)),
+    minimal=dict(num_layers=1, num_refiner_layers=1),
 )
 
 _register(
@@ -1052,6 +1006,7 @@ _register(
     lambda b, g: dict(hidden_states=_rn(g, b, 4, 4, 4), timestep=_t(b), encoder_hidden_states=_rn(g, b, 6, 16),
                       encoder_attention_mask=torch.ones(b, 6)),
     notes="HunyuanImage 2.1 (no meanflow, no byT5 stream).",
+    minimal=dict(num_layers=1, num_single_layers=1, num_refiner_layers=1),
 )
 
 _register(
@@ -1061,6 +1016,7 @@ _register(
         qk_norm="rms_norm_across_heads", rope_max_seq_len=32),
     lambda b, g: dict(hidden_states=_rn(g, b, 4, 2, 8, 8), encoder_hidden_states=_rn(g, b, 8, 16), timestep=_ti(b)),
     notes="Wan 2.1/2.2 (T2V); pipeline passes the scheduler timesteps.",
+    minimal=dict(num_layers=1),
 )
 
 _register(
@@ -1072,6 +1028,7 @@ _register(
                       control_hidden_states=_rn(g, b, 12, 2, 8, 8), timestep=_ti(b)),
     notes="VACE: a `vace_blocks` stack (one per vace layer) runs first; its hints are added after blocks 0, 1 and 3 "
           "(vace_layers=[0, 1, 3]) at root level (glue between main blocks).",
+    minimal=dict(num_layers=1, vace_layers=[0]),
 )
 
 _register(
@@ -1088,6 +1045,7 @@ _register(
     slow=True,
     notes="Face adapter (`face_adapter.N`) applied at root level after every 2nd of the 6 blocks; the motion encoder is a "
           "conv net with its own small lists (res_blocks, motion_network).",
+    minimal=dict(num_layers=1, inject_face_latents_blocks=1),
 )
 
 _register(
@@ -1098,6 +1056,8 @@ _register(
     max_batch_size=1,
     notes="List-of-samples API with a reference KV cache: the inputs run a generation step (kv_cache_mode='cached') "
           "against a cache prefilled with random K/V (the reference pass ignores t). Block-sparse flex attention.",
+    minimal=dict(num_layers=1),
+    minimal_inputs=lambda b, g: _wan_animate2_inputs(b, g, num_layers=1),
 )
 
 
@@ -1124,6 +1084,7 @@ _register(
         in_channels=4, out_channels=4, text_dim=16, freq_dim=32, ffn_dim=32, num_layers=4, cross_attn_norm=True,
         qk_norm="rms_norm_across_heads", rope_max_seq_len=32),
     lambda b, g: dict(hidden_states=_rn(g, b, 4, 2, 8, 8), encoder_hidden_states=_rn(g, b, 8, 16), timestep=_ti(b)),
+    minimal=dict(num_layers=1),
 )
 
 _register(
@@ -1134,6 +1095,7 @@ _register(
         pos_embed_seq_len=None, rope_temporal_skip_len=8),
     lambda b, g: dict(hidden_states=_rn(g, b, 8, 2, 8, 8), timestep=_ti(b), encoder_hidden_states=_rn(g, b, 8, 16),
                       encoder_hidden_states_image=None),
+    minimal=dict(num_layers=1),
 )
 
 _register(
@@ -1147,6 +1109,7 @@ _register(
                       indices_latents_history_mid=torch.ones(b, 1), indices_latents_history_long=torch.ones(b, 4),
                       latents_history_short=_rn(g, b, 4, 1, 8, 8), latents_history_mid=_rn(g, b, 4, 1, 8, 8),
                       latents_history_long=_rn(g, b, 4, 4, 8, 8)),
+    minimal=dict(num_layers=1),
 )
 
 _register(
@@ -1159,6 +1122,7 @@ _register(
     extra_timestep_kwargs=("r_timestep",),
     notes="Flow-map model with per-frame timesteps (B, F) and a target time r_timestep; with_timestep sets r = t "
           "(the pipeline's non-flow-map branch). hidden_states is (B, F, C, H, W).",
+    minimal=dict(num_layers=1),
 )
 
 _register(
@@ -1171,6 +1135,7 @@ _register(
                       chunk_partition=[1, 1]),
     extra_timestep_kwargs=("r_timestep",), slow=True,
     notes="Frame-autoregressive AnyFlow: builds a flex_attention BlockMask per call (slow on CPU).",
+    minimal=dict(num_layers=1),
 )
 
 _register(
@@ -1181,6 +1146,7 @@ _register(
     lambda b, g: dict(hidden_states=_rn(g, b, 4, 2, 8, 8), timestep=_ti(b), timestep_cond=None,
                       encoder_hidden_states=_rn(g, b, 8, 16), encoder_hidden_states_t5=None, inpaint_latents=None,
                       control_latents=None),
+    minimal=dict(mmdit_layers=1, num_layers=1),
 )
 
 _register(
@@ -1193,6 +1159,7 @@ _register(
     timestep_scale="edm_c_noise",
     notes="Cosmos 1.0 config (EDM: pipeline passes c_noise = 0.25*log(sigma)); Cosmos 2 passes sigma/(sigma+1), "
           "Cosmos 2.5 the flow sigma. concat_padding_mask=False because True needs torchvision (not installed).",
+    minimal=dict(num_layers=1),
 )
 
 _register(
@@ -1205,6 +1172,7 @@ _register(
     timestep_kwarg="vision_timesteps", max_batch_size=1,
     notes="Packed omni-model (text + vision tokens in one sequence, no batch dim); the pipeline passes the "
           "scheduler timestep (x config.timestep_scale=0.001 inside).",
+    minimal=dict(num_hidden_layers=1),
 )
 
 
@@ -1226,6 +1194,7 @@ _register(
         qk_norm="rms_norm", norm_type="layer_norm", text_embed_dim=16, image_embed_dim=4, rope_theta=256.0,
         rope_axes_dim=(4, 4, 4), enable_text_cross_attention_dual=False, enable_text_cross_attention_single=False),
     lambda b, g: dict(hidden_states=_rn(g, b, 9, 1, 4, 4), encoder_hidden_states=_rn(g, b, 6, 16), timestep=_ti(b)),
+    minimal=dict(num_layers=1, num_single_layers=1),
 )
 
 _register(
@@ -1237,6 +1206,7 @@ _register(
     lambda b, g: dict(hidden_states=_rn(g, b, 9, 1, 4, 4), encoder_hidden_states=_rn(g, b, 6, 16), timestep=_ti(b)),
     notes="num_decoder_layers=3: the last 3 of the 6 `single_transformer_blocks` run as a decoder on a copy of the "
           "pre-block hidden states, cross-attending the encoder output -- one ModuleList, two phases with glue.",
+    minimal=dict(num_layers=1, num_single_layers=2, num_decoder_layers=1),
 )
 
 _register(
@@ -1246,6 +1216,7 @@ _register(
         caption_channels=16, mlp_ratio=2.5, dropout=0.0, attention_bias=False, sample_size=8, patch_size=(1, 2, 2),
         norm_elementwise_affine=False, norm_eps=1e-6, qk_norm="rms_norm_across_heads", rope_max_seq_len=32),
     lambda b, g: dict(hidden_states=_rn(g, b, 4, 2, 8, 8), encoder_hidden_states=_rn(g, b, 6, 16), timestep=_ti(b)),
+    minimal=dict(num_layers=1),
 )
 
 _register(
@@ -1256,6 +1227,7 @@ _register(
     lambda b, g: _sana_wm_inputs(b, g),
     notes="SANA-WM world model: camera-conditioned, per-frame timesteps (B, 1, F); GDN linear-attention and "
           "softmax blocks alternate (softmax_every_n=2).",
+    minimal=dict(num_layers=1, chunk_plucker_post_attn_blocks=1),
 )
 
 
@@ -1278,6 +1250,7 @@ _register(
         num_layers=4, qk_norm="rms_norm_across_heads", caption_channels=16, rope_double_precision=False),
     lambda b, g: _sana_wm_refiner_inputs(b, g),
     notes="LTX-2 based refiner: per-token timesteps (B, N) already x1000; video RoPE passed in.",
+    minimal=dict(num_layers=1),
 )
 
 
@@ -1303,6 +1276,7 @@ _register(
     timestep_scale="descending_0_1",
     notes="Packed audio+video+text sequence; `timestep` is a table with one row per noise level (video, audio), "
           "addressed per token by timestep_indices. No diffusers pipeline in 0.42.1 (scale from the tests).",
+    minimal=dict(num_layers=1, num_refiner_layers=1),
 )
 
 
@@ -1329,6 +1303,7 @@ _register(
     _mk("JoyImageEditTransformer3DModel", patch_size=[1, 2, 2], in_channels=16, hidden_size=32, num_attention_heads=2,
         text_dim=16, num_layers=4, rope_dim_list=[4, 6, 6], theta=256),
     lambda b, g: dict(hidden_states=_rn(g, b, 16, 1, 4, 4), encoder_hidden_states=_rn(g, b, 8, 16), timestep=_t(b)),
+    minimal=dict(num_layers=1),
 )
 
 _register(
@@ -1337,6 +1312,7 @@ _register(
         num_attention_heads=2, text_dim=16, num_layers=4, rope_dim_list=[4, 6, 6], theta=256),
     lambda b, g: dict(hidden_states=_rn(g, b, 2, 16, 1, 2, 2), encoder_hidden_states=_rn(g, b, 8, 16),
                       timestep=_t(b), shape_list=[[(1, 1, 1), (1, 1, 1)]] * b),
+    minimal=dict(num_layers=1),
 )
 
 _register(
@@ -1349,6 +1325,7 @@ _register(
                       visual_rope_pos=[torch.arange(1), torch.arange(4), torch.arange(4)],
                       text_rope_pos=torch.arange(6), scale_factor=(1.0, 1.0, 1.0), sparse_params=None),
     notes="Kandinsky 5: channels-last video latents (B, F, H, W, C); text blocks then visual blocks.",
+    minimal=dict(num_text_blocks=1, num_visual_blocks=1),
 )
 
 _register(
@@ -1358,6 +1335,7 @@ _register(
         visual_cond=True, in_audio_dim=4, out_audio_dim=4),
     lambda b, g: _kandinsky6_inputs(b, g),
     notes="Kandinsky 6 (audio branch off: no audio_hidden_states); channels-last latents with cond + mask channels.",
+    minimal=dict(num_text_blocks=1, num_visual_blocks=1),
 )
 
 
@@ -1374,6 +1352,7 @@ _register(
     lambda b, g: dict(hidden_states=_rn(g, b, 2, 16, 16, 9), timestep=_t(b)),
     slow=True,
     notes="Video super-resolution; NABLA sparse attention via flex_attention.",
+    minimal=dict(num_visual_blocks=1),
 )
 
 _register(
@@ -1391,2634 +1370,22 @@ _register(
     output_key="backbone",
     notes="Protein design (La-Proteina): two times in [0, 1] (noise at 0), pair representation updated between "
           "blocks by `pair_update_layers`; output RFD4ProteinaTransformerOutput(backbone, local_latents, ...).",
+    minimal=dict(nlayers=1),
 )
 
 
 # ====================================================================================================================
-# probe: trace with a recording torch.compile backend
+# probed facts (written by `python tests/probe_families.py --probe`)
 # ====================================================================================================================
 
-def normalise_path(raw: str) -> str:
-    """``L['self'].__dict__['_modules']['transformer_blocks'].0.attn1`` -> ``transformer_blocks.0.attn1``.
-
-    Handles every form seen in nn_module_stack: ``.__dict__['_modules']['x']``, plain ``.x`` (a ModuleList indexed
-    with a computed index gives ``L['self'].transformers.1``), ``._modules['x']``, ``['x']``, ``[0]`` (python lists
-    of modules), ModuleDict keys that are not identifiers (``.2-1``) and ``getattr(X, 'y')``."""
-    s = raw.strip()
-    prev = None
-    while prev != s:  # getattr(getattr(L['self'], 'a'), '0') -> L['self'].a.0, innermost first
-        prev, s = s, re.sub(r"""getattr\(([^()]*),\s*['"]([^'"]+)['"]\)""", r"\1.\2", s)
-    for prefix in ("L['self']", 'L["self"]', "self"):
-        if s.startswith(prefix):
-            s = s[len(prefix):]
-            break
-    s = re.sub(r"""\.__dict__\[['"]_modules['"]\]\[['"]([^'"]+)['"]\]""", r".\1", s)
-    s = re.sub(r"""\._modules\[['"]([^'"]+)['"]\]""", r".\1", s)
-    s = re.sub(r"""\[['"]([^'"]+)['"]\]""", r".\1", s)
-    s = re.sub(r"\[(\d+)\]", r".\1", s)
-    return s.lstrip(".")
+PROBE_PATH = Path(__file__).with_name("families_probe.json")
 
 
-def path_format(raw: str) -> str:
-    """Shape of a raw nn_module_stack path with names abstracted: ``L['self']`` then one token per step, ``D`` for
-    ``.__dict__['_modules']['x']``, ``A`` for ``.attr``, ``I`` for ``.0``, ``K`` for a non-identifier key like ``.2-1``,
-    ``[I]`` for ``[0]``; runs of a token collapse, e.g. ``L['self'] D I A``."""
-    s = raw.strip()
-    out = [s[:9]] if s.startswith("L['self']") else ["?"]
-    s = s[9:] if s.startswith("L['self']") else s
-    for m in re.finditer(r"""(\.__dict__\['_modules'\]\['[^']+'\])|(\[\d+\])|(\['[^']+'\])|\.([^.\[]+)""", s):
-        if m.group(1):
-            tok = "D"
-        elif m.group(2):
-            tok = "[I]"
-        elif m.group(3):
-            tok = "[K]"
-        else:
-            name = m.group(4)
-            tok = "I" if name.isdigit() else ("A" if name.isidentifier() else "K")
-        if out[-1] != tok:
-            out.append(tok)
-    return " ".join(out)
+def _load_probe(path: Path = PROBE_PATH) -> tuple[dict, dict]:
+    if not path.exists():
+        return {}, {}
+    data = json.loads(path.read_text())
+    return data.get("normal", {}), data.get("minimal", {})
 
 
-def _type_name(t) -> str:
-    if isinstance(t, type):
-        return t.__qualname__
-    return str(t).rsplit(".", 1)[-1].strip("'>")
-
-
-def _is_torch_nn(t) -> bool:
-    mod = getattr(t, "__module__", "") if isinstance(t, type) else str(t)
-    return mod.startswith("torch.nn") or "torch.nn." in mod
-
-
-def _output_kind(out) -> str:
-    if isinstance(out, torch.Tensor):
-        return "tensor"
-    if hasattr(out, "sample"):
-        return "sample"
-    if isinstance(out, tuple):
-        return "tuple"
-    if isinstance(out, list):
-        return "list"
-    return f"other:{type(out).__name__}"
-
-
-def _short_reason(e: BaseException) -> str:
-    """``<Type>: <first line> [(<explanation>)] at <file>:<line> `<code>```: where in user code tracing stopped."""
-    msg = str(e)
-    lines = [ln.strip() for ln in msg.strip().splitlines() if ln.strip()]
-    head = lines[0] if lines else type(e).__name__
-    m = re.search(r"Caused by: (.*?)\s+#", msg)
-    if m:
-        head = f"data-dependent value in `{m.group(1).strip()}`"
-    expl = re.search(r"Explanation: ([^\n]*)", msg)
-    extra = f" ({expl.group(1).strip()[:110]})" if expl and not m else ""
-    user = msg.split("from user code:")[-1] if "from user code:" in msg else msg
-    frames = re.findall(r'File "([^"]+)", line (\d+), in (\w+)\n\s*([^\n]+)', user)
-    frames = [f for f in frames if "/torch/" not in f[0]] or frames
-    loc = ""
-    if frames:
-        path, line, _, code = frames[-1]
-        loc = f" at {path.rsplit('/', 1)[-1]}:{line} `{code.strip()[:70]}`"
-    return re.sub(r"\s+", " ", f"{type(e).__name__}: {head[:120]}{extra}{loc}")[:330]
-
-
-def block_lists_from_graphs(graphs, model: nn.Module | None = None) -> dict:
-    """Repeated-block lists seen in the nn_module_stack of the graphs' nodes, in execution order.
-
-    A "list" is a module path ending in an integer (``transformer_blocks.3``, ``mode_blocks.image.0``) seen with >= 2
-    indices. Lists of torch.nn modules (``to_out.0``, ``ff.net.2``) are ignored. Lists nested in an element of another
-    list are reported separately (``nested_lists``, outer index abstracted to ``*``), except when the outer list holds
-    whole models (ModelMixin, e.g. ``DualTransformer2DModel.transformers``): then the inner lists are the stacks.
-
-    Also returned: ``glue_nodes`` (per stack, call nodes with a stack trace but outside every block, between the
-    stack's first and last block node), ``stackless_markers`` (per stack, nodes without nn_module_stack *and* without
-    a stack trace inside that span: autocast / vmap enter-exit markers), ``nodes_without_stack``, ``path_formats``."""
-    lists: dict[str, dict] = {}  # list path -> {indices, cls, first, torch_nn}
-    formats: set[str] = set()
-    order = 0
-    nodes_total = nodes_nostack = 0
-    per_graph_nodes = []
-    for gm in graphs:
-        seq = []
-        for node in gm.graph.nodes:
-            if node.op not in ("call_function", "call_method", "call_module"):
-                continue
-            nodes_total += 1
-            stack = node.meta.get("nn_module_stack") or {}
-            marker = not stack and not node.meta.get("stack_trace")
-            if not stack:
-                nodes_nostack += 1
-            owners = []
-            for _, (raw, typ) in stack.items():
-                formats.add(path_format(raw))
-                path = normalise_path(raw)
-                owners.append(path)
-                comps = path.split(".")
-                if len(comps) > 1 and comps[-1].isdigit():
-                    lp = ".".join(comps[:-1])
-                    rec = lists.setdefault(lp, {"indices": set(), "cls": set(), "first": order, "torch_nn": False})
-                    rec["indices"].add(int(comps[-1]))
-                    rec["cls"].add(_type_name(typ))
-                    rec["torch_nn"] = rec["torch_nn"] or _is_torch_nn(typ)
-            seq.append((owners, marker))
-            order += 1
-        per_graph_nodes.append(seq)
-
-    cand = {k: v for k, v in lists.items() if len(v["indices"]) >= 2 and not v["torch_nn"]}
-
-    def enclosing(lp):  # the nearest candidate list whose element contains lp
-        comps = lp.split(".")
-        for i in range(len(comps) - 1, 0, -1):
-            if comps[i].isdigit() and ".".join(comps[:i]) in cand:
-                return ".".join(comps[:i])
-        return None
-
-    def is_model_container(lp):
-        if model is None:
-            return False
-        try:
-            from diffusers import ModelMixin
-
-            return isinstance(model.get_submodule(lp)[0], ModelMixin)
-        except Exception:
-            return False
-
-    top, nested = [], {}
-    for lp, rec in sorted(cand.items(), key=lambda kv: kv[1]["first"]):
-        if is_model_container(lp):
-            continue
-        enc = enclosing(lp)
-        while enc is not None and is_model_container(enc):
-            enc = enclosing(enc)
-        entry = (lp, len(rec["indices"]), "/".join(sorted(rec["cls"])))
-        if enc is None:
-            top.append(entry)
-        else:
-            key = re.sub(rf"^{re.escape(enc)}\.\d+", f"{enc}.*", lp)
-            nested.setdefault(key, (key, len(rec["indices"]), entry[2]))
-
-    glue, markers = {}, {}
-    for lp, _, _ in top:
-        prefix = lp + "."
-        n_glue = n_mark = 0
-        for seq in per_graph_nodes:
-            inside = [any(o.startswith(prefix) for o in owners) for owners, _ in seq]
-            idx = [i for i, x in enumerate(inside) if x]
-            if idx:
-                for i in range(idx[0], idx[-1] + 1):
-                    if not inside[i]:
-                        if seq[i][1]:
-                            n_mark += 1
-                        else:
-                            n_glue += 1
-        glue[lp], markers[lp] = n_glue, n_mark
-    lengths = {}
-    if model is not None:
-        for lp, _, _ in top:
-            try:
-                lengths[lp] = len(model.get_submodule(lp))
-            except Exception:
-                lengths[lp] = None
-    return dict(block_lists=top, nested_lists=sorted(nested.values()), list_lengths=lengths, glue_nodes=glue,
-                stackless_markers=markers, nodes=nodes_total, nodes_without_stack=nodes_nostack,
-                path_formats=sorted(formats))
-
-
-def _accepts_return_dict(model: nn.Module) -> bool:
-    import inspect
-
-    try:
-        return "return_dict" in inspect.signature(model.forward).parameters
-    except (TypeError, ValueError):
-        return False
-
-
-def _trace(model, kwargs, fullgraph=True):
-    """torch.compile(model, backend=<recorder>, fullgraph=...)(**kwargs) under no_grad: (output | exc, graphs)."""
-    graphs = []
-
-    def backend(gm, example_inputs, **kw):
-        graphs.append(gm)
-        return gm.forward
-
-    torch._dynamo.reset()
-    try:
-        with torch.no_grad():
-            return torch.compile(model, backend=backend, fullgraph=fullgraph)(**kwargs), None, graphs
-    except Exception as e:  # noqa: BLE001 - any tracing failure is a recorded fact
-        return None, e, graphs
-    finally:
-        torch._dynamo.reset()
-
-
-def probe_family(fam: Family, seed: int = 0, fullgraph: bool = True, timing: bool = True, full: bool = True) -> dict:
-    """Trace ``fam`` under torch.no_grad() with a recording backend and return the facts PROBED stores.
-
-    ``traces``: fullgraph works on a fresh model (no eager call before) with ``make_inputs`` as is.
-    ``traces_after_eager``: ... after one eager forward (lazily built caches, e.g. Z-Image's RoPE table, exist).
-    ``traces_return_dict_false``: ... with ``return_dict=False`` added (what the pipelines pass), after eager.
-    Block lists come from the first successful of these traces (in that order). ``full=False`` skips the
-    return_dict=False trace when the cold trace already succeeded (used by the tests to save time)."""
-    import time
-
-    model = fam.make_model(seed)
-    kwargs = fam.make_inputs(1, seed)
-    t0 = time.perf_counter()
-    cold_out, cold_exc, cold_graphs = _trace(model, kwargs, fullgraph)
-    trace_s = round(time.perf_counter() - t0, 2)
-    with torch.no_grad():
-        eager = model(**kwargs)
-        forward_ms = None
-        if timing:
-            ts = []
-            for _ in range(3):
-                t1 = time.perf_counter()
-                model(**kwargs)
-                ts.append(time.perf_counter() - t1)
-            forward_ms = round(sorted(ts)[1] * 1000, 1)
-        sched = fam.timesteps(4)
-        t_sensitive = not torch.allclose(fam.output_tensor(model(**fam.with_timestep(kwargs, sched[0]))),
-                                         fam.output_tensor(model(**fam.with_timestep(kwargs, sched[2]))))
-    res = dict(output_kind=_output_kind(eager), forward_ms=forward_ms, t_sensitive=t_sensitive,
-               traces=cold_exc is None, break_reason=None if cold_exc is None else _short_reason(cold_exc))
-    used_out, used_graphs = (cold_out, cold_graphs) if cold_exc is None else (None, None)
-    if cold_exc is None:
-        res["traces_after_eager"] = True
-    else:
-        warm_out, warm_exc, warm_graphs = _trace(model, kwargs, fullgraph)
-        res["traces_after_eager"] = warm_exc is None
-        if warm_exc is None:
-            used_out, used_graphs = warm_out, warm_graphs
-    if _accepts_return_dict(model) and (full or used_graphs is None):
-        rd_out, rd_exc, rd_graphs = _trace(model, {**kwargs, "return_dict": False}, fullgraph)
-        res["traces_return_dict_false"] = rd_exc is None
-        res["break_reason_return_dict_false"] = None if rd_exc is None else _short_reason(rd_exc)
-        if used_graphs is None and rd_exc is None:
-            used_out, used_graphs = rd_out, rd_graphs
-    else:
-        res["traces_return_dict_false"] = None
-        res["break_reason_return_dict_false"] = None
-    res["traced_via"] = (None if used_graphs is None else "cold" if cold_exc is None
-                         else "after_eager" if res["traces_after_eager"] else "return_dict_false")
-    if used_graphs is not None:
-        a, b = fam.output_tensor(eager), fam.output_tensor(used_out)
-        same_shape = a.shape == b.shape
-        res["compiled_matches_eager"] = bool(same_shape and torch.allclose(a, b, atol=1e-5, rtol=1e-4))
-        res["max_abs_diff"] = float((a.float() - b.float()).abs().max()) if same_shape else None
-    else:
-        res["compiled_matches_eager"] = None
-        res["max_abs_diff"] = None
-    res["trace_s"] = trace_s
-    res["graphs"] = len(used_graphs if used_graphs is not None else cold_graphs)
-    res.update(block_lists_from_graphs(used_graphs if used_graphs is not None else cold_graphs, model))
-    return res
-
-
-def _probe_all(names=None) -> dict:
-    torch.set_num_threads(1)
-    out = {}
-    for name in names or FAMILIES:
-        fam = FAMILIES[name]
-        rec = probe_family(fam)
-        if rec["traced_via"] is None:  # nothing traces fullgraph: what does a graph-broken compile see?
-            partial = probe_family(fam, fullgraph=False, timing=False)
-            rec["partial"] = {k: partial[k] for k in ("graphs", "block_lists", "compiled_matches_eager")}
-        out[name] = rec
-        print(f"{name:26s} traces={rec['traces']!s:5} warm={rec['traces_after_eager']!s:5} "
-              f"rd0={rec['traces_return_dict_false']!s:5} match={rec['compiled_matches_eager']!s:5} "
-              f"{rec['forward_ms']}ms trace={rec['trace_s']}s lists={rec['block_lists']} "
-              f"{rec['break_reason'] or ''}", flush=True)
-    return out
-
-
-def _summary_table(probed: dict) -> str:
-    """family | class | fullgraph | out | fwd ms | block lists, then the graph-break reasons as footnotes."""
-    rows = [("family", "class", "fullgraph", "out", "fwd ms",
-             "block lists in execution order: list xN [block class]")]
-    notes = []
-    for name, fam in FAMILIES.items():
-        p = probed.get(name)
-        if p is None:
-            continue
-        if p["traces"]:
-            tr = "y"
-        elif p["traces_after_eager"]:
-            tr = "after eager"
-        elif p.get("traces_return_dict_false"):
-            tr = "return_dict=False"
-        else:
-            tr = "n"
-        if not p["traces"]:
-            notes.append(f"[{len(notes) + 1}] {name}: {p['break_reason']}")
-            tr += f" [{len(notes)}]"
-        if p["traced_via"] and not p["compiled_matches_eager"]:
-            tr += " (!= eager)"
-        bl = p["block_lists"] if p["traced_via"] else p.get("partial", {}).get("block_lists", [])
-        lists = ", ".join(f"{lp} x{n} [{c}]" for lp, n, c in bl) or "-"
-        if not p["traced_via"]:
-            lists = "(graph-broken compile) " + lists
-        out = p["output_kind"] if not p["output_kind"].startswith("other:") else "object"
-        rows.append((name, fam.cls_name, tr, out, str(p["forward_ms"]), lists))
-    widths = [max(len(r[i]) for r in rows) for i in range(5)]
-    lines = []
-    for r in rows:
-        lines.append(" | ".join([r[i].ljust(widths[i]) for i in range(5)] + [r[5]]).rstrip())
-        if len(lines) == 1:
-            lines.append("-+-".join("-" * w for w in widths) + "-+-" + "-" * 20)
-    return "\n".join(lines + [""] + notes)
-
-
-_GEN_MARK = "# ---- generated by `python tests/families.py --probe` below; do not edit by hand ----"
-
-
-def _write_probe(probed: dict, path: str = __file__) -> None:
-    import pprint
-
-    src = open(path).read()
-    head = src[:src.index("\n" + _GEN_MARK) + 1]
-    table = _summary_table(probed)
-    body = (_GEN_MARK + "\n\nPROBED: dict[str, dict] = " + pprint.pformat(probed, width=116, sort_dicts=False)
-            + "\n\nSUMMARY_TABLE = \"\"\"\n" + table + "\n\"\"\"\n"
-            + "\n\nif __name__ == \"__main__\":\n    import sys\n\n    _main(sys.argv[1:])\n")
-    start = head.index("SUMMARY\n-------\n") + len("SUMMARY\n-------\n")
-    end = head.index('"""\nfrom __future__')
-    head = head[:start] + table + "\n" + head[end:]
-    open(path, "w").write(head + body)
-
-
-def _main(argv) -> None:
-    """``--probe``: probe every family and rewrite PROBED/SUMMARY; ``--probe NAME...``: re-probe those families and
-    merge them into PROBED (``--dry``: print only); no argument: print SUMMARY_TABLE."""
-    args = [a for a in argv if not a.startswith("-")]
-    if "--probe" in argv:
-        result = _probe_all(args or None)
-        if "--dry" not in argv:
-            merged = {n: result.get(n, PROBED.get(n)) for n in FAMILIES if n in result or n in PROBED}
-            _write_probe(merged)
-    else:
-        print(SUMMARY_TABLE)
-
-# ---- generated by `python tests/families.py --probe` below; do not edit by hand ----
-
-PROBED: dict[str, dict] = {'dit': {'output_kind': 'sample',
-         'forward_ms': 1.9,
-         't_sensitive': True,
-         'traces': True,
-         'break_reason': None,
-         'traces_after_eager': True,
-         'traces_return_dict_false': True,
-         'break_reason_return_dict_false': None,
-         'traced_via': 'cold',
-         'compiled_matches_eager': True,
-         'max_abs_diff': 0.0,
-         'trace_s': 1.48,
-         'graphs': 1,
-         'block_lists': [('transformer_blocks', 4, 'BasicTransformerBlock')],
-         'nested_lists': [],
-         'list_lengths': {'transformer_blocks': 4},
-         'glue_nodes': {'transformer_blocks': 0},
-         'stackless_markers': {'transformer_blocks': 0},
-         'nodes': 313,
-         'nodes_without_stack': 12,
-         'path_formats': ["L['self'] D",
-                          "L['self'] D A",
-                          "L['self'] D I",
-                          "L['self'] D I A",
-                          "L['self'] D I A I",
-                          "L['self'] D I A I A"]},
- 'pixart': {'output_kind': 'sample',
-            'forward_ms': 1.8,
-            't_sensitive': True,
-            'traces': True,
-            'break_reason': None,
-            'traces_after_eager': True,
-            'traces_return_dict_false': True,
-            'break_reason_return_dict_false': None,
-            'traced_via': 'cold',
-            'compiled_matches_eager': True,
-            'max_abs_diff': 0.0,
-            'trace_s': 1.01,
-            'graphs': 1,
-            'block_lists': [('transformer_blocks', 4, 'BasicTransformerBlock')],
-            'nested_lists': [],
-            'list_lengths': {'transformer_blocks': 4},
-            'glue_nodes': {'transformer_blocks': 0},
-            'stackless_markers': {'transformer_blocks': 0},
-            'nodes': 284,
-            'nodes_without_stack': 17,
-            'path_formats': ["L['self'] D",
-                             "L['self'] D A",
-                             "L['self'] D I",
-                             "L['self'] D I A",
-                             "L['self'] D I A I",
-                             "L['self'] D I A I A"]},
- 'transformer_2d': {'output_kind': 'sample',
-                    'forward_ms': 1.8,
-                    't_sensitive': True,
-                    'traces': False,
-                    'break_reason': 'Unsupported: Attempted to call function marked as skipped (Dynamo does not '
-                                    'know how to trace the Python builtin `_warnings.warn`.) at '
-                                    'deprecation_utils.py:98 `warnings.warn(warning + message, FutureWarning, '
-                                    'stacklevel=stacklevel)`',
-                    'traces_after_eager': False,
-                    'traces_return_dict_false': True,
-                    'break_reason_return_dict_false': None,
-                    'traced_via': 'return_dict_false',
-                    'compiled_matches_eager': True,
-                    'max_abs_diff': 0.0,
-                    'trace_s': 0.62,
-                    'graphs': 1,
-                    'block_lists': [('transformer_blocks', 4, 'BasicTransformerBlock')],
-                    'nested_lists': [],
-                    'list_lengths': {'transformer_blocks': 4},
-                    'glue_nodes': {'transformer_blocks': 0},
-                    'stackless_markers': {'transformer_blocks': 0},
-                    'nodes': 313,
-                    'nodes_without_stack': 12,
-                    'path_formats': ["L['self'] D",
-                                     "L['self'] D A",
-                                     "L['self'] D I",
-                                     "L['self'] D I A",
-                                     "L['self'] D I A I",
-                                     "L['self'] D I A I A"]},
- 'dual_transformer_2d': {'output_kind': 'sample',
-                         'forward_ms': 2.3,
-                         't_sensitive': False,
-                         'traces': True,
-                         'break_reason': None,
-                         'traces_after_eager': True,
-                         'traces_return_dict_false': True,
-                         'break_reason_return_dict_false': None,
-                         'traced_via': 'cold',
-                         'compiled_matches_eager': True,
-                         'max_abs_diff': 0.0,
-                         'trace_s': 0.99,
-                         'graphs': 1,
-                         'block_lists': [('transformers.1.transformer_blocks', 3, 'BasicTransformerBlock'),
-                                         ('transformers.0.transformer_blocks', 3, 'BasicTransformerBlock')],
-                         'nested_lists': [],
-                         'list_lengths': {'transformers.1.transformer_blocks': 3,
-                                          'transformers.0.transformer_blocks': 3},
-                         'glue_nodes': {'transformers.1.transformer_blocks': 0,
-                                        'transformers.0.transformer_blocks': 0},
-                         'stackless_markers': {'transformers.1.transformer_blocks': 0,
-                                               'transformers.0.transformer_blocks': 0},
-                         'nodes': 302,
-                         'nodes_without_stack': 8,
-                         'path_formats': ["L['self'] A I",
-                                          "L['self'] A I D",
-                                          "L['self'] A I D I",
-                                          "L['self'] A I D I A",
-                                          "L['self'] A I D I A I",
-                                          "L['self'] A I D I A I A"]},
- 'dreamlite_transformer_2d': {'output_kind': 'sample',
-                              'forward_ms': 1.5,
-                              't_sensitive': False,
-                              'traces': False,
-                              'break_reason': 'Unsupported: Attempted to call function marked as skipped (Dynamo '
-                                              'does not know how to trace the Python builtin `_warnings.warn`.) at '
-                                              'deprecation_utils.py:98 `warnings.warn(warning + message, '
-                                              'FutureWarning, stacklevel=stacklevel)`',
-                              'traces_after_eager': False,
-                              'traces_return_dict_false': True,
-                              'break_reason_return_dict_false': None,
-                              'traced_via': 'return_dict_false',
-                              'compiled_matches_eager': True,
-                              'max_abs_diff': 0.0,
-                              'trace_s': 0.58,
-                              'graphs': 1,
-                              'block_lists': [('transformer_blocks', 4, 'BasicTransformerBlockDreamLite')],
-                              'nested_lists': [],
-                              'list_lengths': {'transformer_blocks': 4},
-                              'glue_nodes': {'transformer_blocks': 0},
-                              'stackless_markers': {'transformer_blocks': 0},
-                              'nodes': 193,
-                              'nodes_without_stack': 6,
-                              'path_formats': ["L['self'] D",
-                                               "L['self'] D I",
-                                               "L['self'] D I A",
-                                               "L['self'] D I A I",
-                                               "L['self'] D I A I A"]},
- 'transformer_temporal': {'output_kind': 'sample',
-                          'forward_ms': 1.5,
-                          't_sensitive': False,
-                          'traces': True,
-                          'break_reason': None,
-                          'traces_after_eager': True,
-                          'traces_return_dict_false': True,
-                          'break_reason_return_dict_false': None,
-                          'traced_via': 'cold',
-                          'compiled_matches_eager': True,
-                          'max_abs_diff': 0.0,
-                          'trace_s': 0.72,
-                          'graphs': 1,
-                          'block_lists': [('transformer_blocks', 4, 'BasicTransformerBlock')],
-                          'nested_lists': [],
-                          'list_lengths': {'transformer_blocks': 4},
-                          'glue_nodes': {'transformer_blocks': 0},
-                          'stackless_markers': {'transformer_blocks': 0},
-                          'nodes': 198,
-                          'nodes_without_stack': 11,
-                          'path_formats': ["L['self'] D",
-                                           "L['self'] D I",
-                                           "L['self'] D I A",
-                                           "L['self'] D I A I",
-                                           "L['self'] D I A I A"]},
- 'prior': {'output_kind': 'other:PriorTransformerOutput',
-           'forward_ms': 1.3,
-           't_sensitive': True,
-           'traces': True,
-           'break_reason': None,
-           'traces_after_eager': True,
-           'traces_return_dict_false': True,
-           'break_reason_return_dict_false': None,
-           'traced_via': 'cold',
-           'compiled_matches_eager': True,
-           'max_abs_diff': 0.0,
-           'trace_s': 0.75,
-           'graphs': 1,
-           'block_lists': [('transformer_blocks', 4, 'BasicTransformerBlock')],
-           'nested_lists': [],
-           'list_lengths': {'transformer_blocks': 4},
-           'glue_nodes': {'transformer_blocks': 0},
-           'stackless_markers': {'transformer_blocks': 0},
-           'nodes': 131,
-           'nodes_without_stack': 12,
-           'path_formats': ["L['self'] D",
-                            "L['self'] D A",
-                            "L['self'] D I",
-                            "L['self'] D I A",
-                            "L['self'] D I A I",
-                            "L['self'] D I A I A"]},
- 't5_film': {'output_kind': 'tensor',
-             'forward_ms': 2.9,
-             't_sensitive': True,
-             'traces': True,
-             'break_reason': None,
-             'traces_after_eager': True,
-             'traces_return_dict_false': None,
-             'break_reason_return_dict_false': None,
-             'traced_via': 'cold',
-             'compiled_matches_eager': True,
-             'max_abs_diff': 0.0,
-             'trace_s': 1.3,
-             'graphs': 1,
-             'block_lists': [('decoders', 4, 'DecoderLayer')],
-             'nested_lists': [('decoders.*.layer',
-                               3,
-                               'T5LayerCrossAttention/T5LayerFFCond/T5LayerSelfAttentionCond')],
-             'list_lengths': {'decoders': 4},
-             'glue_nodes': {'decoders': 0},
-             'stackless_markers': {'decoders': 0},
-             'nodes': 465,
-             'nodes_without_stack': 25,
-             'path_formats': ["L['self'] D",
-                              "L['self'] D I",
-                              "L['self'] D I A I",
-                              "L['self'] D I A I A",
-                              "L['self'] D I A I A I"]},
- 'sd3': {'output_kind': 'sample',
-         'forward_ms': 2.1,
-         't_sensitive': True,
-         'traces': True,
-         'break_reason': None,
-         'traces_after_eager': True,
-         'traces_return_dict_false': True,
-         'break_reason_return_dict_false': None,
-         'traced_via': 'cold',
-         'compiled_matches_eager': True,
-         'max_abs_diff': 0.0,
-         'trace_s': 0.91,
-         'graphs': 1,
-         'block_lists': [('transformer_blocks', 4, 'JointTransformerBlock')],
-         'nested_lists': [],
-         'list_lengths': {'transformer_blocks': 4},
-         'glue_nodes': {'transformer_blocks': 0},
-         'stackless_markers': {'transformer_blocks': 0},
-         'nodes': 396,
-         'nodes_without_stack': 4,
-         'path_formats': ["L['self'] D",
-                          "L['self'] D A",
-                          "L['self'] D I",
-                          "L['self'] D I A",
-                          "L['self'] D I A I",
-                          "L['self'] D I A I A"]},
- 'sd35': {'output_kind': 'sample',
-          'forward_ms': 2.9,
-          't_sensitive': True,
-          'traces': True,
-          'break_reason': None,
-          'traces_after_eager': True,
-          'traces_return_dict_false': True,
-          'break_reason_return_dict_false': None,
-          'traced_via': 'cold',
-          'compiled_matches_eager': True,
-          'max_abs_diff': 0.0,
-          'trace_s': 1.11,
-          'graphs': 1,
-          'block_lists': [('transformer_blocks', 4, 'JointTransformerBlock')],
-          'nested_lists': [],
-          'list_lengths': {'transformer_blocks': 4},
-          'glue_nodes': {'transformer_blocks': 0},
-          'stackless_markers': {'transformer_blocks': 0},
-          'nodes': 588,
-          'nodes_without_stack': 4,
-          'path_formats': ["L['self'] D",
-                           "L['self'] D A",
-                           "L['self'] D I",
-                           "L['self'] D I A",
-                           "L['self'] D I A I",
-                           "L['self'] D I A I A"]},
- 'auraflow': {'output_kind': 'sample',
-              'forward_ms': 2.9,
-              't_sensitive': True,
-              'traces': True,
-              'break_reason': None,
-              'traces_after_eager': True,
-              'traces_return_dict_false': True,
-              'break_reason_return_dict_false': None,
-              'traced_via': 'cold',
-              'compiled_matches_eager': True,
-              'max_abs_diff': 0.0,
-              'trace_s': 3.05,
-              'graphs': 1,
-              'block_lists': [('joint_transformer_blocks', 3, 'AuraFlowJointTransformerBlock'),
-                              ('single_transformer_blocks', 4, 'AuraFlowSingleTransformerBlock')],
-              'nested_lists': [],
-              'list_lengths': {'joint_transformer_blocks': 3, 'single_transformer_blocks': 4},
-              'glue_nodes': {'joint_transformer_blocks': 0, 'single_transformer_blocks': 0},
-              'stackless_markers': {'joint_transformer_blocks': 0, 'single_transformer_blocks': 0},
-              'nodes': 616,
-              'nodes_without_stack': 9,
-              'path_formats': ["L['self'] D",
-                               "L['self'] D A",
-                               "L['self'] D I",
-                               "L['self'] D I A",
-                               "L['self'] D I A I"]},
- 'flux': {'output_kind': 'sample',
-          'forward_ms': 4.8,
-          't_sensitive': True,
-          'traces': True,
-          'break_reason': None,
-          'traces_after_eager': True,
-          'traces_return_dict_false': True,
-          'break_reason_return_dict_false': None,
-          'traced_via': 'cold',
-          'compiled_matches_eager': True,
-          'max_abs_diff': 0.0,
-          'trace_s': 3.01,
-          'graphs': 1,
-          'block_lists': [('transformer_blocks', 4, 'FluxTransformerBlock'),
-                          ('single_transformer_blocks', 4, 'FluxSingleTransformerBlock')],
-          'nested_lists': [],
-          'list_lengths': {'transformer_blocks': 4, 'single_transformer_blocks': 4},
-          'glue_nodes': {'transformer_blocks': 0, 'single_transformer_blocks': 0},
-          'stackless_markers': {'transformer_blocks': 0, 'single_transformer_blocks': 0},
-          'nodes': 910,
-          'nodes_without_stack': 5,
-          'path_formats': ["L['self'] D",
-                           "L['self'] D A",
-                           "L['self'] D I",
-                           "L['self'] D I A",
-                           "L['self'] D I A I",
-                           "L['self'] D I A I A"]},
- 'flux2': {'output_kind': 'sample',
-           'forward_ms': 4.7,
-           't_sensitive': True,
-           'traces': True,
-           'break_reason': None,
-           'traces_after_eager': True,
-           'traces_return_dict_false': True,
-           'break_reason_return_dict_false': None,
-           'traced_via': 'cold',
-           'compiled_matches_eager': True,
-           'max_abs_diff': 0.0,
-           'trace_s': 2.53,
-           'graphs': 1,
-           'block_lists': [('transformer_blocks', 4, 'Flux2TransformerBlock'),
-                           ('single_transformer_blocks', 4, 'Flux2SingleTransformerBlock')],
-           'nested_lists': [],
-           'list_lengths': {'transformer_blocks': 4, 'single_transformer_blocks': 4},
-           'glue_nodes': {'transformer_blocks': 0, 'single_transformer_blocks': 0},
-           'stackless_markers': {'transformer_blocks': 0, 'single_transformer_blocks': 0},
-           'nodes': 940,
-           'nodes_without_stack': 10,
-           'path_formats': ["L['self'] D",
-                            "L['self'] D A",
-                            "L['self'] D I",
-                            "L['self'] D I A",
-                            "L['self'] D I A I"]},
- 'flux3': {'output_kind': 'sample',
-           'forward_ms': 4.4,
-           't_sensitive': True,
-           'traces': True,
-           'break_reason': None,
-           'traces_after_eager': True,
-           'traces_return_dict_false': True,
-           'break_reason_return_dict_false': None,
-           'traced_via': 'cold',
-           'compiled_matches_eager': True,
-           'max_abs_diff': 0.0,
-           'trace_s': 2.49,
-           'graphs': 1,
-           'block_lists': [('txt_mode_blocks', 3, 'Flux3ModeTransformerBlock'),
-                           ('mode_blocks.image', 3, 'Flux3ModeTransformerBlock'),
-                           ('single_transformer_blocks', 4, 'Flux3SingleTransformerBlock')],
-           'nested_lists': [],
-           'list_lengths': {'txt_mode_blocks': 3, 'mode_blocks.image': 3, 'single_transformer_blocks': 4},
-           'glue_nodes': {'txt_mode_blocks': 0, 'mode_blocks.image': 0, 'single_transformer_blocks': 0},
-           'stackless_markers': {'txt_mode_blocks': 0, 'mode_blocks.image': 0, 'single_transformer_blocks': 0},
-           'nodes': 956,
-           'nodes_without_stack': 14,
-           'path_formats': ["L['self'] D",
-                            "L['self'] D A",
-                            "L['self'] D A I",
-                            "L['self'] D A I A",
-                            "L['self'] D A I A I",
-                            "L['self'] D I",
-                            "L['self'] D I A",
-                            "L['self'] D I A I"]},
- 'chroma': {'output_kind': 'sample',
-            'forward_ms': 9.3,
-            't_sensitive': True,
-            'traces': True,
-            'break_reason': None,
-            'traces_after_eager': True,
-            'traces_return_dict_false': True,
-            'break_reason_return_dict_false': None,
-            'traced_via': 'cold',
-            'compiled_matches_eager': True,
-            'max_abs_diff': 0.0,
-            'trace_s': 3.21,
-            'graphs': 1,
-            'block_lists': [('transformer_blocks', 4, 'ChromaTransformerBlock'),
-                            ('single_transformer_blocks', 4, 'ChromaSingleTransformerBlock')],
-            'nested_lists': [],
-            'list_lengths': {'transformer_blocks': 4, 'single_transformer_blocks': 4},
-            'glue_nodes': {'transformer_blocks': 9, 'single_transformer_blocks': 3},
-            'stackless_markers': {'transformer_blocks': 0, 'single_transformer_blocks': 0},
-            'nodes': 915,
-            'nodes_without_stack': 22,
-            'path_formats': ["L['self'] D",
-                             "L['self'] D A",
-                             "L['self'] D A I",
-                             "L['self'] D A I A",
-                             "L['self'] D I",
-                             "L['self'] D I A",
-                             "L['self'] D I A I",
-                             "L['self'] D I A I A"]},
- 'bria': {'output_kind': 'sample',
-          'forward_ms': 8.7,
-          't_sensitive': True,
-          'traces': True,
-          'break_reason': None,
-          'traces_after_eager': True,
-          'traces_return_dict_false': True,
-          'break_reason_return_dict_false': None,
-          'traced_via': 'cold',
-          'compiled_matches_eager': True,
-          'max_abs_diff': 0.0,
-          'trace_s': 3.09,
-          'graphs': 1,
-          'block_lists': [('transformer_blocks', 4, 'BriaTransformerBlock'),
-                          ('single_transformer_blocks', 4, 'BriaSingleTransformerBlock')],
-          'nested_lists': [],
-          'list_lengths': {'transformer_blocks': 4, 'single_transformer_blocks': 4},
-          'glue_nodes': {'transformer_blocks': 0, 'single_transformer_blocks': 0},
-          'stackless_markers': {'transformer_blocks': 0, 'single_transformer_blocks': 0},
-          'nodes': 878,
-          'nodes_without_stack': 2,
-          'path_formats': ["L['self'] D",
-                           "L['self'] D A",
-                           "L['self'] D I",
-                           "L['self'] D I A",
-                           "L['self'] D I A I",
-                           "L['self'] D I A I A"]},
- 'bria_fibo': {'output_kind': 'sample',
-               'forward_ms': 8.9,
-               't_sensitive': True,
-               'traces': True,
-               'break_reason': None,
-               'traces_after_eager': True,
-               'traces_return_dict_false': True,
-               'break_reason_return_dict_false': None,
-               'traced_via': 'cold',
-               'compiled_matches_eager': True,
-               'max_abs_diff': 0.0,
-               'trace_s': 3.45,
-               'graphs': 1,
-               'block_lists': [('caption_projection', 8, 'BriaFiboTextProjection'),
-                               ('transformer_blocks', 4, 'BriaFiboTransformerBlock'),
-                               ('single_transformer_blocks', 4, 'BriaFiboSingleTransformerBlock')],
-               'nested_lists': [],
-               'list_lengths': {'caption_projection': 8, 'transformer_blocks': 4, 'single_transformer_blocks': 4},
-               'glue_nodes': {'caption_projection': 0, 'transformer_blocks': 6, 'single_transformer_blocks': 15},
-               'stackless_markers': {'caption_projection': 0,
-                                     'transformer_blocks': 0,
-                                     'single_transformer_blocks': 0},
-               'nodes': 955,
-               'nodes_without_stack': 29,
-               'path_formats': ["L['self'] D",
-                                "L['self'] D A",
-                                "L['self'] D I",
-                                "L['self'] D I A",
-                                "L['self'] D I A I",
-                                "L['self'] D I A I A"]},
- 'longcat_image': {'output_kind': 'sample',
-                   'forward_ms': 4.7,
-                   't_sensitive': True,
-                   'traces': True,
-                   'break_reason': None,
-                   'traces_after_eager': True,
-                   'traces_return_dict_false': True,
-                   'break_reason_return_dict_false': None,
-                   'traced_via': 'cold',
-                   'compiled_matches_eager': True,
-                   'max_abs_diff': 0.0,
-                   'trace_s': 2.08,
-                   'graphs': 1,
-                   'block_lists': [('transformer_blocks', 4, 'LongCatImageTransformerBlock'),
-                                   ('single_transformer_blocks', 4, 'LongCatImageSingleTransformerBlock')],
-                   'nested_lists': [],
-                   'list_lengths': {'transformer_blocks': 4, 'single_transformer_blocks': 4},
-                   'glue_nodes': {'transformer_blocks': 0, 'single_transformer_blocks': 0},
-                   'stackless_markers': {'transformer_blocks': 0, 'single_transformer_blocks': 0},
-                   'nodes': 876,
-                   'nodes_without_stack': 3,
-                   'path_formats': ["L['self'] D",
-                                    "L['self'] D A",
-                                    "L['self'] D I",
-                                    "L['self'] D I A",
-                                    "L['self'] D I A I",
-                                    "L['self'] D I A I A"]},
- 'ovis_image': {'output_kind': 'sample',
-                'forward_ms': 4.8,
-                't_sensitive': True,
-                'traces': True,
-                'break_reason': None,
-                'traces_after_eager': True,
-                'traces_return_dict_false': True,
-                'break_reason_return_dict_false': None,
-                'traced_via': 'cold',
-                'compiled_matches_eager': True,
-                'max_abs_diff': 0.0,
-                'trace_s': 1.58,
-                'graphs': 1,
-                'block_lists': [('transformer_blocks', 4, 'OvisImageTransformerBlock'),
-                                ('single_transformer_blocks', 4, 'OvisImageSingleTransformerBlock')],
-                'nested_lists': [],
-                'list_lengths': {'transformer_blocks': 4, 'single_transformer_blocks': 4},
-                'glue_nodes': {'transformer_blocks': 0, 'single_transformer_blocks': 0},
-                'stackless_markers': {'transformer_blocks': 0, 'single_transformer_blocks': 0},
-                'nodes': 925,
-                'nodes_without_stack': 4,
-                'path_formats': ["L['self'] D",
-                                 "L['self'] D A",
-                                 "L['self'] D I",
-                                 "L['self'] D I A",
-                                 "L['self'] D I A I",
-                                 "L['self'] D I A I A"]},
- 'hidream': {'output_kind': 'sample',
-             'forward_ms': 5.4,
-             't_sensitive': True,
-             'traces': False,
-             'break_reason': 'UserError: data-dependent value in `for i, end_idx in enumerate(tokens_per_expert):` '
-                             'at transformer_hidream_image.py:391 `for i, end_idx in '
-                             'enumerate(tokens_per_expert):`',
-             'traces_after_eager': False,
-             'traces_return_dict_false': False,
-             'break_reason_return_dict_false': 'UserError: data-dependent value in `for i, end_idx in '
-                                               'enumerate(tokens_per_expert):` at transformer_hidream_image.py:391 '
-                                               '`for i, end_idx in enumerate(tokens_per_expert):`',
-             'traced_via': None,
-             'compiled_matches_eager': None,
-             'max_abs_diff': None,
-             'trace_s': 0.66,
-             'graphs': 0,
-             'block_lists': [],
-             'nested_lists': [],
-             'list_lengths': {},
-             'glue_nodes': {},
-             'stackless_markers': {},
-             'nodes': 0,
-             'nodes_without_stack': 0,
-             'path_formats': [],
-             'partial': {'graphs': 21, 'block_lists': [], 'compiled_matches_eager': True}},
- 'hunyuan_dit': {'output_kind': 'sample',
-                 'forward_ms': 4.3,
-                 't_sensitive': True,
-                 'traces': True,
-                 'break_reason': None,
-                 'traces_after_eager': True,
-                 'traces_return_dict_false': True,
-                 'break_reason_return_dict_false': None,
-                 'traced_via': 'cold',
-                 'compiled_matches_eager': True,
-                 'max_abs_diff': 0.0,
-                 'trace_s': 1.77,
-                 'graphs': 1,
-                 'block_lists': [('blocks', 6, 'HunyuanDiTBlock')],
-                 'nested_lists': [],
-                 'list_lengths': {'blocks': 6},
-                 'glue_nodes': {'blocks': 0},
-                 'stackless_markers': {'blocks': 0},
-                 'nodes': 793,
-                 'nodes_without_stack': 11,
-                 'path_formats': ["L['self'] D",
-                                  "L['self'] D A",
-                                  "L['self'] D I",
-                                  "L['self'] D I A",
-                                  "L['self'] D I A I",
-                                  "L['self'] D I A I A"]},
- 'cogview3plus': {'output_kind': 'sample',
-                  'forward_ms': 2.1,
-                  't_sensitive': True,
-                  'traces': True,
-                  'break_reason': None,
-                  'traces_after_eager': True,
-                  'traces_return_dict_false': True,
-                  'break_reason_return_dict_false': None,
-                  'traced_via': 'cold',
-                  'compiled_matches_eager': True,
-                  'max_abs_diff': 0.0,
-                  'trace_s': 1.33,
-                  'graphs': 1,
-                  'block_lists': [('transformer_blocks', 4, 'CogView3PlusTransformerBlock')],
-                  'nested_lists': [],
-                  'list_lengths': {'transformer_blocks': 4},
-                  'glue_nodes': {'transformer_blocks': 0},
-                  'stackless_markers': {'transformer_blocks': 0},
-                  'nodes': 420,
-                  'nodes_without_stack': 5,
-                  'path_formats': ["L['self'] D",
-                                   "L['self'] D A",
-                                   "L['self'] D I",
-                                   "L['self'] D I A",
-                                   "L['self'] D I A I",
-                                   "L['self'] D I A I A"]},
- 'cogview4': {'output_kind': 'sample',
-              'forward_ms': 2.5,
-              't_sensitive': True,
-              'traces': True,
-              'break_reason': None,
-              'traces_after_eager': True,
-              'traces_return_dict_false': True,
-              'break_reason_return_dict_false': None,
-              'traced_via': 'cold',
-              'compiled_matches_eager': True,
-              'max_abs_diff': 0.0,
-              'trace_s': 1.51,
-              'graphs': 1,
-              'block_lists': [('transformer_blocks', 4, 'CogView4TransformerBlock')],
-              'nested_lists': [],
-              'list_lengths': {'transformer_blocks': 4},
-              'glue_nodes': {'transformer_blocks': 0},
-              'stackless_markers': {'transformer_blocks': 0},
-              'nodes': 608,
-              'nodes_without_stack': 5,
-              'path_formats': ["L['self'] D",
-                               "L['self'] D A",
-                               "L['self'] D I",
-                               "L['self'] D I A",
-                               "L['self'] D I A I",
-                               "L['self'] D I A I A"]},
- 'glm_image': {'output_kind': 'sample',
-               'forward_ms': 3.1,
-               't_sensitive': True,
-               'traces': True,
-               'break_reason': None,
-               'traces_after_eager': True,
-               'traces_return_dict_false': True,
-               'break_reason_return_dict_false': None,
-               'traced_via': 'cold',
-               'compiled_matches_eager': True,
-               'max_abs_diff': 0.0,
-               'trace_s': 1.66,
-               'graphs': 1,
-               'block_lists': [('transformer_blocks', 4, 'GlmImageTransformerBlock')],
-               'nested_lists': [],
-               'list_lengths': {'transformer_blocks': 4},
-               'glue_nodes': {'transformer_blocks': 0},
-               'stackless_markers': {'transformer_blocks': 0},
-               'nodes': 600,
-               'nodes_without_stack': 13,
-               'path_formats': ["L['self'] D",
-                                "L['self'] D A",
-                                "L['self'] D A I",
-                                "L['self'] D A I A",
-                                "L['self'] D I",
-                                "L['self'] D I A",
-                                "L['self'] D I A I",
-                                "L['self'] D I A I A"]},
- 'lumina_next': {'output_kind': 'sample',
-                 'forward_ms': 7.9,
-                 't_sensitive': True,
-                 'traces': True,
-                 'break_reason': None,
-                 'traces_after_eager': True,
-                 'traces_return_dict_false': True,
-                 'break_reason_return_dict_false': None,
-                 'traced_via': 'cold',
-                 'compiled_matches_eager': True,
-                 'max_abs_diff': 0.0,
-                 'trace_s': 1.75,
-                 'graphs': 1,
-                 'block_lists': [('layers', 4, 'LuminaNextDiTBlock')],
-                 'nested_lists': [],
-                 'list_lengths': {'layers': 4},
-                 'glue_nodes': {'layers': 0},
-                 'stackless_markers': {'layers': 0},
-                 'nodes': 626,
-                 'nodes_without_stack': 7,
-                 'path_formats': ["L['self'] D",
-                                  "L['self'] D A",
-                                  "L['self'] D A I",
-                                  "L['self'] D I",
-                                  "L['self'] D I A",
-                                  "L['self'] D I A I"]},
- 'lumina2': {'output_kind': 'sample',
-             'forward_ms': 13.6,
-             't_sensitive': True,
-             'traces': False,
-             'break_reason': 'UserError: data-dependent value in `use_mask = len(set(seq_lengths)) > 1` at '
-                             'transformer_lumina2.py:519 `use_mask = len(set(seq_lengths)) > 1`',
-             'traces_after_eager': False,
-             'traces_return_dict_false': False,
-             'break_reason_return_dict_false': 'UserError: data-dependent value in `use_mask = '
-                                               'len(set(seq_lengths)) > 1` at transformer_lumina2.py:519 `use_mask '
-                                               '= len(set(seq_lengths)) > 1`',
-             'traced_via': None,
-             'compiled_matches_eager': None,
-             'max_abs_diff': None,
-             'trace_s': 1.59,
-             'graphs': 0,
-             'block_lists': [],
-             'nested_lists': [],
-             'list_lengths': {},
-             'glue_nodes': {},
-             'stackless_markers': {},
-             'nodes': 0,
-             'nodes_without_stack': 0,
-             'path_formats': [],
-             'partial': {'graphs': 4,
-                         'block_lists': [('context_refiner', 3, 'Lumina2TransformerBlock'),
-                                         ('noise_refiner', 3, 'Lumina2TransformerBlock'),
-                                         ('layers', 4, 'Lumina2TransformerBlock')],
-                         'compiled_matches_eager': True}},
- 'z_image': {'output_kind': 'sample',
-             'forward_ms': 10.9,
-             't_sensitive': True,
-             'traces': False,
-             'break_reason': 'Unsupported: Unsupported context manager (Dynamo does not know how to enter a '
-                             '`device` context manager.) at transformer_z_image.py:330 `with torch.device("cpu"):`',
-             'traces_after_eager': True,
-             'traces_return_dict_false': True,
-             'break_reason_return_dict_false': None,
-             'traced_via': 'after_eager',
-             'compiled_matches_eager': True,
-             'max_abs_diff': 0.0,
-             'trace_s': 0.37,
-             'graphs': 1,
-             'block_lists': [('noise_refiner', 3, 'ZImageTransformerBlock'),
-                             ('context_refiner', 3, 'ZImageTransformerBlock'),
-                             ('layers', 4, 'ZImageTransformerBlock')],
-             'nested_lists': [],
-             'list_lengths': {'noise_refiner': 3, 'context_refiner': 3, 'layers': 4},
-             'glue_nodes': {'noise_refiner': 0, 'context_refiner': 0, 'layers': 0},
-             'stackless_markers': {'noise_refiner': 12, 'context_refiner': 12, 'layers': 16},
-             'nodes': 1117,
-             'nodes_without_stack': 161,
-             'path_formats': ["L['self'] D",
-                              "L['self'] D A",
-                              "L['self'] D A I",
-                              "L['self'] D I",
-                              "L['self'] D I A",
-                              "L['self'] D I A I",
-                              "L['self'] D K",
-                              "L['self'] D K A",
-                              "L['self'] D K A I"]},
- 'bria_fibo2': {'output_kind': 'sample',
-                'forward_ms': 6.9,
-                't_sensitive': True,
-                'traces': False,
-                'break_reason': 'Unsupported: Unsupported context manager (Dynamo does not know how to enter a '
-                                '`device` context manager.) at transformer_bria_fibo2.py:149 `with '
-                                'torch.device("cpu"):`',
-                'traces_after_eager': True,
-                'traces_return_dict_false': True,
-                'break_reason_return_dict_false': None,
-                'traced_via': 'after_eager',
-                'compiled_matches_eager': True,
-                'max_abs_diff': 0.0,
-                'trace_s': 0.22,
-                'graphs': 1,
-                'block_lists': [('noise_refiner', 3, 'BriaFibo2TransformerBlock'),
-                                ('layers', 4, 'BriaFibo2TransformerBlock')],
-                'nested_lists': [],
-                'list_lengths': {'noise_refiner': 3, 'layers': 4},
-                'glue_nodes': {'noise_refiner': 0, 'layers': 1},
-                'stackless_markers': {'noise_refiner': 0, 'layers': 0},
-                'nodes': 1029,
-                'nodes_without_stack': 55,
-                'path_formats': ["L['self'] D",
-                                 "L['self'] D A",
-                                 "L['self'] D A I",
-                                 "L['self'] D A I A",
-                                 "L['self'] D A I A I",
-                                 "L['self'] D I",
-                                 "L['self'] D I A",
-                                 "L['self'] D I A I"]},
- 'qwenimage': {'output_kind': 'sample',
-               'forward_ms': 3.4,
-               't_sensitive': True,
-               'traces': True,
-               'break_reason': None,
-               'traces_after_eager': True,
-               'traces_return_dict_false': True,
-               'break_reason_return_dict_false': None,
-               'traced_via': 'cold',
-               'compiled_matches_eager': True,
-               'max_abs_diff': 0.0,
-               'trace_s': 2.11,
-               'graphs': 1,
-               'block_lists': [('transformer_blocks', 4, 'QwenImageTransformerBlock')],
-               'nested_lists': [],
-               'list_lengths': {'transformer_blocks': 4},
-               'glue_nodes': {'transformer_blocks': 0},
-               'stackless_markers': {'transformer_blocks': 0},
-               'nodes': 730,
-               'nodes_without_stack': 11,
-               'path_formats': ["L['self'] D",
-                                "L['self'] D A",
-                                "L['self'] D I",
-                                "L['self'] D I A",
-                                "L['self'] D I A I",
-                                "L['self'] D I A I A"]},
- 'qwenimage21': {'output_kind': 'sample',
-                 'forward_ms': 6.7,
-                 't_sensitive': True,
-                 'traces': False,
-                 'break_reason': 'Unsupported: Tensor.tolist() with non-integer tensor (Dynamo currently does not '
-                                 'support tracing `tolist()` on non-integer tensors.) at '
-                                 'transformer_qwenimage21.py:689 `is_image_token = image_pad_mask.tolist()`',
-                 'traces_after_eager': False,
-                 'traces_return_dict_false': False,
-                 'break_reason_return_dict_false': 'Unsupported: Tensor.tolist() with non-integer tensor (Dynamo '
-                                                   'currently does not support tracing `tolist()` on non-integer '
-                                                   'tensors.) at transformer_qwenimage21.py:689 `is_image_token = '
-                                                   'image_pad_mask.tolist()`',
-                 'traced_via': None,
-                 'compiled_matches_eager': None,
-                 'max_abs_diff': None,
-                 'trace_s': 0.2,
-                 'graphs': 0,
-                 'block_lists': [],
-                 'nested_lists': [],
-                 'list_lengths': {},
-                 'glue_nodes': {},
-                 'stackless_markers': {},
-                 'nodes': 0,
-                 'nodes_without_stack': 0,
-                 'path_formats': [],
-                 'partial': {'graphs': 11,
-                             'block_lists': [('transformer_blocks', 4, 'QwenImage21TransformerBlock')],
-                             'compiled_matches_eager': True}},
- 'nucleusmoe_image': {'output_kind': 'sample',
-                      'forward_ms': 7.2,
-                      't_sensitive': True,
-                      'traces': True,
-                      'break_reason': None,
-                      'traces_after_eager': True,
-                      'traces_return_dict_false': True,
-                      'break_reason_return_dict_false': None,
-                      'traced_via': 'cold',
-                      'compiled_matches_eager': True,
-                      'max_abs_diff': 0.0,
-                      'trace_s': 3.0,
-                      'graphs': 1,
-                      'block_lists': [('transformer_blocks', 4, 'NucleusMoEImageTransformerBlock')],
-                      'nested_lists': [],
-                      'list_lengths': {'transformer_blocks': 4},
-                      'glue_nodes': {'transformer_blocks': 0},
-                      'stackless_markers': {'transformer_blocks': 0},
-                      'nodes': 490,
-                      'nodes_without_stack': 13,
-                      'path_formats': ["L['self'] D",
-                                       "L['self'] D A",
-                                       "L['self'] D I",
-                                       "L['self'] D I A",
-                                       "L['self'] D I A I",
-                                       "L['self'] D I A I A"]},
- 'ernie_image': {'output_kind': 'sample',
-                 'forward_ms': 2.5,
-                 't_sensitive': True,
-                 'traces': True,
-                 'break_reason': None,
-                 'traces_after_eager': True,
-                 'traces_return_dict_false': True,
-                 'break_reason_return_dict_false': None,
-                 'traced_via': 'cold',
-                 'compiled_matches_eager': True,
-                 'max_abs_diff': 0.0,
-                 'trace_s': 1.33,
-                 'graphs': 1,
-                 'block_lists': [('layers', 4, 'ErnieImageSharedAdaLNBlock')],
-                 'nested_lists': [],
-                 'list_lengths': {'layers': 4},
-                 'glue_nodes': {'layers': 0},
-                 'stackless_markers': {'layers': 0},
-                 'nodes': 500,
-                 'nodes_without_stack': 71,
-                 'path_formats': ["L['self'] D",
-                                  "L['self'] D A",
-                                  "L['self'] D I",
-                                  "L['self'] D I A",
-                                  "L['self'] D I A I"]},
- 'prx': {'output_kind': 'sample',
-         'forward_ms': 2.2,
-         't_sensitive': True,
-         'traces': True,
-         'break_reason': None,
-         'traces_after_eager': True,
-         'traces_return_dict_false': True,
-         'break_reason_return_dict_false': None,
-         'traced_via': 'cold',
-         'compiled_matches_eager': True,
-         'max_abs_diff': 0.0,
-         'trace_s': 1.3,
-         'graphs': 1,
-         'block_lists': [('blocks', 4, 'PRXBlock')],
-         'nested_lists': [],
-         'list_lengths': {'blocks': 4},
-         'glue_nodes': {'blocks': 0},
-         'stackless_markers': {'blocks': 0},
-         'nodes': 467,
-         'nodes_without_stack': 32,
-         'path_formats': ["L['self'] D",
-                          "L['self'] D A",
-                          "L['self'] D A I",
-                          "L['self'] D I",
-                          "L['self'] D I A",
-                          "L['self'] D I A I"]},
- 'ideogram4': {'output_kind': 'sample',
-               'forward_ms': 2.2,
-               't_sensitive': True,
-               'traces': True,
-               'break_reason': None,
-               'traces_after_eager': True,
-               'traces_return_dict_false': True,
-               'break_reason_return_dict_false': None,
-               'traced_via': 'cold',
-               'compiled_matches_eager': True,
-               'max_abs_diff': 0.0,
-               'trace_s': 2.82,
-               'graphs': 1,
-               'block_lists': [('layers', 4, 'Ideogram4TransformerBlock')],
-               'nested_lists': [],
-               'list_lengths': {'layers': 4},
-               'glue_nodes': {'layers': 0},
-               'stackless_markers': {'layers': 0},
-               'nodes': 449,
-               'nodes_without_stack': 24,
-               'path_formats': ["L['self'] D",
-                                "L['self'] D A",
-                                "L['self'] D I",
-                                "L['self'] D I A",
-                                "L['self'] D I A I"]},
- 'krea2': {'output_kind': 'sample',
-           'forward_ms': 3.0,
-           't_sensitive': True,
-           'traces': True,
-           'break_reason': None,
-           'traces_after_eager': True,
-           'traces_return_dict_false': True,
-           'break_reason_return_dict_false': None,
-           'traced_via': 'cold',
-           'compiled_matches_eager': True,
-           'max_abs_diff': 0.0,
-           'trace_s': 1.87,
-           'graphs': 1,
-           'block_lists': [('transformer_blocks', 4, 'Krea2TransformerBlock')],
-           'nested_lists': [],
-           'list_lengths': {'transformer_blocks': 4},
-           'glue_nodes': {'transformer_blocks': 0},
-           'stackless_markers': {'transformer_blocks': 0},
-           'nodes': 543,
-           'nodes_without_stack': 7,
-           'path_formats': ["L['self'] D",
-                            "L['self'] D A",
-                            "L['self'] D A I",
-                            "L['self'] D A I A",
-                            "L['self'] D A I A I",
-                            "L['self'] D I",
-                            "L['self'] D I A",
-                            "L['self'] D I A I"]},
- 'sana': {'output_kind': 'sample',
-          'forward_ms': 7.0,
-          't_sensitive': True,
-          'traces': True,
-          'break_reason': None,
-          'traces_after_eager': True,
-          'traces_return_dict_false': True,
-          'break_reason_return_dict_false': None,
-          'traced_via': 'cold',
-          'compiled_matches_eager': True,
-          'max_abs_diff': 0.0,
-          'trace_s': 1.42,
-          'graphs': 1,
-          'block_lists': [('transformer_blocks', 4, 'SanaTransformerBlock')],
-          'nested_lists': [],
-          'list_lengths': {'transformer_blocks': 4},
-          'glue_nodes': {'transformer_blocks': 0},
-          'stackless_markers': {'transformer_blocks': 0},
-          'nodes': 371,
-          'nodes_without_stack': 4,
-          'path_formats': ["L['self'] D",
-                           "L['self'] D A",
-                           "L['self'] D I",
-                           "L['self'] D I A",
-                           "L['self'] D I A I"]},
- 'omnigen': {'output_kind': 'sample',
-             'forward_ms': 3.1,
-             't_sensitive': True,
-             'traces': False,
-             'break_reason': 'Unsupported: Data-dependent branching (Detected data-dependent branching (e.g. `if '
-                             'my_tensor.sum() > 0:`). Dynamo does not support tracing dynamic co) at '
-                             'transformer_omnigen.py:155 `if seq_len > self.original_max_position_embeddings:`',
-             'traces_after_eager': False,
-             'traces_return_dict_false': False,
-             'break_reason_return_dict_false': 'Unsupported: Data-dependent branching (Detected data-dependent '
-                                               'branching (e.g. `if my_tensor.sum() > 0:`). Dynamo does not '
-                                               'support tracing dynamic co) at transformer_omnigen.py:155 `if '
-                                               'seq_len > self.original_max_position_embeddings:`',
-             'traced_via': None,
-             'compiled_matches_eager': None,
-             'max_abs_diff': None,
-             'trace_s': 0.23,
-             'graphs': 0,
-             'block_lists': [],
-             'nested_lists': [],
-             'list_lengths': {},
-             'glue_nodes': {},
-             'stackless_markers': {},
-             'nodes': 0,
-             'nodes_without_stack': 0,
-             'path_formats': [],
-             'partial': {'graphs': 4,
-                         'block_lists': [('layers', 4, 'OmniGenBlock')],
-                         'compiled_matches_eager': True}},
- 'stable_audio': {'output_kind': 'sample',
-                  'forward_ms': 2.5,
-                  't_sensitive': True,
-                  'traces': False,
-                  'break_reason': 'Unsupported: Attempted to call function marked as skipped (Dynamo does not know '
-                                  'how to trace the Python builtin `_warnings.warn`.) at deprecation_utils.py:98 '
-                                  '`warnings.warn(warning + message, FutureWarning, stacklevel=stacklevel)`',
-                  'traces_after_eager': False,
-                  'traces_return_dict_false': True,
-                  'break_reason_return_dict_false': None,
-                  'traced_via': 'return_dict_false',
-                  'compiled_matches_eager': True,
-                  'max_abs_diff': 0.0,
-                  'trace_s': 1.7,
-                  'graphs': 1,
-                  'block_lists': [('transformer_blocks', 4, 'StableAudioDiTBlock')],
-                  'nested_lists': [],
-                  'list_lengths': {'transformer_blocks': 4},
-                  'glue_nodes': {'transformer_blocks': 0},
-                  'stackless_markers': {'transformer_blocks': 0},
-                  'nodes': 389,
-                  'nodes_without_stack': 9,
-                  'path_formats': ["L['self'] D",
-                                   "L['self'] D I",
-                                   "L['self'] D I A",
-                                   "L['self'] D I A I",
-                                   "L['self'] D I A I A"]},
- 'stable_audio3': {'output_kind': 'sample',
-                   'forward_ms': 3.8,
-                   't_sensitive': True,
-                   'traces': True,
-                   'break_reason': None,
-                   'traces_after_eager': True,
-                   'traces_return_dict_false': True,
-                   'break_reason_return_dict_false': None,
-                   'traced_via': 'cold',
-                   'compiled_matches_eager': True,
-                   'max_abs_diff': 0.0,
-                   'trace_s': 3.23,
-                   'graphs': 1,
-                   'block_lists': [('transformer_blocks', 4, 'StableAudio3DiTBlock')],
-                   'nested_lists': [],
-                   'list_lengths': {'transformer_blocks': 4},
-                   'glue_nodes': {'transformer_blocks': 0},
-                   'stackless_markers': {'transformer_blocks': 0},
-                   'nodes': 711,
-                   'nodes_without_stack': 12,
-                   'path_formats': ["L['self'] D", "L['self'] D I", "L['self'] D I A"]},
- 'ace_step': {'output_kind': 'sample',
-              'forward_ms': 7.6,
-              't_sensitive': True,
-              'traces': True,
-              'break_reason': None,
-              'traces_after_eager': True,
-              'traces_return_dict_false': True,
-              'break_reason_return_dict_false': None,
-              'traced_via': 'cold',
-              'compiled_matches_eager': True,
-              'max_abs_diff': 0.0,
-              'trace_s': 1.88,
-              'graphs': 1,
-              'block_lists': [('layers', 4, 'AceStepTransformerBlock')],
-              'nested_lists': [],
-              'list_lengths': {'layers': 4},
-              'glue_nodes': {'layers': 0},
-              'stackless_markers': {'layers': 0},
-              'nodes': 663,
-              'nodes_without_stack': 47,
-              'path_formats': ["L['self'] D",
-                               "L['self'] D A",
-                               "L['self'] D I",
-                               "L['self'] D I A",
-                               "L['self'] D I A I"]},
- 'longcat_audio_dit': {'output_kind': 'sample',
-                       'forward_ms': 2.8,
-                       't_sensitive': True,
-                       'traces': True,
-                       'break_reason': None,
-                       'traces_after_eager': True,
-                       'traces_return_dict_false': True,
-                       'break_reason_return_dict_false': None,
-                       'traced_via': 'cold',
-                       'compiled_matches_eager': True,
-                       'max_abs_diff': 0.0,
-                       'trace_s': 1.8,
-                       'graphs': 1,
-                       'block_lists': [('blocks', 4, 'AudioDiTBlock')],
-                       'nested_lists': [],
-                       'list_lengths': {'blocks': 4},
-                       'glue_nodes': {'blocks': 0},
-                       'stackless_markers': {'blocks': 0},
-                       'nodes': 756,
-                       'nodes_without_stack': 15,
-                       'path_formats': ["L['self'] D",
-                                        "L['self'] D A",
-                                        "L['self'] D A I",
-                                        "L['self'] D I",
-                                        "L['self'] D I A",
-                                        "L['self'] D I A I"]},
- 'minimax_music3': {'output_kind': 'sample',
-                    'forward_ms': 1.1,
-                    't_sensitive': True,
-                    'traces': True,
-                    'break_reason': None,
-                    'traces_after_eager': True,
-                    'traces_return_dict_false': True,
-                    'break_reason_return_dict_false': None,
-                    'traced_via': 'cold',
-                    'compiled_matches_eager': True,
-                    'max_abs_diff': 0.0,
-                    'trace_s': 0.93,
-                    'graphs': 1,
-                    'block_lists': [('transformer_blocks', 4, 'MiniMaxMusic3TransformerBlock')],
-                    'nested_lists': [],
-                    'list_lengths': {'transformer_blocks': 4},
-                    'glue_nodes': {'transformer_blocks': 0},
-                    'stackless_markers': {'transformer_blocks': 0},
-                    'nodes': 260,
-                    'nodes_without_stack': 10,
-                    'path_formats': ["L['self'] D",
-                                     "L['self'] D A",
-                                     "L['self'] D I",
-                                     "L['self'] D I A",
-                                     "L['self'] D I A I"]},
- 'minimax_music3_rvq_depth': {'output_kind': 'tensor',
-                              'forward_ms': 0.7,
-                              't_sensitive': False,
-                              'traces': True,
-                              'break_reason': None,
-                              'traces_after_eager': True,
-                              'traces_return_dict_false': None,
-                              'break_reason_return_dict_false': None,
-                              'traced_via': 'cold',
-                              'compiled_matches_eager': True,
-                              'max_abs_diff': 0.0,
-                              'trace_s': 0.53,
-                              'graphs': 1,
-                              'block_lists': [('layers', 4, 'MiniMaxMusic3DepthDecoderBlock')],
-                              'nested_lists': [],
-                              'list_lengths': {'layers': 4},
-                              'glue_nodes': {'layers': 0},
-                              'stackless_markers': {'layers': 0},
-                              'nodes': 151,
-                              'nodes_without_stack': 3,
-                              'path_formats': ["L['self'] D", "L['self'] D I", "L['self'] D I A"]},
- 'cogvideox': {'output_kind': 'sample',
-               'forward_ms': 2.4,
-               't_sensitive': True,
-               'traces': True,
-               'break_reason': None,
-               'traces_after_eager': True,
-               'traces_return_dict_false': True,
-               'break_reason_return_dict_false': None,
-               'traced_via': 'cold',
-               'compiled_matches_eager': True,
-               'max_abs_diff': 0.0,
-               'trace_s': 1.53,
-               'graphs': 1,
-               'block_lists': [('transformer_blocks', 4, 'CogVideoXBlock')],
-               'nested_lists': [],
-               'list_lengths': {'transformer_blocks': 4},
-               'glue_nodes': {'transformer_blocks': 0},
-               'stackless_markers': {'transformer_blocks': 0},
-               'nodes': 378,
-               'nodes_without_stack': 7,
-               'path_formats': ["L['self'] D",
-                                "L['self'] D A",
-                                "L['self'] D I",
-                                "L['self'] D I A",
-                                "L['self'] D I A I",
-                                "L['self'] D I A I A"]},
- 'cogvideox15': {'output_kind': 'sample',
-                 'forward_ms': 2.5,
-                 't_sensitive': True,
-                 'traces': True,
-                 'break_reason': None,
-                 'traces_after_eager': True,
-                 'traces_return_dict_false': True,
-                 'break_reason_return_dict_false': None,
-                 'traced_via': 'cold',
-                 'compiled_matches_eager': True,
-                 'max_abs_diff': 0.0,
-                 'trace_s': 1.57,
-                 'graphs': 1,
-                 'block_lists': [('transformer_blocks', 4, 'CogVideoXBlock')],
-                 'nested_lists': [],
-                 'list_lengths': {'transformer_blocks': 4},
-                 'glue_nodes': {'transformer_blocks': 0},
-                 'stackless_markers': {'transformer_blocks': 0},
-                 'nodes': 529,
-                 'nodes_without_stack': 8,
-                 'path_formats': ["L['self'] D",
-                                  "L['self'] D A",
-                                  "L['self'] D I",
-                                  "L['self'] D I A",
-                                  "L['self'] D I A I",
-                                  "L['self'] D I A I A"]},
- 'consisid': {'output_kind': 'sample',
-              'forward_ms': 3.7,
-              't_sensitive': True,
-              'traces': True,
-              'break_reason': None,
-              'traces_after_eager': True,
-              'traces_return_dict_false': True,
-              'break_reason_return_dict_false': None,
-              'traced_via': 'cold',
-              'compiled_matches_eager': True,
-              'max_abs_diff': 0.0,
-              'trace_s': 3.52,
-              'graphs': 1,
-              'block_lists': [('transformer_blocks', 4, 'ConsisIDBlock'),
-                              ('perceiver_cross_attention', 4, 'PerceiverCrossAttention')],
-              'nested_lists': [],
-              'list_lengths': {'transformer_blocks': 4, 'perceiver_cross_attention': 4},
-              'glue_nodes': {'transformer_blocks': 78, 'perceiver_cross_attention': 252},
-              'stackless_markers': {'transformer_blocks': 0, 'perceiver_cross_attention': 0},
-              'nodes': 713,
-              'nodes_without_stack': 19,
-              'path_formats': ["L['self'] D",
-                               "L['self'] D A",
-                               "L['self'] D A I",
-                               "L['self'] D A I A",
-                               "L['self'] D I",
-                               "L['self'] D I A",
-                               "L['self'] D I A I",
-                               "L['self'] D I A I A"]},
- 'latte': {'output_kind': 'sample',
-           'forward_ms': 3.2,
-           't_sensitive': True,
-           'traces': True,
-           'break_reason': None,
-           'traces_after_eager': True,
-           'traces_return_dict_false': True,
-           'break_reason_return_dict_false': None,
-           'traced_via': 'cold',
-           'compiled_matches_eager': True,
-           'max_abs_diff': 0.0,
-           'trace_s': 1.27,
-           'graphs': 1,
-           'block_lists': [('transformer_blocks', 4, 'BasicTransformerBlock'),
-                           ('temporal_transformer_blocks', 4, 'BasicTransformerBlock')],
-           'nested_lists': [],
-           'list_lengths': {'transformer_blocks': 4, 'temporal_transformer_blocks': 4},
-           'glue_nodes': {'transformer_blocks': 146, 'temporal_transformer_blocks': 195},
-           'stackless_markers': {'transformer_blocks': 0, 'temporal_transformer_blocks': 0},
-           'nodes': 485,
-           'nodes_without_stack': 50,
-           'path_formats': ["L['self'] D",
-                            "L['self'] D A",
-                            "L['self'] D I",
-                            "L['self'] D I A",
-                            "L['self'] D I A I",
-                            "L['self'] D I A I A"]},
- 'allegro': {'output_kind': 'sample',
-             'forward_ms': 2.0,
-             't_sensitive': True,
-             'traces': True,
-             'break_reason': None,
-             'traces_after_eager': True,
-             'traces_return_dict_false': True,
-             'break_reason_return_dict_false': None,
-             'traced_via': 'cold',
-             'compiled_matches_eager': True,
-             'max_abs_diff': 0.0,
-             'trace_s': 1.79,
-             'graphs': 1,
-             'block_lists': [('transformer_blocks', 4, 'AllegroTransformerBlock')],
-             'nested_lists': [],
-             'list_lengths': {'transformer_blocks': 4},
-             'glue_nodes': {'transformer_blocks': 0},
-             'stackless_markers': {'transformer_blocks': 0},
-             'nodes': 288,
-             'nodes_without_stack': 18,
-             'path_formats': ["L['self'] D",
-                              "L['self'] D A",
-                              "L['self'] D I",
-                              "L['self'] D I A",
-                              "L['self'] D I A I",
-                              "L['self'] D I A I A"]},
- 'mochi': {'output_kind': 'sample',
-           'forward_ms': 4.2,
-           't_sensitive': True,
-           'traces': True,
-           'break_reason': None,
-           'traces_after_eager': True,
-           'traces_return_dict_false': True,
-           'break_reason_return_dict_false': None,
-           'traced_via': 'cold',
-           'compiled_matches_eager': True,
-           'max_abs_diff': 0.0,
-           'trace_s': 1.54,
-           'graphs': 1,
-           'block_lists': [('transformer_blocks', 4, 'MochiTransformerBlock')],
-           'nested_lists': [],
-           'list_lengths': {'transformer_blocks': 4},
-           'glue_nodes': {'transformer_blocks': 0},
-           'stackless_markers': {'transformer_blocks': 0},
-           'nodes': 1018,
-           'nodes_without_stack': 9,
-           'path_formats': ["L['self'] D",
-                            "L['self'] D A",
-                            "L['self'] D I",
-                            "L['self'] D I A",
-                            "L['self'] D I A I",
-                            "L['self'] D I A I A"]},
- 'ltx': {'output_kind': 'sample',
-         'forward_ms': 3.0,
-         't_sensitive': True,
-         'traces': True,
-         'break_reason': None,
-         'traces_after_eager': True,
-         'traces_return_dict_false': True,
-         'break_reason_return_dict_false': None,
-         'traced_via': 'cold',
-         'compiled_matches_eager': True,
-         'max_abs_diff': 0.0,
-         'trace_s': 1.0,
-         'graphs': 1,
-         'block_lists': [('transformer_blocks', 4, 'LTXVideoTransformerBlock')],
-         'nested_lists': [],
-         'list_lengths': {'transformer_blocks': 4},
-         'glue_nodes': {'transformer_blocks': 0},
-         'stackless_markers': {'transformer_blocks': 0},
-         'nodes': 483,
-         'nodes_without_stack': 16,
-         'path_formats': ["L['self'] D",
-                          "L['self'] D A",
-                          "L['self'] D I",
-                          "L['self'] D I A",
-                          "L['self'] D I A I",
-                          "L['self'] D I A I A"]},
- 'ltx2': {'output_kind': 'sample',
-          'forward_ms': 9.3,
-          't_sensitive': True,
-          'traces': True,
-          'break_reason': None,
-          'traces_after_eager': True,
-          'traces_return_dict_false': True,
-          'break_reason_return_dict_false': None,
-          'traced_via': 'cold',
-          'compiled_matches_eager': True,
-          'max_abs_diff': 0.0,
-          'trace_s': 3.02,
-          'graphs': 1,
-          'block_lists': [('transformer_blocks', 4, 'LTX2VideoTransformerBlock')],
-          'nested_lists': [],
-          'list_lengths': {'transformer_blocks': 4},
-          'glue_nodes': {'transformer_blocks': 0},
-          'stackless_markers': {'transformer_blocks': 0},
-          'nodes': 1834,
-          'nodes_without_stack': 82,
-          'path_formats': ["L['self'] D",
-                           "L['self'] D A",
-                           "L['self'] D I",
-                           "L['self'] D I A",
-                           "L['self'] D I A I",
-                           "L['self'] D I A I A"]},
- 'hunyuan_video': {'output_kind': 'sample',
-                   'forward_ms': 6.6,
-                   't_sensitive': True,
-                   'traces': True,
-                   'break_reason': None,
-                   'traces_after_eager': True,
-                   'traces_return_dict_false': True,
-                   'break_reason_return_dict_false': None,
-                   'traced_via': 'cold',
-                   'compiled_matches_eager': True,
-                   'max_abs_diff': 0.0,
-                   'trace_s': 3.03,
-                   'graphs': 1,
-                   'block_lists': [('context_embedder.token_refiner.refiner_blocks',
-                                    3,
-                                    'HunyuanVideoIndividualTokenRefinerBlock'),
-                                   ('transformer_blocks', 3, 'HunyuanVideoTransformerBlock'),
-                                   ('single_transformer_blocks', 4, 'HunyuanVideoSingleTransformerBlock')],
-                   'nested_lists': [],
-                   'list_lengths': {'context_embedder.token_refiner.refiner_blocks': 3,
-                                    'transformer_blocks': 3,
-                                    'single_transformer_blocks': 4},
-                   'glue_nodes': {'context_embedder.token_refiner.refiner_blocks': 0,
-                                  'transformer_blocks': 0,
-                                  'single_transformer_blocks': 0},
-                   'stackless_markers': {'context_embedder.token_refiner.refiner_blocks': 0,
-                                         'transformer_blocks': 0,
-                                         'single_transformer_blocks': 0},
-                   'nodes': 1102,
-                   'nodes_without_stack': 15,
-                   'path_formats': ["L['self'] D",
-                                    "L['self'] D A",
-                                    "L['self'] D A I",
-                                    "L['self'] D A I A",
-                                    "L['self'] D A I A I",
-                                    "L['self'] D A I A I A",
-                                    "L['self'] D I",
-                                    "L['self'] D I A",
-                                    "L['self'] D I A I",
-                                    "L['self'] D I A I A"]},
- 'hunyuan_video_framepack': {'output_kind': 'sample',
-                             'forward_ms': 6.0,
-                             't_sensitive': True,
-                             'traces': True,
-                             'break_reason': None,
-                             'traces_after_eager': True,
-                             'traces_return_dict_false': True,
-                             'break_reason_return_dict_false': None,
-                             'traced_via': 'cold',
-                             'compiled_matches_eager': True,
-                             'max_abs_diff': 0.0,
-                             'trace_s': 5.34,
-                             'graphs': 1,
-                             'block_lists': [('context_embedder.token_refiner.refiner_blocks',
-                                              3,
-                                              'HunyuanVideoIndividualTokenRefinerBlock'),
-                                             ('transformer_blocks', 3, 'HunyuanVideoTransformerBlock'),
-                                             ('single_transformer_blocks',
-                                              3,
-                                              'HunyuanVideoSingleTransformerBlock')],
-                             'nested_lists': [],
-                             'list_lengths': {'context_embedder.token_refiner.refiner_blocks': 3,
-                                              'transformer_blocks': 3,
-                                              'single_transformer_blocks': 3},
-                             'glue_nodes': {'context_embedder.token_refiner.refiner_blocks': 0,
-                                            'transformer_blocks': 0,
-                                            'single_transformer_blocks': 0},
-                             'stackless_markers': {'context_embedder.token_refiner.refiner_blocks': 0,
-                                                   'transformer_blocks': 0,
-                                                   'single_transformer_blocks': 0},
-                             'nodes': 1621,
-                             'nodes_without_stack': 61,
-                             'path_formats': ["L['self'] D",
-                                              "L['self'] D A",
-                                              "L['self'] D A I",
-                                              "L['self'] D A I A",
-                                              "L['self'] D A I A I",
-                                              "L['self'] D A I A I A",
-                                              "L['self'] D I",
-                                              "L['self'] D I A",
-                                              "L['self'] D I A I",
-                                              "L['self'] D I A I A"]},
- 'hunyuan_video15': {'output_kind': 'sample',
-                     'forward_ms': 7.4,
-                     't_sensitive': True,
-                     'traces': False,
-                     'break_reason': 'Unsupported: Data-dependent branching (Detected data-dependent branching '
-                                     '(e.g. `if my_tensor.sum() > 0:`). Dynamo does not support tracing dynamic '
-                                     'co) at transformer_hunyuan_video15.py:702 `if is_t2v:`',
-                     'traces_after_eager': False,
-                     'traces_return_dict_false': False,
-                     'break_reason_return_dict_false': 'Unsupported: Data-dependent branching (Detected '
-                                                       'data-dependent branching (e.g. `if my_tensor.sum() > 0:`). '
-                                                       'Dynamo does not support tracing dynamic co) at '
-                                                       'transformer_hunyuan_video15.py:702 `if is_t2v:`',
-                     'traced_via': None,
-                     'compiled_matches_eager': None,
-                     'max_abs_diff': None,
-                     'trace_s': 0.6,
-                     'graphs': 0,
-                     'block_lists': [],
-                     'nested_lists': [],
-                     'list_lengths': {},
-                     'glue_nodes': {},
-                     'stackless_markers': {},
-                     'nodes': 0,
-                     'nodes_without_stack': 0,
-                     'path_formats': [],
-                     'partial': {'graphs': 3,
-                                 'block_lists': [('context_embedder.token_refiner.refiner_blocks',
-                                                  3,
-                                                  'HunyuanVideo15IndividualTokenRefinerBlock')],
-                                 'compiled_matches_eager': True}},
- 'hunyuanimage': {'output_kind': 'sample',
-                  'forward_ms': 5.3,
-                  't_sensitive': True,
-                  'traces': True,
-                  'break_reason': None,
-                  'traces_after_eager': True,
-                  'traces_return_dict_false': True,
-                  'break_reason_return_dict_false': None,
-                  'traced_via': 'cold',
-                  'compiled_matches_eager': True,
-                  'max_abs_diff': 0.0,
-                  'trace_s': 2.68,
-                  'graphs': 1,
-                  'block_lists': [('context_embedder.token_refiner.refiner_blocks',
-                                   3,
-                                   'HunyuanImageIndividualTokenRefinerBlock'),
-                                  ('transformer_blocks', 3, 'HunyuanImageTransformerBlock'),
-                                  ('single_transformer_blocks', 4, 'HunyuanImageSingleTransformerBlock')],
-                  'nested_lists': [],
-                  'list_lengths': {'context_embedder.token_refiner.refiner_blocks': 3,
-                                   'transformer_blocks': 3,
-                                   'single_transformer_blocks': 4},
-                  'glue_nodes': {'context_embedder.token_refiner.refiner_blocks': 0,
-                                 'transformer_blocks': 0,
-                                 'single_transformer_blocks': 0},
-                  'stackless_markers': {'context_embedder.token_refiner.refiner_blocks': 0,
-                                        'transformer_blocks': 0,
-                                        'single_transformer_blocks': 0},
-                  'nodes': 1053,
-                  'nodes_without_stack': 7,
-                  'path_formats': ["L['self'] D",
-                                   "L['self'] D A",
-                                   "L['self'] D A I",
-                                   "L['self'] D A I A",
-                                   "L['self'] D A I A I",
-                                   "L['self'] D A I A I A",
-                                   "L['self'] D I",
-                                   "L['self'] D I A",
-                                   "L['self'] D I A I",
-                                   "L['self'] D I A I A"]},
- 'wan': {'output_kind': 'sample',
-         'forward_ms': 6.7,
-         't_sensitive': True,
-         'traces': True,
-         'break_reason': None,
-         'traces_after_eager': True,
-         'traces_return_dict_false': True,
-         'break_reason_return_dict_false': None,
-         'traced_via': 'cold',
-         'compiled_matches_eager': True,
-         'max_abs_diff': 0.0,
-         'trace_s': 1.49,
-         'graphs': 1,
-         'block_lists': [('blocks', 4, 'WanTransformerBlock')],
-         'nested_lists': [],
-         'list_lengths': {'blocks': 4},
-         'glue_nodes': {'blocks': 0},
-         'stackless_markers': {'blocks': 0},
-         'nodes': 529,
-         'nodes_without_stack': 22,
-         'path_formats': ["L['self'] D",
-                          "L['self'] D A",
-                          "L['self'] D I",
-                          "L['self'] D I A",
-                          "L['self'] D I A I",
-                          "L['self'] D I A I A"]},
- 'wan_vace': {'output_kind': 'sample',
-              'forward_ms': 4.2,
-              't_sensitive': True,
-              'traces': True,
-              'break_reason': None,
-              'traces_after_eager': True,
-              'traces_return_dict_false': True,
-              'break_reason_return_dict_false': None,
-              'traced_via': 'cold',
-              'compiled_matches_eager': True,
-              'max_abs_diff': 0.0,
-              'trace_s': 2.58,
-              'graphs': 1,
-              'block_lists': [('vace_blocks', 3, 'WanVACETransformerBlock'), ('blocks', 4, 'WanTransformerBlock')],
-              'nested_lists': [],
-              'list_lengths': {'vace_blocks': 3, 'blocks': 4},
-              'glue_nodes': {'vace_blocks': 0, 'blocks': 6},
-              'stackless_markers': {'vace_blocks': 0, 'blocks': 0},
-              'nodes': 891,
-              'nodes_without_stack': 39,
-              'path_formats': ["L['self'] D",
-                               "L['self'] D A",
-                               "L['self'] D I",
-                               "L['self'] D I A",
-                               "L['self'] D I A I",
-                               "L['self'] D I A I A"]},
- 'wan_animate': {'output_kind': 'sample',
-                 'forward_ms': 8.9,
-                 't_sensitive': True,
-                 'traces': True,
-                 'break_reason': None,
-                 'traces_after_eager': True,
-                 'traces_return_dict_false': True,
-                 'break_reason_return_dict_false': None,
-                 'traced_via': 'cold',
-                 'compiled_matches_eager': True,
-                 'max_abs_diff': 0.0,
-                 'trace_s': 5.34,
-                 'graphs': 1,
-                 'block_lists': [('motion_encoder.res_blocks', 2, 'MotionEncoderResBlock'),
-                                 ('motion_encoder.motion_network', 5, 'MotionLinear'),
-                                 ('blocks', 6, 'WanTransformerBlock'),
-                                 ('face_adapter', 3, 'WanAnimateFaceBlockCrossAttention')],
-                 'nested_lists': [],
-                 'list_lengths': {'motion_encoder.res_blocks': 2,
-                                  'motion_encoder.motion_network': 5,
-                                  'blocks': 6,
-                                  'face_adapter': 3},
-                 'glue_nodes': {'motion_encoder.res_blocks': 33,
-                                'motion_encoder.motion_network': 77,
-                                'blocks': 81,
-                                'face_adapter': 452},
-                 'stackless_markers': {'motion_encoder.res_blocks': 0,
-                                       'motion_encoder.motion_network': 0,
-                                       'blocks': 0,
-                                       'face_adapter': 0},
-                 'nodes': 1064,
-                 'nodes_without_stack': 42,
-                 'path_formats': ["L['self'] D",
-                                  "L['self'] D A",
-                                  "L['self'] D A I",
-                                  "L['self'] D A I A",
-                                  "L['self'] D I",
-                                  "L['self'] D I A",
-                                  "L['self'] D I A I",
-                                  "L['self'] D I A I A"]},
- 'wan_animate2': {'output_kind': 'sample',
-                  'forward_ms': 34.4,
-                  't_sensitive': True,
-                  'traces': False,
-                  'break_reason': 'UserError: data-dependent value in `freqs = self.rope_freqs_cache.get(offsets)` '
-                                  'at transformer_wan_animate_2.py:706 `freqs = '
-                                  'self.rope_freqs_cache.get(offsets)`',
-                  'traces_after_eager': False,
-                  'traces_return_dict_false': False,
-                  'break_reason_return_dict_false': 'UserError: data-dependent value in `freqs = '
-                                                    'self.rope_freqs_cache.get(offsets)` at '
-                                                    'transformer_wan_animate_2.py:706 `freqs = '
-                                                    'self.rope_freqs_cache.get(offsets)`',
-                  'traced_via': None,
-                  'compiled_matches_eager': None,
-                  'max_abs_diff': None,
-                  'trace_s': 0.12,
-                  'graphs': 0,
-                  'block_lists': [],
-                  'nested_lists': [],
-                  'list_lengths': {},
-                  'glue_nodes': {},
-                  'stackless_markers': {},
-                  'nodes': 0,
-                  'nodes_without_stack': 0,
-                  'path_formats': [],
-                  'partial': {'graphs': 19, 'block_lists': [], 'compiled_matches_eager': True}},
- 'skyreels_v2': {'output_kind': 'sample',
-                 'forward_ms': 2.5,
-                 't_sensitive': True,
-                 'traces': True,
-                 'break_reason': None,
-                 'traces_after_eager': True,
-                 'traces_return_dict_false': True,
-                 'break_reason_return_dict_false': None,
-                 'traced_via': 'cold',
-                 'compiled_matches_eager': True,
-                 'max_abs_diff': 0.0,
-                 'trace_s': 1.75,
-                 'graphs': 1,
-                 'block_lists': [('blocks', 4, 'SkyReelsV2TransformerBlock')],
-                 'nested_lists': [],
-                 'list_lengths': {'blocks': 4},
-                 'glue_nodes': {'blocks': 0},
-                 'stackless_markers': {'blocks': 0},
-                 'nodes': 525,
-                 'nodes_without_stack': 20,
-                 'path_formats': ["L['self'] D",
-                                  "L['self'] D A",
-                                  "L['self'] D I",
-                                  "L['self'] D I A",
-                                  "L['self'] D I A I",
-                                  "L['self'] D I A I A"]},
- 'chronoedit': {'output_kind': 'sample',
-                'forward_ms': 2.5,
-                't_sensitive': True,
-                'traces': True,
-                'break_reason': None,
-                'traces_after_eager': True,
-                'traces_return_dict_false': True,
-                'break_reason_return_dict_false': None,
-                'traced_via': 'cold',
-                'compiled_matches_eager': True,
-                'max_abs_diff': 0.0,
-                'trace_s': 1.81,
-                'graphs': 1,
-                'block_lists': [('blocks', 4, 'WanTransformerBlock')],
-                'nested_lists': [],
-                'list_lengths': {'blocks': 4},
-                'glue_nodes': {'blocks': 0},
-                'stackless_markers': {'blocks': 0},
-                'nodes': 530,
-                'nodes_without_stack': 21,
-                'path_formats': ["L['self'] D",
-                                 "L['self'] D A",
-                                 "L['self'] D I",
-                                 "L['self'] D I A",
-                                 "L['self'] D I A I",
-                                 "L['self'] D I A I A"]},
- 'helios': {'output_kind': 'sample',
-            'forward_ms': 8.4,
-            't_sensitive': True,
-            'traces': True,
-            'break_reason': None,
-            'traces_after_eager': True,
-            'traces_return_dict_false': True,
-            'break_reason_return_dict_false': None,
-            'traced_via': 'cold',
-            'compiled_matches_eager': True,
-            'max_abs_diff': 0.0,
-            'trace_s': 4.48,
-            'graphs': 1,
-            'block_lists': [('blocks', 4, 'HeliosTransformerBlock')],
-            'nested_lists': [],
-            'list_lengths': {'blocks': 4},
-            'glue_nodes': {'blocks': 0},
-            'stackless_markers': {'blocks': 0},
-            'nodes': 789,
-            'nodes_without_stack': 74,
-            'path_formats': ["L['self'] D",
-                             "L['self'] D A",
-                             "L['self'] D I",
-                             "L['self'] D I A",
-                             "L['self'] D I A I",
-                             "L['self'] D I A I A"]},
- 'anyflow': {'output_kind': 'sample',
-             'forward_ms': 2.8,
-             't_sensitive': True,
-             'traces': True,
-             'break_reason': None,
-             'traces_after_eager': True,
-             'traces_return_dict_false': True,
-             'break_reason_return_dict_false': None,
-             'traced_via': 'cold',
-             'compiled_matches_eager': True,
-             'max_abs_diff': 0.0,
-             'trace_s': 1.89,
-             'graphs': 1,
-             'block_lists': [('blocks', 4, 'AnyFlowTransformerBlock')],
-             'nested_lists': [],
-             'list_lengths': {'blocks': 4},
-             'glue_nodes': {'blocks': 0},
-             'stackless_markers': {'blocks': 0},
-             'nodes': 648,
-             'nodes_without_stack': 22,
-             'path_formats': ["L['self'] D",
-                              "L['self'] D A",
-                              "L['self'] D I",
-                              "L['self'] D I A",
-                              "L['self'] D I A I",
-                              "L['self'] D I A I A"]},
- 'anyflow_far': {'output_kind': 'sample',
-                 'forward_ms': 48.6,
-                 't_sensitive': True,
-                 'traces': True,
-                 'break_reason': None,
-                 'traces_after_eager': True,
-                 'traces_return_dict_false': True,
-                 'break_reason_return_dict_false': None,
-                 'traced_via': 'cold',
-                 'compiled_matches_eager': True,
-                 'max_abs_diff': 0.0,
-                 'trace_s': 4.0,
-                 'graphs': 1,
-                 'block_lists': [('blocks', 4, 'AnyFlowTransformerBlock')],
-                 'nested_lists': [],
-                 'list_lengths': {'blocks': 4},
-                 'glue_nodes': {'blocks': 0},
-                 'stackless_markers': {'blocks': 0},
-                 'nodes': 969,
-                 'nodes_without_stack': 140,
-                 'path_formats': ["L['self'] D",
-                                  "L['self'] D A",
-                                  "L['self'] D I",
-                                  "L['self'] D I A",
-                                  "L['self'] D I A I",
-                                  "L['self'] D I A I A"]},
- 'easyanimate': {'output_kind': 'sample',
-                 'forward_ms': 7.5,
-                 't_sensitive': True,
-                 'traces': True,
-                 'break_reason': None,
-                 'traces_after_eager': True,
-                 'traces_return_dict_false': True,
-                 'break_reason_return_dict_false': None,
-                 'traced_via': 'cold',
-                 'compiled_matches_eager': True,
-                 'max_abs_diff': 0.0,
-                 'trace_s': 2.05,
-                 'graphs': 1,
-                 'block_lists': [('transformer_blocks', 4, 'EasyAnimateTransformerBlock')],
-                 'nested_lists': [],
-                 'list_lengths': {'transformer_blocks': 4},
-                 'glue_nodes': {'transformer_blocks': 0},
-                 'stackless_markers': {'transformer_blocks': 0},
-                 'nodes': 708,
-                 'nodes_without_stack': 11,
-                 'path_formats': ["L['self'] D",
-                                  "L['self'] D A",
-                                  "L['self'] D I",
-                                  "L['self'] D I A",
-                                  "L['self'] D I A I",
-                                  "L['self'] D I A I A"]},
- 'cosmos': {'output_kind': 'sample',
-            'forward_ms': 5.0,
-            't_sensitive': True,
-            'traces': True,
-            'break_reason': None,
-            'traces_after_eager': True,
-            'traces_return_dict_false': True,
-            'break_reason_return_dict_false': None,
-            'traced_via': 'cold',
-            'compiled_matches_eager': True,
-            'max_abs_diff': 0.0,
-            'trace_s': 2.1,
-            'graphs': 1,
-            'block_lists': [('transformer_blocks', 4, 'CosmosTransformerBlock')],
-            'nested_lists': [],
-            'list_lengths': {'transformer_blocks': 4},
-            'glue_nodes': {'transformer_blocks': 0},
-            'stackless_markers': {'transformer_blocks': 0},
-            'nodes': 754,
-            'nodes_without_stack': 9,
-            'path_formats': ["L['self'] D",
-                             "L['self'] D A",
-                             "L['self'] D I",
-                             "L['self'] D I A",
-                             "L['self'] D I A I",
-                             "L['self'] D I A I A"]},
- 'cosmos3': {'output_kind': 'sample',
-             'forward_ms': 2.2,
-             't_sensitive': True,
-             'traces': True,
-             'break_reason': None,
-             'traces_after_eager': True,
-             'traces_return_dict_false': True,
-             'break_reason_return_dict_false': None,
-             'traced_via': 'cold',
-             'compiled_matches_eager': True,
-             'max_abs_diff': 0.0,
-             'trace_s': 1.63,
-             'graphs': 1,
-             'block_lists': [('layers', 4, 'Cosmos3VLTextMoTDecoderLayer')],
-             'nested_lists': [],
-             'list_lengths': {'layers': 4},
-             'glue_nodes': {'layers': 0},
-             'stackless_markers': {'layers': 0},
-             'nodes': 664,
-             'nodes_without_stack': 43,
-             'path_formats': ["L['self'] D", "L['self'] D A", "L['self'] D I", "L['self'] D I A"]},
- 'motif_video': {'output_kind': 'sample',
-                 'forward_ms': 4.1,
-                 't_sensitive': True,
-                 'traces': True,
-                 'break_reason': None,
-                 'traces_after_eager': True,
-                 'traces_return_dict_false': True,
-                 'break_reason_return_dict_false': None,
-                 'traced_via': 'cold',
-                 'compiled_matches_eager': True,
-                 'max_abs_diff': 0.0,
-                 'trace_s': 2.38,
-                 'graphs': 1,
-                 'block_lists': [('transformer_blocks', 3, 'MotifVideoTransformerBlock'),
-                                 ('single_transformer_blocks', 3, 'MotifVideoSingleTransformerBlock')],
-                 'nested_lists': [],
-                 'list_lengths': {'transformer_blocks': 3, 'single_transformer_blocks': 3},
-                 'glue_nodes': {'transformer_blocks': 0, 'single_transformer_blocks': 0},
-                 'stackless_markers': {'transformer_blocks': 0, 'single_transformer_blocks': 0},
-                 'nodes': 724,
-                 'nodes_without_stack': 6,
-                 'path_formats': ["L['self'] D",
-                                  "L['self'] D A",
-                                  "L['self'] D I",
-                                  "L['self'] D I A",
-                                  "L['self'] D I A I",
-                                  "L['self'] D I A I A"]},
- 'motif_video_decoder': {'output_kind': 'sample',
-                         'forward_ms': 9.7,
-                         't_sensitive': True,
-                         'traces': True,
-                         'break_reason': None,
-                         'traces_after_eager': True,
-                         'traces_return_dict_false': True,
-                         'break_reason_return_dict_false': None,
-                         'traced_via': 'cold',
-                         'compiled_matches_eager': True,
-                         'max_abs_diff': 0.0,
-                         'trace_s': 2.55,
-                         'graphs': 1,
-                         'block_lists': [('transformer_blocks', 3, 'MotifVideoTransformerBlock'),
-                                         ('single_transformer_blocks', 6, 'MotifVideoSingleTransformerBlock')],
-                         'nested_lists': [],
-                         'list_lengths': {'transformer_blocks': 3, 'single_transformer_blocks': 6},
-                         'glue_nodes': {'transformer_blocks': 0, 'single_transformer_blocks': 1},
-                         'stackless_markers': {'transformer_blocks': 0, 'single_transformer_blocks': 0},
-                         'nodes': 974,
-                         'nodes_without_stack': 8,
-                         'path_formats': ["L['self'] D",
-                                          "L['self'] D A",
-                                          "L['self'] D I",
-                                          "L['self'] D I A",
-                                          "L['self'] D I A I",
-                                          "L['self'] D I A I A"]},
- 'sana_video': {'output_kind': 'sample',
-                'forward_ms': 3.8,
-                't_sensitive': True,
-                'traces': True,
-                'break_reason': None,
-                'traces_after_eager': True,
-                'traces_return_dict_false': True,
-                'break_reason_return_dict_false': None,
-                'traced_via': 'cold',
-                'compiled_matches_eager': True,
-                'max_abs_diff': 0.0,
-                'trace_s': 1.56,
-                'graphs': 1,
-                'block_lists': [('transformer_blocks', 4, 'SanaVideoTransformerBlock')],
-                'nested_lists': [],
-                'list_lengths': {'transformer_blocks': 4},
-                'glue_nodes': {'transformer_blocks': 0},
-                'stackless_markers': {'transformer_blocks': 0},
-                'nodes': 681,
-                'nodes_without_stack': 11,
-                'path_formats': ["L['self'] D",
-                                 "L['self'] D A",
-                                 "L['self'] D I",
-                                 "L['self'] D I A",
-                                 "L['self'] D I A I"]},
- 'sana_wm': {'output_kind': 'sample',
-             'forward_ms': 14.3,
-             't_sensitive': True,
-             'traces': True,
-             'break_reason': None,
-             'traces_after_eager': True,
-             'traces_return_dict_false': True,
-             'break_reason_return_dict_false': None,
-             'traced_via': 'cold',
-             'compiled_matches_eager': True,
-             'max_abs_diff': 0.0,
-             'trace_s': 4.82,
-             'graphs': 1,
-             'block_lists': [('blocks', 4, 'SanaVideoMSCamCtrlBlock')],
-             'nested_lists': [],
-             'list_lengths': {'blocks': 4},
-             'glue_nodes': {'blocks': 0},
-             'stackless_markers': {'blocks': 0},
-             'nodes': 2448,
-             'nodes_without_stack': 391,
-             'path_formats': ["L['self'] D", "L['self'] D A", "L['self'] D I", "L['self'] D I A"]},
- 'sana_wm_refiner': {'output_kind': 'sample',
-                     'forward_ms': 3.1,
-                     't_sensitive': True,
-                     'traces': True,
-                     'break_reason': None,
-                     'traces_after_eager': True,
-                     'traces_return_dict_false': True,
-                     'break_reason_return_dict_false': None,
-                     'traced_via': 'cold',
-                     'compiled_matches_eager': True,
-                     'max_abs_diff': 0.0,
-                     'trace_s': 4.24,
-                     'graphs': 1,
-                     'block_lists': [('transformer_blocks', 4, 'SanaWMLTX2RefinerTransformerBlock')],
-                     'nested_lists': [],
-                     'list_lengths': {'transformer_blocks': 4},
-                     'glue_nodes': {'transformer_blocks': 0},
-                     'stackless_markers': {'transformer_blocks': 0},
-                     'nodes': 479,
-                     'nodes_without_stack': 16,
-                     'path_formats': ["L['self'] D",
-                                      "L['self'] D A",
-                                      "L['self'] D I",
-                                      "L['self'] D I A",
-                                      "L['self'] D I A I",
-                                      "L['self'] D I A I A"]},
- 'minimax_h3': {'output_kind': 'sample',
-                'forward_ms': 7.2,
-                't_sensitive': True,
-                'traces': True,
-                'break_reason': None,
-                'traces_after_eager': True,
-                'traces_return_dict_false': True,
-                'break_reason_return_dict_false': None,
-                'traced_via': 'cold',
-                'compiled_matches_eager': True,
-                'max_abs_diff': 0.0,
-                'trace_s': 2.16,
-                'graphs': 1,
-                'block_lists': [('token_refiner.refiner_blocks', 3, 'MiniMaxH3TokenRefinerBlock'),
-                                ('transformer_blocks', 4, 'MiniMaxH3TransformerBlock')],
-                'nested_lists': [],
-                'list_lengths': {'token_refiner.refiner_blocks': 3, 'transformer_blocks': 4},
-                'glue_nodes': {'token_refiner.refiner_blocks': 0, 'transformer_blocks': 0},
-                'stackless_markers': {'token_refiner.refiner_blocks': 0, 'transformer_blocks': 0},
-                'nodes': 494,
-                'nodes_without_stack': 15,
-                'path_formats': ["L['self'] D",
-                                 "L['self'] D A",
-                                 "L['self'] D A I",
-                                 "L['self'] D A I A",
-                                 "L['self'] D A I A I",
-                                 "L['self'] D A I A I A",
-                                 "L['self'] D I",
-                                 "L['self'] D I A",
-                                 "L['self'] D I A I",
-                                 "L['self'] D I A I A"]},
- 'joyimage_edit': {'output_kind': 'sample',
-                   'forward_ms': 7.1,
-                   't_sensitive': True,
-                   'traces': True,
-                   'break_reason': None,
-                   'traces_after_eager': True,
-                   'traces_return_dict_false': True,
-                   'break_reason_return_dict_false': None,
-                   'traced_via': 'cold',
-                   'compiled_matches_eager': True,
-                   'max_abs_diff': 0.0,
-                   'trace_s': 1.74,
-                   'graphs': 1,
-                   'block_lists': [('double_blocks', 4, 'JoyImageTransformerBlock')],
-                   'nested_lists': [],
-                   'list_lengths': {'double_blocks': 4},
-                   'glue_nodes': {'double_blocks': 0},
-                   'stackless_markers': {'double_blocks': 0},
-                   'nodes': 663,
-                   'nodes_without_stack': 58,
-                   'path_formats': ["L['self'] D",
-                                    "L['self'] D A",
-                                    "L['self'] D I",
-                                    "L['self'] D I A",
-                                    "L['self'] D I A I",
-                                    "L['self'] D I A I A"]},
- 'joyimage_edit_plus': {'output_kind': 'sample',
-                        'forward_ms': 3.2,
-                        't_sensitive': True,
-                        'traces': True,
-                        'break_reason': None,
-                        'traces_after_eager': True,
-                        'traces_return_dict_false': True,
-                        'break_reason_return_dict_false': None,
-                        'traced_via': 'cold',
-                        'compiled_matches_eager': True,
-                        'max_abs_diff': 0.0,
-                        'trace_s': 1.79,
-                        'graphs': 1,
-                        'block_lists': [('double_blocks', 4, 'JoyImageEditPlusTransformerBlock')],
-                        'nested_lists': [],
-                        'list_lengths': {'double_blocks': 4},
-                        'glue_nodes': {'double_blocks': 0},
-                        'stackless_markers': {'double_blocks': 0},
-                        'nodes': 708,
-                        'nodes_without_stack': 103,
-                        'path_formats': ["L['self'] D",
-                                         "L['self'] D A",
-                                         "L['self'] D I",
-                                         "L['self'] D I A",
-                                         "L['self'] D I A I",
-                                         "L['self'] D I A I A"]},
- 'kandinsky5': {'output_kind': 'sample',
-                'forward_ms': 12.8,
-                't_sensitive': True,
-                'traces': True,
-                'break_reason': None,
-                'traces_after_eager': True,
-                'traces_return_dict_false': True,
-                'break_reason_return_dict_false': None,
-                'traced_via': 'cold',
-                'compiled_matches_eager': True,
-                'max_abs_diff': 0.0,
-                'trace_s': 4.81,
-                'graphs': 1,
-                'block_lists': [('text_transformer_blocks', 3, 'Kandinsky5TransformerEncoderBlock'),
-                                ('visual_transformer_blocks', 4, 'Kandinsky5TransformerDecoderBlock')],
-                'nested_lists': [],
-                'list_lengths': {'text_transformer_blocks': 3, 'visual_transformer_blocks': 4},
-                'glue_nodes': {'text_transformer_blocks': 0, 'visual_transformer_blocks': 0},
-                'stackless_markers': {'text_transformer_blocks': 0, 'visual_transformer_blocks': 0},
-                'nodes': 770,
-                'nodes_without_stack': 5,
-                'path_formats': ["L['self'] D", "L['self'] D A", "L['self'] D I", "L['self'] D I A"]},
- 'kandinsky6': {'output_kind': 'sample',
-                'forward_ms': 5.5,
-                't_sensitive': True,
-                'traces': True,
-                'break_reason': None,
-                'traces_after_eager': True,
-                'traces_return_dict_false': True,
-                'break_reason_return_dict_false': None,
-                'traced_via': 'cold',
-                'compiled_matches_eager': True,
-                'max_abs_diff': 0.0,
-                'trace_s': 2.53,
-                'graphs': 1,
-                'block_lists': [('video_text_transformer_blocks', 3, 'Kandinsky6TransformerEncoderBlock'),
-                                ('audio_text_transformer_blocks', 3, 'Kandinsky6TransformerEncoderBlock'),
-                                ('visual_transformer_blocks', 4, 'Kandinsky6FusedTransformerDecoderBlock')],
-                'nested_lists': [],
-                'list_lengths': {'video_text_transformer_blocks': 3,
-                                 'audio_text_transformer_blocks': 3,
-                                 'visual_transformer_blocks': 4},
-                'glue_nodes': {'video_text_transformer_blocks': 0,
-                               'audio_text_transformer_blocks': 0,
-                               'visual_transformer_blocks': 0},
-                'stackless_markers': {'video_text_transformer_blocks': 0,
-                                      'audio_text_transformer_blocks': 0,
-                                      'visual_transformer_blocks': 0},
-                'nodes': 1105,
-                'nodes_without_stack': 6,
-                'path_formats': ["L['self'] D",
-                                 "L['self'] D A",
-                                 "L['self'] D I",
-                                 "L['self'] D I A",
-                                 "L['self'] D I A I",
-                                 "L['self'] D I A I A"]},
- 'kandinsky6_sr': {'output_kind': 'sample',
-                   'forward_ms': 14.8,
-                   't_sensitive': True,
-                   'traces': True,
-                   'break_reason': None,
-                   'traces_after_eager': True,
-                   'traces_return_dict_false': True,
-                   'break_reason_return_dict_false': None,
-                   'traced_via': 'cold',
-                   'compiled_matches_eager': True,
-                   'max_abs_diff': 0.0,
-                   'trace_s': 3.9,
-                   'graphs': 1,
-                   'block_lists': [('visual_transformer_blocks', 4, 'Kandinsky6SRTransformerBlock')],
-                   'nested_lists': [],
-                   'list_lengths': {'visual_transformer_blocks': 4},
-                   'glue_nodes': {'visual_transformer_blocks': 0},
-                   'stackless_markers': {'visual_transformer_blocks': 16},
-                   'nodes': 782,
-                   'nodes_without_stack': 62,
-                   'path_formats': ["L['self'] D",
-                                    "L['self'] D A",
-                                    "L['self'] D I",
-                                    "L['self'] D I A",
-                                    "L['self'] D I A I",
-                                    "L['self'] D I A I A"]},
- 'rfd4_proteina': {'output_kind': 'other:RFD4ProteinaTransformerOutput',
-                   'forward_ms': 6.0,
-                   't_sensitive': True,
-                   'traces': True,
-                   'break_reason': None,
-                   'traces_after_eager': True,
-                   'traces_return_dict_false': True,
-                   'break_reason_return_dict_false': None,
-                   'traced_via': 'cold',
-                   'compiled_matches_eager': True,
-                   'max_abs_diff': 0.0,
-                   'trace_s': 2.41,
-                   'graphs': 1,
-                   'block_lists': [('transformer_layers', 4, 'RFD4ProteinaTrunkLayer'),
-                                   ('pair_update_layers', 3, 'RFD4ProteinaPairUpdate')],
-                   'nested_lists': [],
-                   'list_lengths': {'transformer_layers': 4, 'pair_update_layers': 3},
-                   'glue_nodes': {'transformer_layers': 225, 'pair_update_layers': 146},
-                   'stackless_markers': {'transformer_layers': 0, 'pair_update_layers': 0},
-                   'nodes': 690,
-                   'nodes_without_stack': 22,
-                   'path_formats': ["L['self'] D",
-                                    "L['self'] D A",
-                                    "L['self'] D A I",
-                                    "L['self'] D A [I]",
-                                    "L['self'] D I",
-                                    "L['self'] D I A",
-                                    "L['self'] D I A I"]}}
-
-SUMMARY_TABLE = """
-family                   | class                                   | fullgraph             | out    | fwd ms | block lists in execution order: list xN [block class]
--------------------------+-----------------------------------------+-----------------------+--------+--------+---------------------
-dit                      | DiTTransformer2DModel                   | y                     | sample | 1.9    | transformer_blocks x4 [BasicTransformerBlock]
-pixart                   | PixArtTransformer2DModel                | y                     | sample | 1.8    | transformer_blocks x4 [BasicTransformerBlock]
-transformer_2d           | Transformer2DModel                      | return_dict=False [1] | sample | 1.8    | transformer_blocks x4 [BasicTransformerBlock]
-dual_transformer_2d      | DualTransformer2DModel                  | y                     | sample | 2.3    | transformers.1.transformer_blocks x3 [BasicTransformerBlock], transformers.0.transformer_blocks x3 [BasicTransformerBlock]
-dreamlite_transformer_2d | DreamLiteTransformer2DModel             | return_dict=False [2] | sample | 1.5    | transformer_blocks x4 [BasicTransformerBlockDreamLite]
-transformer_temporal     | TransformerTemporalModel                | y                     | sample | 1.5    | transformer_blocks x4 [BasicTransformerBlock]
-prior                    | PriorTransformer                        | y                     | object | 1.3    | transformer_blocks x4 [BasicTransformerBlock]
-t5_film                  | T5FilmDecoder                           | y                     | tensor | 2.9    | decoders x4 [DecoderLayer]
-sd3                      | SD3Transformer2DModel                   | y                     | sample | 2.1    | transformer_blocks x4 [JointTransformerBlock]
-sd35                     | SD3Transformer2DModel                   | y                     | sample | 2.9    | transformer_blocks x4 [JointTransformerBlock]
-auraflow                 | AuraFlowTransformer2DModel              | y                     | sample | 2.9    | joint_transformer_blocks x3 [AuraFlowJointTransformerBlock], single_transformer_blocks x4 [AuraFlowSingleTransformerBlock]
-flux                     | FluxTransformer2DModel                  | y                     | sample | 4.8    | transformer_blocks x4 [FluxTransformerBlock], single_transformer_blocks x4 [FluxSingleTransformerBlock]
-flux2                    | Flux2Transformer2DModel                 | y                     | sample | 4.7    | transformer_blocks x4 [Flux2TransformerBlock], single_transformer_blocks x4 [Flux2SingleTransformerBlock]
-flux3                    | Flux3Transformer2DModel                 | y                     | sample | 4.4    | txt_mode_blocks x3 [Flux3ModeTransformerBlock], mode_blocks.image x3 [Flux3ModeTransformerBlock], single_transformer_blocks x4 [Flux3SingleTransformerBlock]
-chroma                   | ChromaTransformer2DModel                | y                     | sample | 9.3    | transformer_blocks x4 [ChromaTransformerBlock], single_transformer_blocks x4 [ChromaSingleTransformerBlock]
-bria                     | BriaTransformer2DModel                  | y                     | sample | 8.7    | transformer_blocks x4 [BriaTransformerBlock], single_transformer_blocks x4 [BriaSingleTransformerBlock]
-bria_fibo                | BriaFiboTransformer2DModel              | y                     | sample | 8.9    | caption_projection x8 [BriaFiboTextProjection], transformer_blocks x4 [BriaFiboTransformerBlock], single_transformer_blocks x4 [BriaFiboSingleTransformerBlock]
-longcat_image            | LongCatImageTransformer2DModel          | y                     | sample | 4.7    | transformer_blocks x4 [LongCatImageTransformerBlock], single_transformer_blocks x4 [LongCatImageSingleTransformerBlock]
-ovis_image               | OvisImageTransformer2DModel             | y                     | sample | 4.8    | transformer_blocks x4 [OvisImageTransformerBlock], single_transformer_blocks x4 [OvisImageSingleTransformerBlock]
-hidream                  | HiDreamImageTransformer2DModel          | n [3]                 | sample | 5.4    | (graph-broken compile) -
-hunyuan_dit              | HunyuanDiT2DModel                       | y                     | sample | 4.3    | blocks x6 [HunyuanDiTBlock]
-cogview3plus             | CogView3PlusTransformer2DModel          | y                     | sample | 2.1    | transformer_blocks x4 [CogView3PlusTransformerBlock]
-cogview4                 | CogView4Transformer2DModel              | y                     | sample | 2.5    | transformer_blocks x4 [CogView4TransformerBlock]
-glm_image                | GlmImageTransformer2DModel              | y                     | sample | 3.1    | transformer_blocks x4 [GlmImageTransformerBlock]
-lumina_next              | LuminaNextDiT2DModel                    | y                     | sample | 7.9    | layers x4 [LuminaNextDiTBlock]
-lumina2                  | Lumina2Transformer2DModel               | n [4]                 | sample | 13.6   | (graph-broken compile) context_refiner x3 [Lumina2TransformerBlock], noise_refiner x3 [Lumina2TransformerBlock], layers x4 [Lumina2TransformerBlock]
-z_image                  | ZImageTransformer2DModel                | after eager [5]       | sample | 10.9   | noise_refiner x3 [ZImageTransformerBlock], context_refiner x3 [ZImageTransformerBlock], layers x4 [ZImageTransformerBlock]
-bria_fibo2               | BriaFibo2Transformer2DModel             | after eager [6]       | sample | 6.9    | noise_refiner x3 [BriaFibo2TransformerBlock], layers x4 [BriaFibo2TransformerBlock]
-qwenimage                | QwenImageTransformer2DModel             | y                     | sample | 3.4    | transformer_blocks x4 [QwenImageTransformerBlock]
-qwenimage21              | QwenImage21Transformer2DModel           | n [7]                 | sample | 6.7    | (graph-broken compile) transformer_blocks x4 [QwenImage21TransformerBlock]
-nucleusmoe_image         | NucleusMoEImageTransformer2DModel       | y                     | sample | 7.2    | transformer_blocks x4 [NucleusMoEImageTransformerBlock]
-ernie_image              | ErnieImageTransformer2DModel            | y                     | sample | 2.5    | layers x4 [ErnieImageSharedAdaLNBlock]
-prx                      | PRXTransformer2DModel                   | y                     | sample | 2.2    | blocks x4 [PRXBlock]
-ideogram4                | Ideogram4Transformer2DModel             | y                     | sample | 2.2    | layers x4 [Ideogram4TransformerBlock]
-krea2                    | Krea2Transformer2DModel                 | y                     | sample | 3.0    | transformer_blocks x4 [Krea2TransformerBlock]
-sana                     | SanaTransformer2DModel                  | y                     | sample | 7.0    | transformer_blocks x4 [SanaTransformerBlock]
-omnigen                  | OmniGenTransformer2DModel               | n [8]                 | sample | 3.1    | (graph-broken compile) layers x4 [OmniGenBlock]
-stable_audio             | StableAudioDiTModel                     | return_dict=False [9] | sample | 2.5    | transformer_blocks x4 [StableAudioDiTBlock]
-stable_audio3            | StableAudio3DiTModel                    | y                     | sample | 3.8    | transformer_blocks x4 [StableAudio3DiTBlock]
-ace_step                 | AceStepTransformer1DModel               | y                     | sample | 7.6    | layers x4 [AceStepTransformerBlock]
-longcat_audio_dit        | LongCatAudioDiTTransformer              | y                     | sample | 2.8    | blocks x4 [AudioDiTBlock]
-minimax_music3           | MiniMaxMusic3Transformer1DModel         | y                     | sample | 1.1    | transformer_blocks x4 [MiniMaxMusic3TransformerBlock]
-minimax_music3_rvq_depth | MiniMaxMusic3RVQDepthDecoder            | y                     | tensor | 0.7    | layers x4 [MiniMaxMusic3DepthDecoderBlock]
-cogvideox                | CogVideoXTransformer3DModel             | y                     | sample | 2.4    | transformer_blocks x4 [CogVideoXBlock]
-cogvideox15              | CogVideoXTransformer3DModel             | y                     | sample | 2.5    | transformer_blocks x4 [CogVideoXBlock]
-consisid                 | ConsisIDTransformer3DModel              | y                     | sample | 3.7    | transformer_blocks x4 [ConsisIDBlock], perceiver_cross_attention x4 [PerceiverCrossAttention]
-latte                    | LatteTransformer3DModel                 | y                     | sample | 3.2    | transformer_blocks x4 [BasicTransformerBlock], temporal_transformer_blocks x4 [BasicTransformerBlock]
-allegro                  | AllegroTransformer3DModel               | y                     | sample | 2.0    | transformer_blocks x4 [AllegroTransformerBlock]
-mochi                    | MochiTransformer3DModel                 | y                     | sample | 4.2    | transformer_blocks x4 [MochiTransformerBlock]
-ltx                      | LTXVideoTransformer3DModel              | y                     | sample | 3.0    | transformer_blocks x4 [LTXVideoTransformerBlock]
-ltx2                     | LTX2VideoTransformer3DModel             | y                     | sample | 9.3    | transformer_blocks x4 [LTX2VideoTransformerBlock]
-hunyuan_video            | HunyuanVideoTransformer3DModel          | y                     | sample | 6.6    | context_embedder.token_refiner.refiner_blocks x3 [HunyuanVideoIndividualTokenRefinerBlock], transformer_blocks x3 [HunyuanVideoTransformerBlock], single_transformer_blocks x4 [HunyuanVideoSingleTransformerBlock]
-hunyuan_video_framepack  | HunyuanVideoFramepackTransformer3DModel | y                     | sample | 6.0    | context_embedder.token_refiner.refiner_blocks x3 [HunyuanVideoIndividualTokenRefinerBlock], transformer_blocks x3 [HunyuanVideoTransformerBlock], single_transformer_blocks x3 [HunyuanVideoSingleTransformerBlock]
-hunyuan_video15          | HunyuanVideo15Transformer3DModel        | n [10]                | sample | 7.4    | (graph-broken compile) context_embedder.token_refiner.refiner_blocks x3 [HunyuanVideo15IndividualTokenRefinerBlock]
-hunyuanimage             | HunyuanImageTransformer2DModel          | y                     | sample | 5.3    | context_embedder.token_refiner.refiner_blocks x3 [HunyuanImageIndividualTokenRefinerBlock], transformer_blocks x3 [HunyuanImageTransformerBlock], single_transformer_blocks x4 [HunyuanImageSingleTransformerBlock]
-wan                      | WanTransformer3DModel                   | y                     | sample | 6.7    | blocks x4 [WanTransformerBlock]
-wan_vace                 | WanVACETransformer3DModel               | y                     | sample | 4.2    | vace_blocks x3 [WanVACETransformerBlock], blocks x4 [WanTransformerBlock]
-wan_animate              | WanAnimateTransformer3DModel            | y                     | sample | 8.9    | motion_encoder.res_blocks x2 [MotionEncoderResBlock], motion_encoder.motion_network x5 [MotionLinear], blocks x6 [WanTransformerBlock], face_adapter x3 [WanAnimateFaceBlockCrossAttention]
-wan_animate2             | WanAnimate2Transformer3DModel           | n [11]                | sample | 34.4   | (graph-broken compile) -
-skyreels_v2              | SkyReelsV2Transformer3DModel            | y                     | sample | 2.5    | blocks x4 [SkyReelsV2TransformerBlock]
-chronoedit               | ChronoEditTransformer3DModel            | y                     | sample | 2.5    | blocks x4 [WanTransformerBlock]
-helios                   | HeliosTransformer3DModel                | y                     | sample | 8.4    | blocks x4 [HeliosTransformerBlock]
-anyflow                  | AnyFlowTransformer3DModel               | y                     | sample | 2.8    | blocks x4 [AnyFlowTransformerBlock]
-anyflow_far              | AnyFlowFARTransformer3DModel            | y                     | sample | 48.6   | blocks x4 [AnyFlowTransformerBlock]
-easyanimate              | EasyAnimateTransformer3DModel           | y                     | sample | 7.5    | transformer_blocks x4 [EasyAnimateTransformerBlock]
-cosmos                   | CosmosTransformer3DModel                | y                     | sample | 5.0    | transformer_blocks x4 [CosmosTransformerBlock]
-cosmos3                  | Cosmos3OmniTransformer                  | y                     | sample | 2.2    | layers x4 [Cosmos3VLTextMoTDecoderLayer]
-motif_video              | MotifVideoTransformer3DModel            | y                     | sample | 4.1    | transformer_blocks x3 [MotifVideoTransformerBlock], single_transformer_blocks x3 [MotifVideoSingleTransformerBlock]
-motif_video_decoder      | MotifVideoTransformer3DModel            | y                     | sample | 9.7    | transformer_blocks x3 [MotifVideoTransformerBlock], single_transformer_blocks x6 [MotifVideoSingleTransformerBlock]
-sana_video               | SanaVideoTransformer3DModel             | y                     | sample | 3.8    | transformer_blocks x4 [SanaVideoTransformerBlock]
-sana_wm                  | SanaWMTransformer3DModel                | y                     | sample | 14.3   | blocks x4 [SanaVideoMSCamCtrlBlock]
-sana_wm_refiner          | SanaWMLTX2RefinerTransformer3DModel     | y                     | sample | 3.1    | transformer_blocks x4 [SanaWMLTX2RefinerTransformerBlock]
-minimax_h3               | MiniMaxH3Transformer3DModel             | y                     | sample | 7.2    | token_refiner.refiner_blocks x3 [MiniMaxH3TokenRefinerBlock], transformer_blocks x4 [MiniMaxH3TransformerBlock]
-joyimage_edit            | JoyImageEditTransformer3DModel          | y                     | sample | 7.1    | double_blocks x4 [JoyImageTransformerBlock]
-joyimage_edit_plus       | JoyImageEditPlusTransformer3DModel      | y                     | sample | 3.2    | double_blocks x4 [JoyImageEditPlusTransformerBlock]
-kandinsky5               | Kandinsky5Transformer3DModel            | y                     | sample | 12.8   | text_transformer_blocks x3 [Kandinsky5TransformerEncoderBlock], visual_transformer_blocks x4 [Kandinsky5TransformerDecoderBlock]
-kandinsky6               | Kandinsky6Transformer3DModel            | y                     | sample | 5.5    | video_text_transformer_blocks x3 [Kandinsky6TransformerEncoderBlock], audio_text_transformer_blocks x3 [Kandinsky6TransformerEncoderBlock], visual_transformer_blocks x4 [Kandinsky6FusedTransformerDecoderBlock]
-kandinsky6_sr            | Kandinsky6SRTransformer3DModel          | y                     | sample | 14.8   | visual_transformer_blocks x4 [Kandinsky6SRTransformerBlock]
-rfd4_proteina            | RFD4ProteinaTransformer                 | y                     | object | 6.0    | transformer_layers x4 [RFD4ProteinaTrunkLayer], pair_update_layers x3 [RFD4ProteinaPairUpdate]
-
-[1] transformer_2d: Unsupported: Attempted to call function marked as skipped (Dynamo does not know how to trace the Python builtin `_warnings.warn`.) at deprecation_utils.py:98 `warnings.warn(warning + message, FutureWarning, stacklevel=stacklevel)`
-[2] dreamlite_transformer_2d: Unsupported: Attempted to call function marked as skipped (Dynamo does not know how to trace the Python builtin `_warnings.warn`.) at deprecation_utils.py:98 `warnings.warn(warning + message, FutureWarning, stacklevel=stacklevel)`
-[3] hidream: UserError: data-dependent value in `for i, end_idx in enumerate(tokens_per_expert):` at transformer_hidream_image.py:391 `for i, end_idx in enumerate(tokens_per_expert):`
-[4] lumina2: UserError: data-dependent value in `use_mask = len(set(seq_lengths)) > 1` at transformer_lumina2.py:519 `use_mask = len(set(seq_lengths)) > 1`
-[5] z_image: Unsupported: Unsupported context manager (Dynamo does not know how to enter a `device` context manager.) at transformer_z_image.py:330 `with torch.device("cpu"):`
-[6] bria_fibo2: Unsupported: Unsupported context manager (Dynamo does not know how to enter a `device` context manager.) at transformer_bria_fibo2.py:149 `with torch.device("cpu"):`
-[7] qwenimage21: Unsupported: Tensor.tolist() with non-integer tensor (Dynamo currently does not support tracing `tolist()` on non-integer tensors.) at transformer_qwenimage21.py:689 `is_image_token = image_pad_mask.tolist()`
-[8] omnigen: Unsupported: Data-dependent branching (Detected data-dependent branching (e.g. `if my_tensor.sum() > 0:`). Dynamo does not support tracing dynamic co) at transformer_omnigen.py:155 `if seq_len > self.original_max_position_embeddings:`
-[9] stable_audio: Unsupported: Attempted to call function marked as skipped (Dynamo does not know how to trace the Python builtin `_warnings.warn`.) at deprecation_utils.py:98 `warnings.warn(warning + message, FutureWarning, stacklevel=stacklevel)`
-[10] hunyuan_video15: Unsupported: Data-dependent branching (Detected data-dependent branching (e.g. `if my_tensor.sum() > 0:`). Dynamo does not support tracing dynamic co) at transformer_hunyuan_video15.py:702 `if is_t2v:`
-[11] wan_animate2: UserError: data-dependent value in `freqs = self.rope_freqs_cache.get(offsets)` at transformer_wan_animate_2.py:706 `freqs = self.rope_freqs_cache.get(offsets)`
-"""
-
-
-if __name__ == "__main__":
-    import sys
-
-    _main(sys.argv[1:])
+PROBED, PROBED_MINIMAL = _load_probe()

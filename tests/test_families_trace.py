@@ -1,8 +1,8 @@
 """Every diffusers transformer family in tests/families.py: eager forward, fullgraph traceability, block lists.
 
-The facts checked here were recorded by ``python tests/families.py --probe`` (``families.PROBED``); a failure means
-that diffusers/torch changed behaviour or that a config in the registry no longer matches the recorded facts
-(re-run the probe and review the diff of PROBED).
+The facts checked here were recorded by ``python tests/probe_families.py --probe`` (``families.PROBED``, stored in
+``tests/families_probe.json``); a failure means that diffusers/torch changed behaviour or that a config in the
+registry no longer matches the recorded facts (re-run the probe and review the diff of the JSON).
 
 Tracing tests of families whose recorded fullgraph trace took longer than ``SLOW_TRACE_S`` carry the ``slow`` mark
 and are skipped unless ``BDC_RUN_SLOW=1`` (the eager tests always run). ``BDC_RUN_SLOW=1 pytest -m slow`` runs
@@ -17,11 +17,19 @@ import pytest
 import torch
 
 import families as F
+import probe_families as P
 
 SLOW_TRACE_S = 2.5  # recorded cold fullgraph trace time (1 thread) above which the tracing tests are marked slow
 RUN_SLOW = os.environ.get("BDC_RUN_SLOW") == "1"
-# lists the probe reports that are not transformer-block stacks and hold fewer than 3 modules by construction
-AUX_LISTS = {("wan_animate", "motion_encoder.res_blocks")}
+# lists the probe reports that hold fewer than 3 modules by construction (auxiliary lists, one-member text stacks)
+AUX_LISTS = {("wan_animate", "motion_encoder.res_blocks"), ("krea2", "text_fusion.layerwise_blocks"),
+             ("krea2", "text_fusion.refiner_blocks"), ("bria_fibo2", "perceiver.layers"),
+             ("chroma", "distilled_guidance_layer.layers"),
+             ("rfd4_proteina", "pair_repr_builder.init_repr_factory.feature_fns")}
+# lists of a minimal config with more than one member: auxiliary lists, and Motif-Video's single-stream list that
+# holds its one encoder and one decoder layer
+MINIMAL_WIDER = {("bria_fibo", "caption_projection"), ("wan_animate", "motion_encoder.res_blocks"),
+                 ("wan_animate", "motion_encoder.motion_network"), ("motif_video_decoder", "single_transformer_blocks")}
 
 ALL = list(F.FAMILIES)
 # The registry's own facts (eager runs, trace, block lists) are checked on demand, when the registry is
@@ -60,7 +68,7 @@ def _one_thread():
 def _probe(name: str) -> dict:
     """One probe per family (cold fullgraph trace, plus the workarounds only where it fails), shared by the tests
     below; the conftest resets dynamo around each test and _trace resets it around each compile."""
-    return F.probe_family(F.FAMILIES[name], timing=False, full=False)
+    return P.probe_family(F.FAMILIES[name], timing=False, full=False)
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -75,13 +83,14 @@ def test_registry_covers_every_transformer_class():
                 and issubclass(getattr(T, n), torch.nn.Module)}
     covered = {f.cls_name for f in F.FAMILIES.values()}
     assert exported - covered == set(), f"classes without a family: {sorted(exported - covered)}"
-    assert set(F.PROBED) == set(F.FAMILIES), "PROBED is stale: run `python tests/families.py --probe`"
+    assert set(F.PROBED) == set(F.FAMILIES), "PROBED is stale: run `python tests/probe_families.py --probe`"
+    assert set(F.PROBED_MINIMAL) == {n for n, f in F.FAMILIES.items() if f.minimal is not None}
     for fam in F.FAMILIES.values():
         assert fam.timestep_scale in F.SCALES, fam.name
 
 
 def test_normalise_path_formats():
-    n = F.normalise_path
+    n = P.normalise_path
     assert n("L['self'].__dict__['_modules']['transformer_blocks'].0.attn1") == "transformer_blocks.0.attn1"
     assert n("L['self'].transformers.1.__dict__['_modules']['transformer_blocks'].0") == \
         "transformers.1.transformer_blocks.0"
@@ -89,7 +98,7 @@ def test_normalise_path_formats():
     assert n("L['self'].__dict__['_modules']['init_repr_factory'].feature_fns[0]") == "init_repr_factory.feature_fns.0"
     assert n("L['self']._modules['mode_blocks']._modules['image']._modules['2']") == "mode_blocks.image.2"
     assert n("getattr(getattr(L['self'], 'blocks'), '3')") == "blocks.3"
-    assert F.path_format("L['self'].__dict__['_modules']['transformer_blocks'].0.attn1.to_out.0") == \
+    assert P.path_format("L['self'].__dict__['_modules']['transformer_blocks'].0.attn1.to_out.0") == \
         "L['self'] D I A I"
 
 
@@ -109,7 +118,7 @@ def test_eager_forward(name):
         out = model(**kwargs)
         y = fam.output_tensor(out)
         assert torch.isfinite(y).all()
-        assert F._output_kind(out) == rec["output_kind"]
+        assert P._output_kind(out) == rec["output_kind"]
         # deterministic given the seed: a fresh model and fresh inputs give the same output
         y_again = fam.output_tensor(fam.make_model(seed=0)(**fam.make_inputs(batch_size=1, seed=0)))
         assert torch.equal(y, y_again)
@@ -143,6 +152,21 @@ def test_recorded_block_stacks_are_deep_enough(name):
         assert count >= 3, f"{lp}: {count} blocks"
         if rec["traced_via"]:
             assert rec["list_lengths"][lp] == count, f"{lp}: only {count} of {rec['list_lengths'][lp]} ran"
+
+
+@pytest.mark.parametrize("name", [n for n in ALL if F.FAMILIES[n].minimal is not None])
+def test_minimal_config(name):
+    """The minimal config runs at batch 1 (and 2 where the family batches) and keeps one block per stack."""
+    fam = F.FAMILIES[name]
+    rec = F.PROBED_MINIMAL[name]
+    model = fam.make_model(seed=0, minimal=True)
+    with torch.no_grad():
+        for b in (1, 2)[: fam.max_batch_size or 2]:
+            assert torch.isfinite(fam.output_tensor(model(**fam.make_inputs(b, seed=0, minimal=True)))).all()
+    lists = rec["block_lists"] if rec["traced_via"] else rec.get("partial", {}).get("block_lists", [])
+    for lp, count, _ in lists:
+        if (name, lp) not in MINIMAL_WIDER:
+            assert count == 1, f"{lp}: {count} blocks"
 
 
 # ---------------------------------------------------------------------------------------------------------------

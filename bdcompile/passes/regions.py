@@ -7,15 +7,37 @@ block is a child of an ``nn.ModuleList`` and therefore has a path ending in an i
 by the outermost such indexed module, groups those modules into stacks by their list name, and
 numbers the blocks of all stacks together in execution order (Flux: the 19 double-stream blocks,
 then the 38 single-stream ones, as blocks 0..56).  No per-model table is involved.
+
+Which module lists are block stacks is decided from the graph alone (:func:`is_block` per member):
+
+1. the members attend: they hold an attention op (``scaled_dot_product_attention``, ``softmax``,
+   flash/flex attention); lists of projections, embedders, MLPs or conv res-blocks do not;
+2. a stream passes through them: of the tensors a member hands on to later nodes, one has the rank
+   and the last (feature) dimension of a tensor it reads (the hidden states flow through it; an
+   attention pooler or an embedder that changes the width is not a block); this holds for every
+   member that hands a tensor on (a member whose results go unused hands nothing on).
+
+A *stack* is a top-level module list (not nested in a member of another list) whose members share
+one class, pass a stream (2) and attend (1; at least one member, so that a stack of one class
+whose configuration switches attention off in some members still counts).  Any number of members
+counts, one included (minimal configs: one double-stream + one single-stream block).
+
+Not part of the rule: whether the stream comes from the latent input (the graph does not say which
+input is the latent without per-model names; text refiners and text blocks are stacks by this rule,
+as they are blocks of the model) or whether it reaches the output (a stack whose results a config
+leaves unused, Kandinsky 6's audio-text blocks without audio, is dead work that reuse steps may as
+well skip).
 """
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
 
+import torch
 import torch.fx as fx
+from torch.fx.experimental.symbolic_shapes import statically_known_true
 
-__all__ = ["Block", "BlockRegions", "NoBlockStackError", "find_block_regions", "normalize_module_path"]
+__all__ = ["Block", "BlockRegions", "NoBlockStackError", "find_block_regions", "is_block", "normalize_module_path"]
 
 _DICT_MODULES = re.compile(r"\.__dict__\[['\"]_modules['\"]\]\[['\"]([^'\"]+)['\"]\]")
 _SUBSCRIPT = re.compile(r"\[['\"]?([^'\"\]]+)['\"]?\]")
@@ -96,13 +118,36 @@ def _is_attention(node: fx.Node) -> bool:
     return any(w in name for w in _ATTENTION_WORDS)
 
 
-def find_block_regions(gm: fx.GraphModule, stacks: list[str] | None = None, min_blocks: int = 2) -> BlockRegions:
+def _tensor(node: fx.Node):
+    v = node.meta.get("example_value", node.meta.get("val"))
+    return v if isinstance(v, torch.Tensor) else None
+
+
+def _same_width(a: torch.Tensor, b: torch.Tensor) -> bool:
+    return a.dim() == b.dim() and a.dim() > 0 and statically_known_true(a.shape[-1] == b.shape[-1])
+
+
+def is_block(nodes: list) -> dict:
+    """The tests of the module docstring for one list member (its nodes): ``attends``, ``hands_on``
+    (a tensor it makes is read after it) and ``stream`` (one tensor it hands on has the rank and
+    width of a tensor it reads)."""
+    inside = set(nodes)
+    reads = [t for n in nodes for a in n.all_input_nodes if a not in inside and (t := _tensor(a)) is not None]
+    handed = [t for n in nodes if any(u not in inside for u in n.users) and (t := _tensor(n)) is not None]
+    return {
+        "attends": any(_is_attention(n) for n in nodes),
+        "hands_on": bool(handed),
+        "stream": any(_same_width(o, i) for o in handed for i in reads),
+    }
+
+
+def find_block_regions(gm: fx.GraphModule, stacks: list[str] | None = None, min_blocks: int = 1) -> BlockRegions:
     """Map every node that belongs to a block of a block stack to that block.
 
-    ``stacks``: list paths to use (e.g. ``["transformer_blocks"]``); by default every top-level module
-    list with at least ``min_blocks`` members whose members share one class and hold an attention op
-    (any such list if none holds one).  Raises
-    :class:`NoBlockStackError` naming the module lists it saw when none qualifies.
+    ``stacks``: list paths to use (e.g. ``["transformer_blocks"]``, taken as they are); by default
+    every top-level module list with at least ``min_blocks`` members that is a stack by the rule of
+    the module docstring.  Raises :class:`NoBlockStackError` naming the module lists it saw (and why
+    each is not a stack) when none qualifies.
     """
     members: dict[tuple[str, int], Block] = {}
     node_key: dict[fx.Node, tuple[str, int]] = {}
@@ -127,29 +172,39 @@ def find_block_regions(gm: fx.GraphModule, stacks: list[str] | None = None, min_
         lists.setdefault(stack, []).append(block)
     module_lists = {name: len(bs) for name, bs in lists.items()}
 
-    def qualifies(name: str, bs: list[Block]) -> bool:
-        if stacks is not None:
-            return name in stacks
-        top_level = not any(name.startswith(other + ".") and other in lists for other in lists if other != name)
-        return top_level and len(bs) >= min_blocks and len({b.cls for b in bs}) == 1
+    def why_not(name: str, bs: list[Block]) -> str | None:
+        """None if the list is a block stack, else the first reason it is not."""
+        if any(name.startswith(other + ".") for other in lists if other != name):
+            return "nested in another list"
+        if len(bs) < min_blocks:
+            return f"fewer than {min_blocks} members"
+        if len({b.cls for b in bs}) != 1:
+            return "members of several classes"
+        tests = [is_block(b.nodes) for b in bs]
+        if not all(t["stream"] for t in tests if t["hands_on"]):
+            return "no stream passes through (a tensor it hands on changes width)"
+        if not any(t["attends"] for t in tests):
+            return "no attention"
+        return None
 
-    candidates = {name for name, bs in lists.items() if qualifies(name, bs)}
-    # transformer blocks attend: prefer the lists whose members hold an attention-like op (this drops
-    # lists of projections, embedders, conv res-blocks); keep every candidate if none does
-    attending = {name for name in candidates if any(_is_attention(n) for b in lists[name] for n in b.nodes)}
-    chosen = candidates if stacks is not None or not attending else attending
-    if stacks is not None and set(stacks) - chosen:
-        raise NoBlockStackError(
-            f"blockdance: stacks {sorted(set(stacks) - chosen)} were asked for but not found in the traced graph; "
-            f"module lists seen: {module_lists or 'none'}"
-        )
-    if not chosen:
-        raise NoBlockStackError(
-            "blockdance: no stack of transformer blocks found in the traced graph (need an nn.ModuleList of "
-            f">= {min_blocks} blocks of one class, called from forward); module lists seen: "
-            f"{module_lists or 'none'}. Pass options={{'stacks': [...]}} to name the block lists, or "
-            "options={'fallback': True} to run the plain inner backend."
-        )
+    if stacks is not None:
+        chosen = {name for name in lists if name in stacks}
+        if set(stacks) - chosen:
+            raise NoBlockStackError(
+                f"blockdance: stacks {sorted(set(stacks) - chosen)} were asked for but not found in the traced graph; "
+                f"module lists seen: {module_lists or 'none'}"
+            )
+    else:
+        reasons = {name: why_not(name, bs) for name, bs in lists.items()}
+        chosen = {name for name, r in reasons.items() if r is None}
+        if not chosen:
+            seen = "; ".join(f"{name!r} ({module_lists[name]}): {r}" for name, r in reasons.items()) or "none"
+            raise NoBlockStackError(
+                "blockdance: no stack of transformer blocks found in the traced graph (a stack is a module list whose "
+                "members attend and pass the hidden states through); module lists seen: "
+                f"{module_lists or 'none'} -- {seen}. Pass options={{'stacks': [...]}} to name the block lists, or "
+                "options={'fallback': True} to run the plain inner backend."
+            )
     ordered = sorted((members[k] for k in members if k[0] in chosen), key=lambda b: first_seen[(b.stack, b.index)])
     for order, block in enumerate(ordered):
         block.order = order
