@@ -1,4 +1,4 @@
-"""Command line: ``bdcompile demo | profile | bench | tradeoff | export | serve | doctor``."""
+"""Command line: ``bdcompile demo | profile | bench | tradeoff | export | serve | doctor | frontier``."""
 from __future__ import annotations
 
 import argparse
@@ -62,10 +62,11 @@ def main(argv=None) -> int:
     if add_export_parser is not None:
         add_export_parser(sub)
 
-    from .commands import doctor, serve
+    from .commands import doctor, frontier, serve
 
     serve.add_parser(sub)
     doctor.add_parser(sub)
+    frontier.add_parser(sub)
 
     args = ap.parse_args(argv)
     return args.fn(args) or 0
