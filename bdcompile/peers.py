@@ -173,6 +173,11 @@ def _block_lists(module):
     return [n for n, m in module.named_children() if n in _ALL_TRANSFORMER_BLOCK_IDENTIFIERS and isinstance(m, torch.nn.ModuleList)]
 
 
+def _run_tag(compile: bool, default: bool) -> str:
+    """Names say when a peer runs otherwise than its default (`` compiled`` / `` eager``)."""
+    return "" if bool(compile) == default else (" compiled" if compile else " eager")
+
+
 def _fmt(x) -> str:
     return f"{x:g}" if isinstance(x, float) else str(x)
 
@@ -247,7 +252,7 @@ def first_block_cache(threshold: float = 0.05, compile: bool = True) -> Strategy
         _compile(pipe, s)
 
     from_names = ("fbc_leader_block_hook", "fbc_block_hook")
-    return Strategy(f"FBC({_fmt(threshold)})", "diffusers FirstBlockCache", {"threshold": threshold}, compile=compile,
+    return Strategy(f"FBC({_fmt(threshold)})" + _run_tag(compile, True), "diffusers FirstBlockCache", {"threshold": threshold}, compile=compile,
                     _apply=apply, _remove=_remove_diffusers_hooks(from_names))
 
 
@@ -299,7 +304,7 @@ def taylorseer(cache_interval: int = 3, disable_before: float = 0.3, max_order: 
         _diffusers_context(pipe, module)
         _compile(pipe, s)
 
-    return Strategy(f"TaylorSeer({target},N={cache_interval},O={max_order})", "diffusers TaylorSeerCache",
+    return Strategy(f"TaylorSeer({target},N={cache_interval},O={max_order})" + _run_tag(compile, True), "diffusers TaylorSeerCache",
                     {"cache_interval": cache_interval, "disable_before": disable_before, "max_order": max_order, "target": target},
                     compile=compile, _apply=apply, _remove=_remove_diffusers_hooks(("taylorseer_cache",)))
 
@@ -340,7 +345,7 @@ def magcache(threshold: float = 0.06, max_skip_steps: int = 3, retention_ratio: 
         if not s.compile:
             s.why = "its block hooks are torch.compiler.disable'd: compiled, the blocks would still run eagerly"
 
-    return Strategy(f"MagCache({_fmt(threshold)},K={max_skip_steps})", "diffusers MagCache",
+    return Strategy(f"MagCache({_fmt(threshold)},K={max_skip_steps})" + _run_tag(compile, False), "diffusers MagCache",
                     {"threshold": threshold, "max_skip_steps": max_skip_steps, "retention_ratio": retention_ratio},
                     compile=compile, _apply=apply,
                     _remove=_remove_diffusers_hooks(("mag_cache_leader_block_hook", "mag_cache_block_hook")))
@@ -386,7 +391,7 @@ def pab(skip_range: int = 2, timestep_range: tuple = (100, 800), compile: bool =
         if not s.compile:
             s.why = "a Python counter per hooked attention is guarded by dynamo: every call would recompile"
 
-    return Strategy(f"PAB(N={skip_range},t={timestep_range[0]}-{timestep_range[1]})", "diffusers PAB",
+    return Strategy(f"PAB(N={skip_range},t={timestep_range[0]}-{timestep_range[1]})" + _run_tag(compile, False), "diffusers PAB",
                     {"skip_range": skip_range, "timestep_range": list(timestep_range)}, compile=compile, _apply=apply,
                     _remove=_remove_diffusers_hooks(("pyramid_attention_broadcast",)))
 
@@ -438,7 +443,7 @@ def dbcache(Fn: int = 1, Bn: int = 0, threshold: float = 0.08, warmup: float = 0
         _restore_class(pipe, "cachedit")
 
     mc = "" if max_continuous < 0 else f",MC{max_continuous}"
-    return Strategy(f"DBCache(F{Fn}B{Bn},{_fmt(threshold)}{mc})", "cache-dit DBCache",
+    return Strategy(f"DBCache(F{Fn}B{Bn},{_fmt(threshold)}{mc})" + _run_tag(compile, True), "cache-dit DBCache",
                     {"Fn": Fn, "Bn": Bn, "threshold": threshold, "warmup": warmup, "max_continuous": max_continuous},
                     compile=compile, _apply=apply, _remove=remove)
 

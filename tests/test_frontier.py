@@ -86,9 +86,9 @@ def test_frontier_command_tiny(tmp_path, capsys):
                "--strategies", "eager", "fbc:threshold=0.5,compile=false", "--blockdance", '{"inner": "eager", "interval": 3}'])
     assert rc == 0
     text = capsys.readouterr().out
-    assert "[3/3]" in text and "round 1/1" in text and "FBC(0.5)" in text
+    assert "[3/3]" in text and "round 1/1" in text and "FBC(0.5) eager" in text
     data = json.loads((out.with_suffix(".json")).read_text())
-    assert [r["strategy"] for r in data["rows"]] == ["eager", "FBC(0.5)", "blockdance(inner=eager,interval=3)"]
+    assert [r["strategy"] for r in data["rows"]] == ["eager", "FBC(0.5) eager", "blockdance(inner=eager,interval=3)"]
     assert (out.with_suffix(".png")).stat().st_size > 10_000
     header = (out.with_suffix(".csv")).read_text().splitlines()[0].split(",")
     assert {"strategy", "speed_vs_inductor", "psnr_db", "ssim", "graphs", "graph_breaks", "recompiles"} <= set(header)

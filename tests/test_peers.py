@@ -95,7 +95,8 @@ def test_mag_ratio_parser():
 
 def test_from_spec():
     s = P.from_spec("fbc:threshold=0.25,compile=false")
-    assert (s.name, s.params["threshold"], s.compile) == ("FBC(0.25)", 0.25, False)
+    assert (s.name, s.params["threshold"], s.compile) == ("FBC(0.25) eager", 0.25, False)
+    assert P.from_spec("magcache:compile=true").name == "MagCache(0.06,K=3) compiled"
     s = P.from_spec("blockdance:interval=3,reuse=forecast")
     assert s.family == "blockdance" and s.params == {"interval": 3, "reuse": "forecast"}
     s = P.from_spec("pab:skip_range=3,timestep_range=100-900")

@@ -4,6 +4,7 @@
     bdcompile frontier --list                            # the default set, by name
     bdcompile frontier --strategies "blockdance N=3" "fbc:threshold=0.1" "dbcache:Fn=1,Bn=0,threshold=0.2"
     bdcompile frontier --blockdance '{"reuse": "forecast", "interval": 3}' --no-peers
+    bdcompile frontier --add "magcache:threshold=0.06,compile=true" "pab:compile=true"   # the default set and more
 
 Strategies: eager (the quality reference) and ``torch.compile(backend="inductor")`` (the speed reference),
 the blockdance option sets (``bdcompile.peers.BLOCKDANCE_OPTIONS``, or ``--blockdance JSON`` for any option
@@ -36,6 +37,8 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     f.add_argument("--threads", type=int, default=1, help="torch threads per strategy (1: stable on a shared machine)")
     f.add_argument("--strategies", nargs="*", default=None,
                    help="names of the default set or kind:key=value specs (default: the whole default set)")
+    f.add_argument("--add", nargs="*", default=[], metavar="SPEC",
+                   help="strategies appended to the default set (or to --strategies), e.g. 'pab:compile=true'")
     f.add_argument("--blockdance", action="append", default=[], metavar="JSON",
                    help="an extra blockdance option dict, e.g. '{\"interval\": 3}' (repeatable)")
     f.add_argument("--no-peers", action="store_true", help="references and blockdance only")
@@ -53,6 +56,7 @@ def strategies_from_args(args) -> list:
         out = [P.from_spec(s) for s in args.strategies]
     else:
         out = P.default_strategies(peers=not args.no_peers)
+    out += [P.from_spec(s) for s in args.add]
     for text in args.blockdance:
         opts = json.loads(text)
         if not isinstance(opts, dict):
