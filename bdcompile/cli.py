@@ -1,4 +1,4 @@
-"""Command line: ``bdcompile demo | profile | bench | tradeoff | export | serve | doctor``.
+"""Command line: ``bdcompile demo | profile | bench | tradeoff | export | serve | doctor | frontier``.
 
 Each command is a module of :mod:`bdcompile.commands` with ``add_parser(subparsers)`` and ``run(args)``;
 a new command is one line in ``COMMANDS``. Command modules import torch only inside ``run``, so
@@ -19,6 +19,7 @@ COMMANDS = [
     "export",
     "serve",
     "doctor",
+    "frontier",
 ]
 
 
