@@ -88,13 +88,13 @@ class Env:
         tracks = self._tracks(actions, cache, b)
 
         def swap(out):
-            calls = [tr.begin(0) for tr in tracks]
+            calls = [tr.begin(0, needs=_NEEDS) for tr in tracks]
             mask = torch.tensor([c.action == REUSE for c in calls])
-            cached = torch.cat([torch.cat([c.cache.values[j] for c in calls]) for j in (0, 1)])
+            cached = torch.cat([torch.cat([c.values(_GROUP)[j] for c in calls]) for j in (0, 1)])
             out = torch.where(torch.cat([mask, mask]).view(-1, *([1] * (out.dim() - 1))), cached, out)
             for i, c in enumerate(calls):
                 if c.action == FULL:
-                    c.keep([out[i : i + 1], out[b + i : b + i + 1]])
+                    c.keep({_GROUP: [out[i : i + 1], out[b + i : b + i + 1]]})
             return out
 
         return self._loop(x, labels, self.scheduler.timesteps[self.start:], swap)
@@ -115,15 +115,19 @@ class Env:
             decided = actions[i].tolist() if actions is not None else [0] * self.decisions
             tr.set_plan([FULL] * self.start + [REUSE if a else FULL for a in decided])
             for s in range(self.start):
-                call = tr.begin(0)
+                call = tr.begin(0, needs=_NEEDS)
                 if s == self.start - 1:
-                    call.keep([cache[i : i + 1], cache[b + i : b + i + 1]])
+                    call.keep({_GROUP: [cache[i : i + 1], cache[b + i : b + i + 1]]})
             tracks.append(tr)
         return tracks
 
     @property
     def decisions(self) -> int:
         return self.num_steps - self.start
+
+
+_GROUP = "hidden"  # the one cache group of the environment: the hidden states after block boundary - 1
+_NEEDS = {REUSE: [_GROUP]}
 
 
 def static_decisions(env: Env, interval: int = 2, stop: float = 0.95) -> list[int]:
