@@ -170,7 +170,7 @@ def test_reuse_variant_has_no_skipped_block_nodes():
     g = bdcompile.explain(compiled)["graphs"][0]
     assert g["blocks"] == [f"transformer_blocks.{i}" for i in range(8)]
     assert g["boundary"] == 5 and len(g["cut"]) == 1 and g["cut"][0]["shape"] == (2, 16, 16)
-    assert g["nodes"]["reuse"] < g["nodes"]["full"]
+    assert set(g["nodes"]) == {"traced", "full", "reuse@5"} and g["nodes"]["reuse@5"] < g["nodes"]["full"]
 
 
 def test_attach_follows_the_pipeline_scheduler():
