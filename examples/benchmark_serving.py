@@ -126,7 +126,6 @@ SCHEDULES = {  # name: export options (boundary 9 of 12 blocks, warmup 0.4, stop
     "n3": dict(interval=3),      # N=3: 7 of 20 steps reuse (theoretical 1.36x; lower quality, see BENCHMARKS.md)
     "res2": dict(interval=2, reuse="residual"),  # N=2, skipped blocks replaced by input + their last residual
     "res3": dict(interval=3, reuse="residual"),  # N=3 residual
-    "res3all": dict(interval=3, reuse="residual", boundary=12),  # N=3 residual over the whole stack (12 of 12 blocks)
 }
 
 
