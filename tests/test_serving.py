@@ -6,8 +6,15 @@ The in-process tests (batching, sequence store) always run.
 """
 from __future__ import annotations
 
+import os
+import re
+import shlex
+import signal
+import subprocess
+import sys
 import threading
 import time
+from pathlib import Path
 
 import pytest
 import torch
@@ -360,3 +367,110 @@ def test_server_killed_and_restarted_under_load(server, references):
         image, actions = references[(k, 100 + k)]
         torch.testing.assert_close(g.image(), image, **TOL)
         assert g.actions == actions
+
+
+# ------------------------------------------------------------------------------ the MNIST MMDiT, README quick start
+README = Path(__file__).resolve().parents[1] / "README.md"
+MNIST_LABELS, MNIST_SEEDS = [3, 1, 4, 1, 5], [0, 1, 2, 3, 4]
+
+
+def readme_serving():
+    """The README's serving quick start: (bash lines of "Start a server", the Python of "Get images from a client")."""
+    text = README.read_text()
+    sec = text[text.index("## Serving on NVIDIA Triton Inference Server"):]
+    bash = re.search(r"\*\*Start a server\*\*.*?```bash\n(.*?)```", sec, re.S).group(1).strip().splitlines()
+    client = re.search(r"\*\*Get images from a client\*\*.*?```python\n(.*?)```", sec, re.S).group(1)
+    return bash, client
+
+
+@pytest.fixture(scope="module")
+def readme_mnist(triton_setup, tmp_path_factory):
+    """The README's export line run as written in a fresh folder (the MNIST MMDiT, paper schedule):
+    (folder, the serve line)."""
+    from bdcompile.cli import main
+
+    bash, _ = readme_serving()
+    assert bash[0].startswith("pip install") and "serving_venv.sh" in bash[0]  # the setup line (done by CI)
+    assert bash[1].startswith("bdcompile export --model mnist ") and bash[2].startswith("bdcompile serve ")
+    cwd = tmp_path_factory.mktemp("readme_mnist")
+    old = os.getcwd()
+    os.chdir(cwd)
+    try:
+        assert main(shlex.split(bash[1])[1:]) == 0
+    finally:
+        os.chdir(old)
+    return cwd, bash[2]
+
+
+def _stock_pipeline_images(labels, seeds, num_steps=S):
+    """The same images from the stock StableDiffusion3Pipeline with the eager model, one call per image."""
+    from bdcompile.zoo import mnist_mmdit as M
+
+    tr = M.load_transformer()
+    pipe = M.load_pipeline(tr)
+    return torch.cat([M.sample(tr, [lab], num_steps, generator=torch.Generator().manual_seed(seed), pipe=pipe)
+                      for lab, seed in zip(labels, seeds)])
+
+
+def _psnr(a, b) -> float:
+    return float(10 * torch.log10(1 / ((a.double() - b.double()) ** 2).mean()))
+
+
+def test_readme_serving_quick_start_mnist(triton_setup, readme_mnist):
+    """`bdcompile serve out/triton` and the README's five-line client, as written (other ports): the served MNIST
+    images (BlockDance's schedule in the server) equal the exported model's generation in-process, same seeds."""
+    from bdcompile.serving.client import wait_ready
+    from bdcompile.serving.pipelines import MNIST
+    from bdcompile.serving.server import free_port
+
+    cwd, serve_line = readme_mnist
+    _, client = readme_serving()
+    den = (cwd / "out" / "triton" / "mnist" / "config.pbtxt").read_text()
+    assert "dims: [ 1, 28, 28 ]" in den and '"pipeline" value: { string_value: "mnist" }' in den
+    http_port, metrics_port = free_port(), free_port()
+    env = dict(os.environ, BDC_SERVING_PYTHON=str(triton_setup.python),
+               PYTHONPATH=os.pathsep.join([str(README.parent)] + [p for p in [os.environ.get("PYTHONPATH")] if p]))
+    argv = shlex.split(serve_line)[1:] + ["--http-port", str(http_port), "--metrics-port", str(metrics_port)]
+    proc = subprocess.Popen([sys.executable, "-m", "bdcompile"] + argv, cwd=cwd, env=env, stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT, text=True, start_new_session=True)
+    try:
+        wait_ready(f"127.0.0.1:{http_port}", timeout=300)
+        scope: dict = {}
+        exec(compile(client.replace("127.0.0.1:8000", f"127.0.0.1:{http_port}"), str(README), "exec"), scope)
+        images = torch.from_numpy(scope["images"].copy())
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        try:
+            out = proc.communicate(timeout=60)[0]
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            out = proc.communicate()[0]
+    print(out[-2000:])
+    assert "tritonserver ready" in out and "generate_images" in out
+    assert images.shape == (4, 1, 28, 28)
+    labels, seeds = [3, 1, 4, 1], [0, 1, 2, 3]
+    export = cwd / "out" / "mnist"
+    want = MNIST.generate(load(export), {"labels": torch.tensor(labels), "seeds": torch.tensor(seeds)},
+                          num_steps=S)["IMAGE"]
+    torch.testing.assert_close(images, want, rtol=0, atol=1e-4)
+    uncached = _stock_pipeline_images(labels, seeds)
+    db = _psnr(images, uncached)
+    print(f"served with BlockDance's schedule vs the uncached stock pipeline: {db:.1f} dB")
+    assert 30 < db < 200  # reuse steps ran (not equal to uncached) and kept the image
+
+
+def test_mnist_model_uncached_equals_stock_pipeline(triton_setup, readme_mnist, tmp_path):
+    """The same export served with caching off: the images of the stock StableDiffusion3Pipeline, same seeds."""
+    from bdcompile.serving import TritonServer, write_repository
+    from bdcompile.serving.client import generate_images
+
+    cwd, _ = readme_mnist
+    repo = write_repository(cwd / "out" / "mnist", tmp_path / "repo", caching=False, pipeline="mnist")
+    srv = TritonServer(repo, python=triton_setup.python)
+    try:
+        srv.start(timeout=300)
+        images = torch.from_numpy(generate_images(srv.http_address, MNIST_LABELS, MNIST_SEEDS).copy())
+        assert srv.ready()
+    finally:
+        srv.close()
+    torch.testing.assert_close(images, _stock_pipeline_images(MNIST_LABELS, MNIST_SEEDS), rtol=0, atol=1e-4)

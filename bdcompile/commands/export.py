@@ -67,10 +67,12 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     sch.add_argument("--stop", type=float, default=0.95)
     sch.add_argument("--interval", type=int, default=2)
     sch.add_argument("--num-steps", type=int, default=None)
-    sch.add_argument("--reuse", default="cache", choices=["cache", "forecast"])
+    sch.add_argument("--reuse", default="cache", choices=["cache", "forecast", "residual", "adaptive"],
+                     help="what a skipped step feeds in place of the skipped blocks (see the options table)")
     sch.add_argument("--order", type=int, default=1)
     sch.add_argument("--plan", default=None,
-                     help="explicit plan: comma-separated full/reuse/forecast or a string of F/r/f")
+                     help="explicit plan: comma-separated actions (full, reuse, forecast, residual, adaptive, "
+                     "reuse@6) or a plan string of F/r/f/R/a with optional boundaries (FFFr6R12)")
     sch.add_argument("--step-source", default="timestep", choices=["timestep", "counter"])
     sch.add_argument("--calls-per-step", type=int, default=1)
     sch.add_argument("--stacks", nargs="*", default=None, help="block list names (default: detected)")
@@ -198,10 +200,8 @@ def _schedule(args) -> dict:
     if args.stacks:
         opts["stacks"] = list(args.stacks)
     if args.plan:
-        letters = {"F": "full", "r": "reuse", "f": "forecast"}
-        words = "," in args.plan or args.plan in ("full", "reuse", "forecast")
-        plan = args.plan.split(",") if words else [letters[c] for c in args.plan]
-        opts["plan"] = plan
+        words = "," in args.plan or args.plan.split("@")[0] in ("full", "reuse", "forecast", "residual", "adaptive")
+        opts["plan"] = args.plan.split(",") if words else args.plan  # a plan string: the options parse it
     return opts
 
 

@@ -1,8 +1,8 @@
 """``bdcompile serve PATH``: Triton Inference Server on 127.0.0.1 for an export directory or a model repository.
 
-    bdcompile export --model bdcompile.serving.pipelines:digits --num-steps 20 --out out/digits --triton out/triton
+    bdcompile export --model mnist --num-steps 20 --out out/mnist --triton out/triton
     bdcompile serve out/triton                      # HTTP on 127.0.0.1:8000, metrics on :8002
-    bdcompile serve out/digits --no-cache           # the same server without BlockDance (every step full)
+    bdcompile serve out/mnist --no-cache            # the same server without BlockDance (every step full)
 
 The Python backend needs an interpreter with a shared libpython and nvidia-pytriton, torch, onnxruntime
 (--python, $BDC_SERVING_PYTHON, or ~/.cache/bdcompile/serving-venv built by .ci/serving_venv.sh).
@@ -40,13 +40,25 @@ def add_repository_options(p) -> None:
     g.add_argument("--device", default="cpu", choices=["cpu", "cuda"], help="instance kind: KIND_CPU or KIND_GPU")
     g.add_argument("--providers", nargs="*", default=None, help="onnxruntime providers, e.g. CUDAExecutionProvider")
     g.add_argument("--serve-format", default="onnx", choices=["onnx", "aoti", "tensorrt"], help="artifacts to serve")
-    g.add_argument("--pipeline", default="auto", help="whole-generation model: auto, digits, or none")
+    g.add_argument("--pipeline", default="auto", help="whole-generation model: auto (by the exported model), mnist, "
+                   "digits, or none")
 
 
 def repository_options(args) -> dict:
     return dict(caching=not args.no_cache, idle_timeout_s=args.idle_timeout, max_batch=args.max_batch,
                 instances=args.instances, device=args.device, providers=args.providers, format=args.serve_format,
                 pipeline=None if args.pipeline == "none" else args.pipeline)
+
+
+def _pipeline_models(repository) -> list:
+    """The whole-generation models of a repository (those with a ``pipeline`` parameter)."""
+    from pathlib import Path
+
+    found = []
+    for cfg in sorted(Path(repository).glob("*/config.pbtxt")):
+        if '"bdcompile_kind" value: { string_value: "pipeline" }' in cfg.read_text():
+            found.append(cfg.parent.name)
+    return found
 
 
 def run(args) -> int:
@@ -58,8 +70,9 @@ def run(args) -> int:
                    **opts)
     print(f"tritonserver ready: {server.url} (metrics {server.metrics_url}); repository {server.repository}")
     print(f"log: {server.log_file} (removed on exit); Ctrl-C stops it")
-    print("client: python -c \"from bdcompile.serving.client import generate_digits; "
-          f"print(generate_digits('{server.http_address}', [3, 1, 4]).shape)\"")
+    for name in _pipeline_models(server.repository):
+        print(f"client: python -c \"from bdcompile.serving.client import generate_images; "
+              f"print(generate_images('{server.http_address}', [3, 1, 4], model='{name}').shape)\"")
     stop = []
     for sig in (signal.SIGTERM, signal.SIGINT):  # SIGINT too: a shell may start background jobs with it ignored
         signal.signal(sig, lambda *a: stop.append(1))

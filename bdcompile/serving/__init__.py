@@ -1,17 +1,17 @@
 """Serving exported BlockDance variants on NVIDIA Triton Inference Server.
 
-    bdcompile export --model bdcompile.serving.pipelines:digits --num-steps 20 --out out/digits --triton out/triton
+    bdcompile export --model mnist --num-steps 20 --out out/mnist --triton out/triton
     bdcompile serve out/triton
 
     from bdcompile.serving import serve
-    server = serve("out/digits")          # writes a repository, starts tritonserver on 127.0.0.1
+    server = serve("out/mnist")          # writes a repository, starts tritonserver on 127.0.0.1
     ...
     server.stop()
 
 A generation is a Triton sequence of the ``denoise`` model: its step clock and cut-value caches live in
 the server (:mod:`bdcompile.serving.sequences`: one ``bdcompile.generation`` handle each), are freed
 at END or after the sequence idle timeout; requests of different sequences at the same variant run as
-one execution (:mod:`bdcompile.serving.batching`). The ``digits`` model runs whole generations (class
+one execution (:mod:`bdcompile.serving.batching`). The ``mnist`` (and ``digits``) model runs whole generations (class
 labels in, images out) with requests of different clients batched into one generation.
 """
 from __future__ import annotations

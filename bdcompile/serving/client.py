@@ -1,9 +1,10 @@
 """Clients of the served models (``tritonclient[http]``; one client object per thread).
 
-Whole generation (the ``digits`` model):
+Whole generation (the ``mnist`` or ``digits`` model: class labels and seeds in, images out):
 
-    from bdcompile.serving.client import generate_digits
-    images = generate_digits("127.0.0.1:8000", labels=[3, 1, 4], seeds=[0, 1, 2])   # [3, 1, 8, 8] in [0, 1]
+    from bdcompile.serving.client import generate_images
+    images = generate_images("127.0.0.1:8000", labels=[3, 1, 4], seeds=[0, 1, 2])   # mnist: [3, 1, 28, 28] in [0, 1]
+    images = generate_images("127.0.0.1:8000", [3, 1, 4], model="digits")           # digits: [3, 1, 8, 8]
 
 Step by step (the ``denoise`` model, one Triton sequence per generation, the scheduler on the client):
 
@@ -24,7 +25,8 @@ from typing import Optional, Sequence
 
 import numpy as np
 
-__all__ = ["DenoiseClient", "DigitsGeneration", "GenerationLost", "StepRejected", "generate_digits", "wait_ready"]
+__all__ = ["DenoiseClient", "DigitsGeneration", "GenerationLost", "StepRejected", "generate_images", "generate_digits",
+           "wait_ready"]
 
 _NP_TRITON = {np.float32: "FP32", np.float16: "FP16", np.float64: "FP64", np.int64: "INT64", np.int32: "INT32",
               np.uint8: "UINT8", np.bool_: "BOOL", np.object_: "BYTES"}
@@ -164,12 +166,12 @@ class DigitsGeneration:
         import torch
 
         from ..zoo import digits as zoo
-        from .pipelines import DigitsPipeline
+        from .pipelines import DIGITS
 
         self.client, self.seq_id, self.num_steps, self.guidance = client, seq_id, num_steps, guidance_scale
         self.label, self.seed, self.send_num_steps = label, seed, send_num_steps
         self.zoo, self.torch = zoo, torch
-        self.noise = DigitsPipeline.noise([seed])
+        self.noise = DIGITS.noise([seed])
         self.restart()
 
     def restart(self) -> None:
@@ -222,9 +224,10 @@ class DigitsGeneration:
                 self.restart()
 
 
-def generate_digits(url: str, labels: Sequence[int], seeds: Optional[Sequence[int]] = None, model: str = "digits",
+def generate_images(url: str, labels: Sequence[int], seeds: Optional[Sequence[int]] = None, model: str = "mnist",
                     timeout: float = 300.0) -> np.ndarray:
-    """Images [n, 1, 8, 8] in [0, 1] for ``labels`` from the whole-generation model (one request)."""
+    """Images [n, 1, S, S] in [0, 1] for ``labels`` from a whole-generation model (one request; seeds 0..n-1
+    unless given): ``mnist`` S = 28, ``digits`` S = 8."""
     http = _http()
     seeds = list(range(len(labels))) if seeds is None else list(seeds)
     c = http.InferenceServerClient(url, connection_timeout=timeout, network_timeout=timeout)
@@ -234,3 +237,9 @@ def generate_digits(url: str, labels: Sequence[int], seeds: Optional[Sequence[in
         return r.as_numpy("IMAGE")
     finally:
         c.close()
+
+
+def generate_digits(url: str, labels: Sequence[int], seeds: Optional[Sequence[int]] = None, model: str = "digits",
+                    timeout: float = 300.0) -> np.ndarray:
+    """Images [n, 1, 8, 8] in [0, 1] for ``labels`` from the whole-generation ``digits`` model (one request)."""
+    return generate_images(url, labels, seeds, model=model, timeout=timeout)
