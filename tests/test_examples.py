@@ -20,6 +20,7 @@ RUNS = {
     "benchmark_dispatch.py": ["--calls", "200", "--repeats", "2", "--steps", "10"],
     "family_table.py": ["dit", "sd3"],
     "benchmark_serving.py": ["--help"],  # starts Triton servers: see tests/test_serving.py
+    "pipeline_table.py": [str(ROOT / "docs" / "pipelines_blockdance.json")],
 }
 EXPECT = {
     "benchmark.py": "measured speedup",
@@ -28,6 +29,7 @@ EXPECT = {
     "benchmark_dispatch.py": "us/call",
     "family_table.py": "| dit | DiTTransformer2DModel |",
     "benchmark_serving.py": "usage:",
+    "pipeline_table.py": "| pipeline | case | transformer |",
 }
 
 
