@@ -167,3 +167,16 @@ def test_shipped_calibrations_are_complete():
         cal = shipped(steps)
         assert cal.num_steps == steps == len(cal.ratios) == len(cal.std) and cal.num_blocks == 12
         assert cal.ratios[0] == 1.0 and all(0.5 < r < 1.5 for r in cal.ratios)
+
+
+def test_calibrate_command_writes_a_calibration_and_prints_plans(tmp_path, capsys):
+    from bdcompile.cli import main
+
+    assert main(["calibrate", "--steps", "4", "--per-class", "1", "--threads", "1", "--budgets", "0.5", "1",
+                 "--max-skips", "2", "--out-dir", str(tmp_path), "--prefix", "cal"]) == 0
+    cal = Calibration.load(tmp_path / "cal_4.json")
+    assert cal.num_steps == 4 == len(cal.ratios) and cal.num_blocks == 12 and cal.ratios[0] == 1.0
+    out = capsys.readouterr().out
+    assert out.count("budget ") == 2 and "residual of blocks [0, 12) of 12" in out
+    assert main(["calibrate", "--from", str(tmp_path / "cal_4.json"), "--budgets", "0.5"]) == 0
+    assert "budget 0.5" in capsys.readouterr().out
