@@ -215,6 +215,7 @@ BLOCKDANCE_OPTIONS: list[tuple[str, dict]] = [
     ("blockdance residual b=11 N=3 w=0.2", {"reuse": "residual", "boundary": 11, "interval": 3, "warmup": 0.2}),
     ("blockdance residual b=12 N=2 w=0.2", {"reuse": "residual", "boundary": 12, "warmup": 0.2, "stop": 1.0}),
     ("blockdance residual b=12 N=3 w=0.2", {"reuse": "residual", "boundary": 12, "interval": 3, "warmup": 0.2, "stop": 1.0}),
+    ("blockdance residual b=12 N=3 w=0.15", {"reuse": "residual", "boundary": 12, "interval": 3, "warmup": 0.15, "stop": 1.0}),
     # adaptive (FirstBlockCache / DBCache Fn-Bn as one compiled graph, decided inside it with torch.cond):
     # probe blocks P, tail blocks B, threshold on the probe residual's relative change; window from 20% of the steps.
     # The threshold is a constant of the compiled graph: each threshold is one more Inductor compile
@@ -229,6 +230,7 @@ BLOCKDANCE_OPTIONS: list[tuple[str, dict]] = [
     # bdcompile/zoo/mnist_mmdit_calibration_<steps>.json): residual steps of the whole stack
     ("blockdance calibrated 0.03 K3", {"calibrated": {"threshold": 0.03, "max_skips": 3}}),
     ("blockdance calibrated 0.06 K3", {"calibrated": {"threshold": 0.06, "max_skips": 3}}),
+    ("blockdance calibrated 0.1 K2", {"calibrated": {"threshold": 0.1, "max_skips": 2}}),
     ("blockdance calibrated 0.1 K3", {"calibrated": {"threshold": 0.1, "max_skips": 3}}),
     ("blockdance calibrated 0.2 K3", {"calibrated": {"threshold": 0.2, "max_skips": 3}}),
     ("blockdance calibrated 0.4 K5", {"calibrated": {"threshold": 0.4, "max_skips": 5}}),
