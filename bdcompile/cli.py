@@ -1,4 +1,4 @@
-"""Command line: ``bdcompile demo | profile | bench | tradeoff | export | serve | doctor | frontier``.
+"""Command line: ``bdcompile demo | profile | bench | tradeoff | export | serve | doctor | frontier | calibrate``.
 
 Each command is a module of :mod:`bdcompile.commands` with ``add_parser(subparsers)`` and ``run(args)``;
 a new command is one line in ``COMMANDS``. Command modules import torch only inside ``run``, so
@@ -20,6 +20,7 @@ COMMANDS = [
     "serve",
     "doctor",
     "frontier",
+    "calibrate",
 ]
 
 

@@ -51,7 +51,7 @@ from typing import Any, Callable, Optional
 import torch
 
 __all__ = ["Strategy", "PeerContext", "eager", "inductor", "blockdance", "first_block_cache", "taylorseer", "magcache",
-           "pab", "dbcache", "BLOCKDANCE_OPTIONS", "default_strategies", "from_spec", "KINDS", "available"]
+           "pab", "dbcache", "BLOCKDANCE_OPTIONS", "calibrated_plan", "default_strategies", "from_spec", "KINDS", "available"]
 
 
 @dataclass
@@ -209,13 +209,51 @@ BLOCKDANCE_OPTIONS: list[tuple[str, dict]] = [
     # deeper boundaries (the embedded MMDiT has 12 blocks: reuse steps skip 11, only the last one runs)
     ("blockdance b=11 N=2", {"boundary": 11}),
     ("blockdance b=11 forecast N=3 w=0.3", {"boundary": 11, "reuse": "forecast", "interval": 3, "warmup": 0.3}),
+    # residual reuse: the current input plus what the skipped blocks added at the last full step; a prefix
+    # (blocks 0-8 / 0-10) and the whole stack (boundary 12 = every block: the step runs only the embedders)
+    ("blockdance residual N=2", {"reuse": "residual"}),
+    ("blockdance residual b=11 N=3 w=0.2", {"reuse": "residual", "boundary": 11, "interval": 3, "warmup": 0.2}),
+    ("blockdance residual b=12 N=2 w=0.2", {"reuse": "residual", "boundary": 12, "warmup": 0.2, "stop": 1.0}),
+    ("blockdance residual b=12 N=3 w=0.2", {"reuse": "residual", "boundary": 12, "interval": 3, "warmup": 0.2, "stop": 1.0}),
+    ("blockdance residual b=12 N=3 w=0.15", {"reuse": "residual", "boundary": 12, "interval": 3, "warmup": 0.15, "stop": 1.0}),
+    # adaptive (FirstBlockCache / DBCache Fn-Bn as one compiled graph, decided inside it with torch.cond):
+    # probe blocks P, tail blocks B, threshold on the probe residual's relative change; window from 20% of the steps.
+    # The threshold is a constant of the compiled graph: each threshold is one more Inductor compile
+    ("blockdance adaptive P1 t=0.2", {"reuse": "adaptive", "threshold": 0.2, "warmup": 0.2, "stop": 1.0}),
+    ("blockdance adaptive P1 t=0.5", {"reuse": "adaptive", "threshold": 0.5, "warmup": 0.2, "stop": 1.0}),
+    ("blockdance adaptive P2 t=0.3", {"reuse": "adaptive", "threshold": 0.3, "probe_blocks": 2, "warmup": 0.2, "stop": 1.0}),
+    ("blockdance adaptive P1B1 t=0.3", {"reuse": "adaptive", "threshold": 0.3, "tail_blocks": 1, "warmup": 0.2, "stop": 1.0}),
+    # multi-boundary plans (20 steps): 4 full steps, then groups of a full step and skips at different depths
+    ("blockdance plan F4(F R12 R12)", {"plan": "FFFF" + "FR12R12" * 5 + "F"}),
+    ("blockdance plan F4(F r9 R12)", {"plan": "FFFF" + "Fr9R12" * 5 + "F"}),
+    # calibrated static plans (MagCache's rule on the shipped calibration of the workload's step count,
+    # bdcompile/zoo/mnist_mmdit_calibration_<steps>.json): residual steps of the whole stack
+    ("blockdance calibrated 0.03 K3", {"calibrated": {"threshold": 0.03, "max_skips": 3}}),
+    ("blockdance calibrated 0.06 K3", {"calibrated": {"threshold": 0.06, "max_skips": 3}}),
+    ("blockdance calibrated 0.1 K2", {"calibrated": {"threshold": 0.1, "max_skips": 2}}),
+    ("blockdance calibrated 0.1 K3", {"calibrated": {"threshold": 0.1, "max_skips": 3}}),
+    ("blockdance calibrated 0.2 K3", {"calibrated": {"threshold": 0.2, "max_skips": 3}}),
+    ("blockdance calibrated 0.4 K5", {"calibrated": {"threshold": 0.4, "max_skips": 5}}),
 ]
+
+
+def calibrated_plan(spec: dict, num_steps: int) -> str:
+    """The plan string of ``{"calibrated": spec}``: MagCache's rule (``bdcompile.calibrate``) on the shipped
+    calibration of the embedded MMDiT at ``num_steps`` (``spec``: threshold, max_skips, retention, boundary)."""
+    from .calibrate import plan_from_calibration, shipped
+
+    allowed = {"threshold", "max_skips", "retention", "boundary"}
+    if not isinstance(spec, dict) or set(spec) - allowed or "threshold" not in spec:
+        raise ValueError(f"blockdance calibrated={spec!r}: a dict with threshold and optionally {sorted(allowed - {'threshold'})}")
+    return plan_from_calibration(shipped(num_steps), num_steps=num_steps, **spec)
 
 
 def blockdance(options: dict | None = None, name: str | None = None, inner_compile: bool = True) -> Strategy:
     """``torch.compile(transformer, backend="blockdance", options=options)`` + ``bdcompile.attach(pipe)``.
 
-    ``options`` goes to the backend as it is (any option the backend accepts, including ones added later).
+    ``options`` goes to the backend as it is (any option the backend accepts, including ones added later),
+    except ``calibrated``: ``{"threshold": t, "max_skips": K, ...}`` becomes the ``plan`` MagCache's rule derives
+    from the shipped calibration at the workload's step count (:func:`calibrated_plan`).
     ``inner_compile=False`` is a test helper: ``inner="eager"`` unless options say otherwise."""
     opts = dict(options or {})
     if not inner_compile:
@@ -226,7 +264,11 @@ def blockdance(options: dict | None = None, name: str | None = None, inner_compi
     def apply(s, pipe, ctx):
         import bdcompile
 
-        pipe.transformer = torch.compile(_raw(pipe), backend="blockdance", options=dict(opts))
+        run = dict(opts)
+        if "calibrated" in run:  # not a backend option: a plan derived here for the workload's step count
+            run["plan"] = calibrated_plan(run.pop("calibrated"), ctx.num_steps)
+            s.params["plan"] = run["plan"]
+        pipe.transformer = torch.compile(_raw(pipe), backend="blockdance", options=run)
         bdcompile.attach(pipe)
         s.compiled = True
         s.why = "" if opts.get("inner", "inductor") == "inductor" else f"inner={opts.get('inner')}"

@@ -115,3 +115,24 @@ def test_blockdance_options_are_data():
     assert all(isinstance(o, dict) for _, o in P.BLOCKDANCE_OPTIONS)
     default = [s for s in P.default_strategies() if s.family == "blockdance"]
     assert [s.params for s in default] == [o for _, o in P.BLOCKDANCE_OPTIONS]
+
+
+def test_every_blockdance_option_set_is_accepted_by_the_backend():
+    """Each option set of the default frontier is a valid option dict (calibrated ones after their plan is
+    derived for the workload's 20 steps); a calibrated set for a step count without a calibration names the fix."""
+    from bdcompile.options import Settings
+    from bdcompile.schedules import parse_plan_string
+
+    kinds = set()
+    for name, opts in P.BLOCKDANCE_OPTIONS:
+        opts = dict(opts)
+        if "calibrated" in opts:
+            opts["plan"] = P.calibrated_plan(opts.pop("calibrated"), 20)
+            assert len(parse_plan_string(opts["plan"])) == 20, name
+        s = Settings.from_options(opts)
+        kinds |= {a.split("@")[0] for a in s.actions()}
+    assert kinds == {"reuse", "forecast", "residual", "adaptive"}
+    with pytest.raises(FileNotFoundError, match="bdcompile calibrate --steps 13"):
+        P.calibrated_plan({"threshold": 0.1}, 13)
+    with pytest.raises(ValueError, match="a dict with threshold"):
+        P.calibrated_plan({"budget": 0.1}, 20)

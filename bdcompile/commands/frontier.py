@@ -1,6 +1,6 @@
 """``bdcompile frontier``: every caching strategy on the embedded MMDiT, side by side, in one run.
 
-    bdcompile frontier                                   # the default set, about 15 min on a 2-core machine (cold caches)
+    bdcompile frontier                                   # the default set (39 strategies); 37 of them took 33 min on a busy 2-core machine (--per-class 1 --rounds 2)
     bdcompile frontier --list                            # the default set, by name
     bdcompile frontier --strategies "blockdance N=3" "fbc:threshold=0.1" "dbcache:Fn=1,Bn=0,threshold=0.2"
     bdcompile frontier --blockdance '{"reuse": "forecast", "interval": 3}' --no-peers
