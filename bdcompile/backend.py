@@ -53,6 +53,42 @@ def _user_input_positions(gm: fx.GraphModule) -> list[int]:
     return [i for i, n in enumerate(phs) if not n.name.lower().startswith("l_self_")]
 
 
+def _derived_int(node: fx.Node) -> bool:
+    """A symbolic int input that dynamo derives from a tensor input (its size, stride or storage offset),
+    or whose source is unknown: it says nothing a cache is valid for (the tensor's shape is in the key, its
+    strides and storage offset do not change its values). Pipelines pass ``timesteps[i]`` as a view at
+    storage offset ``i``: after a recompile that offset is such an input, new every step."""
+    if not isinstance(node.meta.get("example_value"), torch.SymInt):
+        return False
+    source = getattr(node.meta.get("grapharg"), "source", None)
+    if source is None:
+        return True
+    try:
+        from torch._dynamo.source import TensorPropertySource
+    except ImportError:  # pragma: no cover - private API
+        return True
+    while source is not None:
+        if isinstance(source, TensorPropertySource):
+            return True
+        source = getattr(source, "base", None)
+    return False
+
+
+def _key_positions(gm: fx.GraphModule, timestep_index: int | None) -> list[int]:
+    """The user inputs that identify what a cache is valid for (``Track.begin``'s key): tensors (shape, dtype,
+    device) and user ints, not symbolic ints derived from tensors (:func:`_derived_int`) and not the value of
+    a non-tensor timestep (the clock reads it; a reuse step by definition runs at another timestep)."""
+    phs = [n for n in gm.graph.nodes if n.op == "placeholder"]
+    out = []
+    for i in _user_input_positions(gm):
+        if _derived_int(phs[i]):
+            continue
+        if i == timestep_index and not isinstance(phs[i].meta.get("example_value"), torch.Tensor):
+            continue
+        out.append(i)
+    return out
+
+
 def _param_positions(example_inputs) -> list[int]:
     """Positions of the parameters among the graph inputs: they tell the dispatcher which instance calls."""
     return [i for i, x in enumerate(example_inputs) if isinstance(x, torch.nn.Parameter)]
@@ -209,7 +245,8 @@ def blockdance(gm: fx.GraphModule, example_inputs, options: dict | None = None, 
     log.info("blockdance: %d blocks in %s, boundary %s, variants %s", len(built.regions.blocks),
              built.regions.stacks, report["boundary"], sorted(built.graphs))
     dispatcher = Dispatcher(settings, config_key, variants, built.spec, t_index, _user_input_positions(gm),
-                            _param_positions(example_inputs), report, _user_input_names(gm))
+                            _param_positions(example_inputs), report, _user_input_names(gm),
+                            key_positions=_key_positions(gm, t_index))
     variants["full"].compile_now(example_inputs)  # inside dynamo's tracing context: the common case compiles here
     return dispatcher
 
