@@ -104,11 +104,7 @@ UNCACHED = {
 }
 
 # bdcompile bugs found by this file (each with a minimal failing test below): the case fails until the fix.
-BUGS = {
-    "mochi": "bdcompile bug: MochiRoPE.forward, compiled on its own, receives the model's parameter pos_frequencies: "
-             "frames.traced_frame finds no module owning it, so the fragment is not recognised and the backend raises "
-             "'no stack of transformer blocks found' (test_fragment_called_with_the_parents_parameter_runs_plainly)",
-}
+BUGS: dict = {}
 
 # the default run: one case per distinct pattern; the rest runs with BDC_RUN_SLOW=1
 DEFAULT = {
@@ -598,7 +594,6 @@ class _RopeModel(torch.nn.Module):
         return x
 
 
-@pytest.mark.xfail(strict=True, reason=BUGS["mochi"])
 def test_fragment_called_with_the_parents_parameter_runs_plainly():
     """A forward dynamo runs eagerly (a graph break in a loop inside the blocks) has its submodules compiled one by
     one: each is a fragment and runs with the plain inner compiler, also one called with its parent's parameter
