@@ -332,6 +332,9 @@ def _without_stack(err, gm, example_inputs, settings, config_key, compiler, fram
     owner = frame.module
     log.debug("blockdance: no stack in %s (piece=%s, resume=%s, break=%r)", frame.code_name, frame.piece, frame.resume,
               frame.break_reason)
+    locate_parent(frame)
+    if frame.fragment:  # a nested frame (or a piece of one): the parent model runs eagerly around it
+        return _fragment(gm, example_inputs, settings, config_key, compiler, frame)
     if isinstance(err, _SplitStack):
         _warn_once(("split", type(owner)), str(err))
         _record(owner, settings, config_key, "pieces", {"frame": frame.code_name, "blocks": "split", "why": str(err)})
@@ -342,9 +345,6 @@ def _without_stack(err, gm, example_inputs, settings, config_key, compiler, fram
         _record(owner, settings, config_key, "pieces", {"frame": frame.code_name, "blocks": 0,
                                                         "why": frame.break_reason or "a graph break"})
         return compiler(gm, example_inputs)
-    locate_parent(frame)
-    if frame.fragment:
-        return _fragment(gm, example_inputs, settings, config_key, compiler, frame)
     if settings.fallback:
         warnings.warn(f"{err}\nblockdance: falling back to the plain inner backend {settings.inner!r} (option "
                       "fallback=True)", stacklevel=user_stacklevel())
@@ -377,7 +377,7 @@ def _nested_part(frame: TracedFrame) -> bool:
     """A graph holding a block stack, from a module nested in a larger model that dynamo runs eagerly (a token
     refiner's blocks, when the model's forward is not compiled): a fragment, unless the parent is only a wrapper
     around it (every attention block list of the parent lies inside this module)."""
-    if frame.piece or frame.helper or frame.module is None:
+    if frame.module is None:
         return False
     locate_parent(frame)
     if not frame.fragment or hasattr(frame.parent, "_orig_mod"):

@@ -33,6 +33,7 @@ class TracedFrame:
     parent: Optional[torch.nn.Module] = None  # for a fragment: the model running eagerly around it
     parent_path: str = ""  # where the fragment's module sits in the parent (e.g. "transformer_blocks.3")
     notes: list = field(default_factory=list)
+    located: bool = False  # locate_parent has looked for the parent
 
     code: object = None
 
@@ -132,11 +133,13 @@ def _owns(module, p) -> bool:
 
 
 def _find_parent(module: torch.nn.Module, start_frame) -> tuple[Optional[torch.nn.Module], str]:
-    """A module running eagerly around ``module`` inside the same ``torch.compile`` call: the frames
-    between the backend and the compiled callable's entry (``eval_frame._fn``) that hold a module of
-    which ``module`` is a part. Frames beyond that entry are the caller's and are not looked at."""
+    """The outermost module running eagerly around ``module`` inside the same ``torch.compile`` call (the
+    compiled model, not merely the block a fragment sits in): the frames between the backend and the compiled
+    callable's entry (``eval_frame._fn``) that hold a module of which ``module`` is a part. Frames beyond that
+    entry are the caller's and are not looked at."""
     frame = start_frame
     seen = set()
+    found: tuple[Optional[torch.nn.Module], str] = (None, "")
     while frame is not None:
         code = frame.f_code
         if code.co_filename.endswith(("_dynamo/eval_frame.py", "_dynamo\\eval_frame.py")) and code.co_name in ("_fn", "compile_wrapper"):
@@ -146,9 +149,14 @@ def _find_parent(module: torch.nn.Module, start_frame) -> tuple[Optional[torch.n
                 seen.add(id(v))
                 for name, sub in v.named_modules():
                     if sub is module and name:
-                        return v, name
+                        found = (v, name)
+                        break
         frame = frame.f_back
-    return None, ""
+    if found[0] is not None and hasattr(found[0], "_orig_mod"):  # the torch.compile wrapper itself
+        inner = found[0]._orig_mod
+        path = found[1][len("_orig_mod."):] if found[1].startswith("_orig_mod.") else found[1]
+        found = (inner, path) if inner is not module else (None, "")
+    return found
 
 
 def traced_frame(gm, example_inputs) -> TracedFrame:
@@ -184,7 +192,9 @@ def traced_frame(gm, example_inputs) -> TracedFrame:
 
 
 def locate_parent(info: TracedFrame) -> TracedFrame:
-    """Fill ``info.parent``: only asked for graphs without a block stack (it walks the Python stack)."""
-    if info.module is not None and info.parent is None and not info.piece and not info.helper:
+    """Fill ``info.parent`` (it walks the Python stack: asked at compile time only). A piece or helper frame of
+    a nested module has a parent too; one of the model itself has none."""
+    if info.module is not None and info.parent is None and not info.located:
+        info.located = True
         info.parent, info.parent_path = _find_parent(info.module, sys._getframe(1))
     return info
