@@ -176,6 +176,10 @@ class Explanation(dict):
             lines.append(f"uncached piece of a graph-broken forward: {p['frame']} ({p['why'][:160]})")
         for f in self.get("fragments", []):
             lines.append(f"uncached fragment: {f['frame']} ({f['module']}): {f['why'][:160]}")
+        for f in self.get("fallbacks", []):
+            if f.get("kind") == "recompile_limit":
+                lines.append(f"uncached (dynamo's recompile limit, {f['entries']} of {f['limit']} entries): "
+                             "calls ran eagerly, the backend never saw them")
         lines.append(f"calls: {self.get('calls', 0)} ({self.get('calls_by_action', {})}), "
                      f"host reads: {self.get('host_reads', 0)}")
         return "\n".join(lines)
@@ -184,13 +188,26 @@ class Explanation(dict):
 def explain(model, num_steps: int | None = None) -> Explanation:
     """Blocks found, cut, node counts per variant, the step plan and what ran so far, for this
     model instance (a compiled model, its module, a pipeline or an exported runner)."""
-    inst, m = _instance(model)
-    cfg = inst.find_config(_config_key(m))
+    from .frames import limit_fallback
+
+    inst, m = _instance(model, required=False)
+    cfg = inst.find_config(_config_key(m)) if inst is not None else None
+    fallbacks = list(inst.fallbacks) if inst is not None else []
     if cfg is None:
+        live = limit_fallback(m)  # dynamo ran it eagerly from its first call on: the backend never saw it
+        if live is not None and not fallbacks:
+            fallbacks.append(live)
+        if fallbacks:
+            return Explanation(graphs=[], generation=-1, host_reads=0, pieces=[], fragments=[], fallbacks=fallbacks,
+                               adaptive_skips=[], calls=0, calls_by_action={}, log=[])
+        _instance(model)  # raises: never compiled with backend='blockdance' and run
         raise ValueError(f"blockdance: {type(m).__name__} has not been run through backend='blockdance' yet")
     graphs = list(cfg.reports.values())
+    # uncached because of dynamo's recompile limit: calls that never reached the backend, and block frames it
+    # compiled one by one (fragments) because the model's forward hit the limit
+    fallbacks += [dict(f, kind="recompile_limit_fragment") for f in cfg.fragments if f.get("recompile_limit")]
     out = Explanation(graphs=graphs, generation=cfg.generation, host_reads=cfg.host_reads, pieces=list(cfg.pieces),
-                      fragments=list(cfg.fragments))
+                      fragments=list(cfg.fragments), fallbacks=fallbacks)
     n = num_steps or cfg.last_num_steps
     if n:
         plan = cfg.last_plan if cfg.last_plan is not None and len(cfg.last_plan) == n else cfg.schedule.plan(n)

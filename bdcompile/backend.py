@@ -53,6 +53,42 @@ def _user_input_positions(gm: fx.GraphModule) -> list[int]:
     return [i for i, n in enumerate(phs) if not n.name.lower().startswith("l_self_")]
 
 
+def _derived_int(node: fx.Node) -> bool:
+    """A symbolic int input that dynamo derives from a tensor input (its size, stride or storage offset),
+    or whose source is unknown: it says nothing a cache is valid for (the tensor's shape is in the key, its
+    strides and storage offset do not change its values). Pipelines pass ``timesteps[i]`` as a view at
+    storage offset ``i``: after a recompile that offset is such an input, new every step."""
+    if not isinstance(node.meta.get("example_value"), torch.SymInt):
+        return False
+    source = getattr(node.meta.get("grapharg"), "source", None)
+    if source is None:
+        return True
+    try:
+        from torch._dynamo.source import TensorPropertySource
+    except ImportError:  # pragma: no cover - private API
+        return True
+    while source is not None:
+        if isinstance(source, TensorPropertySource):
+            return True
+        source = getattr(source, "base", None)
+    return False
+
+
+def _key_positions(gm: fx.GraphModule, timestep_index: int | None) -> list[int]:
+    """The user inputs that identify what a cache is valid for (``Track.begin``'s key): tensors (shape, dtype,
+    device) and user ints, not symbolic ints derived from tensors (:func:`_derived_int`) and not the value of
+    a non-tensor timestep (the clock reads it; a reuse step by definition runs at another timestep)."""
+    phs = [n for n in gm.graph.nodes if n.op == "placeholder"]
+    out = []
+    for i in _user_input_positions(gm):
+        if _derived_int(phs[i]):
+            continue
+        if i == timestep_index and not isinstance(phs[i].meta.get("example_value"), torch.Tensor):
+            continue
+        out.append(i)
+    return out
+
+
 def _param_positions(example_inputs) -> list[int]:
     """Positions of the parameters among the graph inputs: they tell the dispatcher which instance calls."""
     return [i for i, x in enumerate(example_inputs) if isinstance(x, torch.nn.Parameter)]
@@ -181,8 +217,6 @@ def blockdance(gm: fx.GraphModule, example_inputs, options: dict | None = None, 
         raise BlockDanceImportError(str(e)) from None
     config_key = settings.key()  # the options as given: explain(model) finds this configuration by them
     frame = traced_frame(gm, example_inputs)
-    if frame.module is not None:
-        instance_of(frame.module)  # explain/reset find the instance before its first call
 
     try:
         built = build(gm, example_inputs, settings)
@@ -190,12 +224,18 @@ def blockdance(gm: fx.GraphModule, example_inputs, options: dict | None = None, 
     except NoBlockStackError as e:
         return _without_stack(e, gm, example_inputs, settings, config_key, compiler, frame)
     except ValueError as e:
+        if _nested_part(frame):  # e.g. a boundary beyond a nested module's few blocks: that module is a fragment
+            return _fragment(gm, example_inputs, settings, config_key, compiler, frame)
         if settings.fallback:
             warnings.warn(f"{e}\nblockdance: falling back to the plain inner backend {settings.inner!r} (option "
                           "fallback=True)", stacklevel=user_stacklevel())
             return compiler(gm, example_inputs)
         raise BlockDanceValueError(str(e)) from None
 
+    if _nested_part(frame):
+        return _fragment(gm, example_inputs, settings, config_key, compiler, frame, blocks=len(built.regions.blocks))
+    if frame.module is not None:
+        instance_of(frame.module)  # explain/reset find the instance before its first call
     t_index = _timestep_index(gm, settings.timestep_arg)
     if t_index is None and settings.step_source == "timestep":
         _warn_once(("no timestep", settings.timestep_arg, frame.code_name),
@@ -209,7 +249,8 @@ def blockdance(gm: fx.GraphModule, example_inputs, options: dict | None = None, 
     log.info("blockdance: %d blocks in %s, boundary %s, variants %s", len(built.regions.blocks),
              built.regions.stacks, report["boundary"], sorted(built.graphs))
     dispatcher = Dispatcher(settings, config_key, variants, built.spec, t_index, _user_input_positions(gm),
-                            _param_positions(example_inputs), report, _user_input_names(gm))
+                            _param_positions(example_inputs), report, _user_input_names(gm),
+                            key_positions=_key_positions(gm, t_index))
     variants["full"].compile_now(example_inputs)  # inside dynamo's tracing context: the common case compiles here
     return dispatcher
 
@@ -291,6 +332,9 @@ def _without_stack(err, gm, example_inputs, settings, config_key, compiler, fram
     owner = frame.module
     log.debug("blockdance: no stack in %s (piece=%s, resume=%s, break=%r)", frame.code_name, frame.piece, frame.resume,
               frame.break_reason)
+    locate_parent(frame)
+    if frame.fragment:  # a nested frame (or a piece of one): the parent model runs eagerly around it
+        return _fragment(gm, example_inputs, settings, config_key, compiler, frame)
     if isinstance(err, _SplitStack):
         _warn_once(("split", type(owner)), str(err))
         _record(owner, settings, config_key, "pieces", {"frame": frame.code_name, "blocks": "split", "why": str(err)})
@@ -301,23 +345,45 @@ def _without_stack(err, gm, example_inputs, settings, config_key, compiler, fram
         _record(owner, settings, config_key, "pieces", {"frame": frame.code_name, "blocks": 0,
                                                         "why": frame.break_reason or "a graph break"})
         return compiler(gm, example_inputs)
-    locate_parent(frame)
-    if frame.fragment:
-        cause = frame.cause()
-        _warn_once(("fragment", type(frame.parent), frame.code_name, cause.split(" (")[0]),
-                   f"blockdance: dynamo handed the backend a fragment of {type(frame.parent).__name__}.forward "
-                   f"({frame.parent_path}.{frame.code_name}, a {type(owner).__name__}) instead of the whole forward: "
-                   f"{cause}. The fragment runs with the plain inner compiler {settings.inner!r}: no caching for these "
-                   "calls. Raise torch._dynamo.config.recompile_limit if the limit was hit, or compile with "
-                   "fullgraph=True to make this an error.")
-        _record(frame.parent, settings, config_key, "fragments",
-                {"frame": f"{frame.parent_path}.{frame.code_name}", "module": type(owner).__name__, "why": cause})
-        return compiler(gm, example_inputs)
     if settings.fallback:
         warnings.warn(f"{err}\nblockdance: falling back to the plain inner backend {settings.inner!r} (option "
                       "fallback=True)", stacklevel=user_stacklevel())
         return compiler(gm, example_inputs)
     raise BlockDanceValueError(str(err)) from None
+
+
+def _fragment(gm, example_inputs, settings, config_key, compiler, frame: TracedFrame, blocks: int = 0):
+    """A frame nested in a model that dynamo runs eagerly: plain inner compiler, one warning per model class and
+    cause, recorded on the parent model for ``explain`` (never a dispatcher: it would count steps of its own)."""
+    owner, parent = frame.module, frame.parent
+    cause = frame.cause()
+    limit = frame.limit_hit
+    fix = ("Raise torch._dynamo.config.recompile_limit above the number of compiled configurations and shapes"
+           if limit else "Remove the graph break from the forward (TORCH_LOGS=graph_breaks shows it)")
+    held = f" It holds {blocks} blocks of its own, part of a larger model: caching them would count steps twice." \
+        if blocks else ""
+    _warn_once(("fragment", type(parent), "recompile_limit" if limit else "graph_break"),
+               f"blockdance: dynamo handed the backend a fragment of {type(parent).__name__}.forward "
+               f"({frame.parent_path}.{frame.code_name}, a {type(owner).__name__}) instead of the whole forward: "
+               f"{cause}.{held} Fragments run with the plain inner compiler {settings.inner!r}: no caching for these "
+               f"calls (outputs as the eager model). {fix}, or compile with fullgraph=True to make this an error.")
+    _record(parent, settings, config_key, "fragments",
+            {"frame": f"{frame.parent_path}.{frame.code_name}", "module": type(owner).__name__, "why": cause,
+             "recompile_limit": limit, "blocks": blocks})
+    return compiler(gm, example_inputs)
+
+
+def _nested_part(frame: TracedFrame) -> bool:
+    """A graph holding a block stack, from a module nested in a larger model that dynamo runs eagerly (a token
+    refiner's blocks, when the model's forward is not compiled): a fragment, unless the parent is only a wrapper
+    around it (every attention block list of the parent lies inside this module)."""
+    if frame.module is None:
+        return False
+    locate_parent(frame)
+    if not frame.fragment or hasattr(frame.parent, "_orig_mod"):
+        return False
+    inside = frame.parent_path + "."
+    return any(not (p + ".").startswith(inside) for p in _attention_lists(frame.parent))
 
 
 def _record(owner, settings, config_key, kind: str, entry: dict) -> None:

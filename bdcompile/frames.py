@@ -20,7 +20,7 @@ from typing import Optional
 
 import torch
 
-__all__ = ["TracedFrame", "traced_frame", "locate_parent"]
+__all__ = ["TracedFrame", "traced_frame", "locate_parent", "limit_reached", "limit_fallback", "compiled_with_blockdance"]
 
 
 @dataclass
@@ -33,6 +33,7 @@ class TracedFrame:
     parent: Optional[torch.nn.Module] = None  # for a fragment: the model running eagerly around it
     parent_path: str = ""  # where the fragment's module sits in the parent (e.g. "transformer_blocks.3")
     notes: list = field(default_factory=list)
+    located: bool = False  # locate_parent has looked for the parent
 
     code: object = None
 
@@ -54,19 +55,18 @@ class TracedFrame:
     def fragment(self) -> bool:
         return self.parent is not None
 
+    @property
+    def limit_hit(self) -> bool:
+        """The parent's forward reached dynamo's recompile limit (else: a graph break dynamo could not resume)."""
+        return self.parent is not None and limit_reached(type(self.parent)) is not None
+
     def cause(self) -> str:
         """Why dynamo compiled a fragment instead of the parent's whole forward."""
         if self.parent is None:
             return ""
-        fwd = getattr(type(self.parent).forward, "__code__", None)
-        limit = getattr(torch._dynamo.config, "recompile_limit", None)
-        try:
-            from torch._dynamo.eval_frame import _debug_get_cache_entry_list
-
-            entries = len(_debug_get_cache_entry_list(fwd)) if fwd is not None else 0
-        except Exception:  # noqa: BLE001
-            entries = 0
-        if limit is not None and entries >= limit:
+        hit = limit_reached(type(self.parent))
+        if hit is not None:
+            entries, limit = hit
             return (f"{type(self.parent).__name__}.forward was compiled {entries} times already (dynamo's "
                     f"torch._dynamo.config.recompile_limit = {limit}: several models of one class compiled with "
                     "different options, or many input shapes), so dynamo runs it eagerly and compiles its blocks one "
@@ -74,6 +74,54 @@ class TracedFrame:
         return (f"dynamo did not compile {type(self.parent).__name__}.forward as a whole (a graph break it could "
                 "not resume from, e.g. inside a loop, so the rest of the forward runs eagerly), so it compiles what "
                 "the forward calls one by one")
+
+
+def limit_reached(cls) -> Optional[tuple]:
+    """``(entries, limit)`` when ``cls.forward`` holds ``torch._dynamo.config.recompile_limit`` compiled
+    entries or more (dynamo then runs it eagerly for any input its entries do not accept), else None."""
+    fwd = getattr(getattr(cls, "forward", None), "__code__", None)
+    limit = getattr(torch._dynamo.config, "recompile_limit", None)
+    if fwd is None or limit is None:
+        return None
+    try:
+        from torch._dynamo.eval_frame import _debug_get_cache_entry_list
+
+        entries = len(_debug_get_cache_entry_list(fwd))
+    except Exception:  # noqa: BLE001  (private API)
+        return None
+    return (entries, limit) if entries >= limit else None
+
+
+def compiled_with_blockdance(obj) -> bool:
+    """``obj`` is a ``torch.compile`` wrapper whose backend is ``"blockdance"``."""
+    backend = getattr(getattr(getattr(obj, "dynamo_ctx", None), "callback", None), "_torchdynamo_orig_backend", None)
+    for _ in range(6):
+        if backend is None:
+            return False
+        if getattr(backend, "compiler_name", None) == "blockdance" or getattr(backend, "__name__", None) == "blockdance":
+            return True
+        backend = getattr(backend, "_torchdynamo_orig_backend", None) or getattr(backend, "compiler_fn", None)
+    return False
+
+
+def limit_fallback(obj) -> Optional[dict]:
+    """For a module compiled with ``backend="blockdance"`` whose class's forward reached dynamo's recompile
+    limit: what ``explain`` reports and the warning says (dynamo runs it eagerly, the backend never sees it)."""
+    if not compiled_with_blockdance(obj):
+        return None
+    module = getattr(obj, "_orig_mod", obj)
+    hit = limit_reached(type(module))
+    if hit is None:
+        return None
+    entries, limit = hit
+    name = type(module).__name__
+    return {"kind": "recompile_limit", "entries": entries, "limit": limit,
+            "why": (f"blockdance: {name}.forward already has {entries} compiled versions, dynamo's "
+                    f"torch._dynamo.config.recompile_limit = {limit} (several models of one class compiled with "
+                    "different options, or many input shapes), so dynamo runs this "
+                    f"{name} eagerly and never calls the backend: no caching for its calls (they run uncached, as the "
+                    "eager model). Raise torch._dynamo.config.recompile_limit above the number of compiled "
+                    "configurations and shapes, or compile with fullgraph=True to make this an error.")}
 
 
 def _first_param(example_inputs):
@@ -85,11 +133,13 @@ def _owns(module, p) -> bool:
 
 
 def _find_parent(module: torch.nn.Module, start_frame) -> tuple[Optional[torch.nn.Module], str]:
-    """A module running eagerly around ``module`` inside the same ``torch.compile`` call: the frames
-    between the backend and the compiled callable's entry (``eval_frame._fn``) that hold a module of
-    which ``module`` is a part. Frames beyond that entry are the caller's and are not looked at."""
+    """The outermost module running eagerly around ``module`` inside the same ``torch.compile`` call (the
+    compiled model, not merely the block a fragment sits in): the frames between the backend and the compiled
+    callable's entry (``eval_frame._fn``) that hold a module of which ``module`` is a part. Frames beyond that
+    entry are the caller's and are not looked at."""
     frame = start_frame
     seen = set()
+    found: tuple[Optional[torch.nn.Module], str] = (None, "")
     while frame is not None:
         code = frame.f_code
         if code.co_filename.endswith(("_dynamo/eval_frame.py", "_dynamo\\eval_frame.py")) and code.co_name in ("_fn", "compile_wrapper"):
@@ -99,9 +149,14 @@ def _find_parent(module: torch.nn.Module, start_frame) -> tuple[Optional[torch.n
                 seen.add(id(v))
                 for name, sub in v.named_modules():
                     if sub is module and name:
-                        return v, name
+                        found = (v, name)
+                        break
         frame = frame.f_back
-    return None, ""
+    if found[0] is not None and hasattr(found[0], "_orig_mod"):  # the torch.compile wrapper itself
+        inner = found[0]._orig_mod
+        path = found[1][len("_orig_mod."):] if found[1].startswith("_orig_mod.") else found[1]
+        found = (inner, path) if inner is not module else (None, "")
+    return found
 
 
 def traced_frame(gm, example_inputs) -> TracedFrame:
@@ -122,6 +177,12 @@ def traced_frame(gm, example_inputs) -> TracedFrame:
     info.code_name = code.co_name
     info.code = code
     info.resume = code.co_name.startswith("torch_dynamo_resume_in_")
+    own = tx.f_locals.get("self") if hasattr(tx.f_locals, "get") else None
+    if isinstance(own, torch.nn.Module):
+        # the module whose code this frame runs, also when the graph's parameters are not its own: a submodule
+        # called with its parent's parameter (MochiRoPE gets the model's pos_frequencies) is still that submodule
+        info.module = own
+        return info
     first = _first_param(example_inputs)
     for v in local_values:
         if isinstance(v, torch.nn.Module) and (first is None or _owns(v, first)):
@@ -131,7 +192,9 @@ def traced_frame(gm, example_inputs) -> TracedFrame:
 
 
 def locate_parent(info: TracedFrame) -> TracedFrame:
-    """Fill ``info.parent``: only asked for graphs without a block stack (it walks the Python stack)."""
-    if info.module is not None and info.parent is None and not info.piece and not info.helper:
+    """Fill ``info.parent`` (it walks the Python stack: asked at compile time only). A piece or helper frame of
+    a nested module has a parent too; one of the model itself has none."""
+    if info.module is not None and info.parent is None and not info.located:
+        info.located = True
         info.parent, info.parent_path = _find_parent(info.module, sys._getframe(1))
     return info

@@ -82,6 +82,11 @@ class LazyVariant:
         self.compiled: "collections.OrderedDict" = collections.OrderedDict()
         self._lock = threading.Lock()
         self._warned = False
+        phs = [n for n in gm.graph.nodes if n.op == "placeholder"]
+        # symbolic ints the graph never reads (the storage offset of a timestep view, new every step) cannot change
+        # the compiled code: they are left out of the signature, or every step would compile again
+        self._unread = frozenset(i for i, n in enumerate(phs)
+                                 if isinstance(n.meta.get("example_value"), torch.SymInt) and not n.users)
         self.dynamic = any(
             n.op == "placeholder" and isinstance(n.meta.get("example_value"), torch.SymInt) for n in gm.graph.nodes
         ) or any(
@@ -90,8 +95,13 @@ class LazyVariant:
             for n in gm.graph.nodes
         )
 
+    def _signature(self, args) -> tuple:
+        if self._unread:
+            args = [a for i, a in enumerate(args) if i not in self._unread]
+        return signature(args)
+
     def compile_now(self, args) -> Callable:
-        key = signature(args) if self.dynamic else None
+        key = self._signature(args) if self.dynamic else None
         with self._lock:
             fn = self.compiled.get(key)
             if fn is None:
@@ -116,7 +126,7 @@ class LazyVariant:
         if not self.dynamic:
             fn = self.compiled.get(None)
         else:
-            fn = self.compiled.get(signature(args))
+            fn = self.compiled.get(self._signature(args))
         if fn is None:
             fn = self.compile_now(args)
         return fn(*args)

@@ -104,18 +104,7 @@ UNCACHED = {
 }
 
 # bdcompile bugs found by this file (each with a minimal failing test below): the case fails until the fix.
-_OFFSET_BUG = ("bdcompile bug: after a dynamo recompile (CFG in the batch off -> batch 1) the timestep view "
-               "timesteps[i]'s storage offset becomes a symbolic int input; the cache key holds its value, new every "
-               "step, so no reuse step finds its cache (test_storage_offset_of_the_timestep_is_not_part_of_the_cache_key)")
-BUGS = {
-    "sd3_img2img": _OFFSET_BUG,
-    "sd3_inpaint": _OFFSET_BUG,
-    "sd3_pag_img2img": _OFFSET_BUG,
-    "cogvideox_v2v": _OFFSET_BUG,
-    "mochi": "bdcompile bug: MochiRoPE.forward, compiled on its own, receives the model's parameter pos_frequencies: "
-             "frames.traced_frame finds no module owning it, so the fragment is not recognised and the backend raises "
-             "'no stack of transformer blocks found' (test_fragment_called_with_the_parents_parameter_runs_plainly)",
-}
+BUGS: dict = {}
 
 # the default run: one case per distinct pattern; the rest runs with BDC_RUN_SLOW=1
 DEFAULT = {
@@ -123,7 +112,7 @@ DEFAULT = {
     "flux": "true CFG as two calls per step (2 slots), double- then single-stream blocks, sigmas= schedule",
     "pixart_sigma_pag": "PAG: 3 batch slots with CFG, 2 without",
     "wan22_i2v": "two experts (transformer, transformer_2), each with its own caches, one step count; video",
-    "sd3_img2img": "img2img: set_begin_index, CFG in the batch (xfail: storage offset bug)",
+    "sd3_img2img": "img2img: set_begin_index, CFG in the batch; batch-size recompile makes the timestep view's storage offset a graph input",
     "flux_img2img": "img2img: set_begin_index, CFG as two calls",
     "sd3_heun": "Heun: two model evaluations per timestep (2n-1 scheduler entries)",
     "mochi_fullgraph": "ascending timesteps (1000 * (1 - sigma)); fullgraph=True",
@@ -508,7 +497,6 @@ def test_the_default_run_covers_every_pattern():
 
 
 # ------------------------------------------------------------------------------------------------ bugs found here
-@pytest.mark.xfail(strict=True, reason=_OFFSET_BUG)
 def test_storage_offset_of_the_timestep_is_not_part_of_the_cache_key():
     """Pipelines pass ``t.expand(batch)`` with ``t = timesteps[i]``: a view at storage offset ``i``. After a recompile
     (a second generation at another batch size) dynamo makes that offset a symbolic int input of the graph; it
@@ -524,6 +512,39 @@ def test_storage_offset_of_the_timestep_is_not_part_of_the_cache_key():
                 compiled(**dict(pixart_inputs(batch, 0), timestep=ts[2 + i].expand(batch)))
     log = bdcompile.explain(compiled)["log"]
     assert [e[3] for e in log] == static_plan(6, WARMUP, STOP, N) * 2
+
+
+def test_storage_offset_of_the_timestep_does_not_compile_again():
+    """The variants of a recompiled graph are compiled per input signature; the timestep view's storage offset (a
+    symbolic int no graph node reads) is not part of it, so a generation at other offsets compiles nothing new."""
+    from models import pixart_inputs, tiny_pixart
+
+    compiles = []
+
+    def inner(gm, example_inputs):
+        compiles.append(len(gm.graph.nodes))
+        return gm.forward
+
+    model = tiny_pixart(num_layers=4)
+    compiled = torch.compile(model, backend="blockdance", options=dict(OPTS, boundary=3, inner=inner))
+    ts = torch.linspace(999, 0, 12)
+    outs = []
+    for batch, begin in ((2, 2), (1, 2), (1, 4)):
+        if (batch, begin) == (1, 4):
+            before = len(compiles)
+        with bdcompile.generation(compiled, num_steps=6), torch.no_grad():
+            for i in range(6):
+                outs.append((batch, begin, i, compiled(**dict(pixart_inputs(batch, 0), timestep=ts[begin + i].expand(batch)))[0]))
+    assert len(compiles) == before, "a generation at new storage offsets compiled variants again"
+    log = bdcompile.explain(compiled)["log"]
+    assert [e[3] for e in log] == static_plan(6, WARMUP, STOP, N) * 3
+    # the full steps are the eager model's output (reuse steps are checked against the oracle by the pipeline cases)
+    plan = static_plan(6, WARMUP, STOP, N)
+    with torch.no_grad():
+        for batch, begin, i, out in outs:
+            if plan[i] == "full":
+                want = model(**dict(pixart_inputs(batch, 0), timestep=ts[begin + i].expand(batch)))[0]
+                torch.testing.assert_close(out, want, rtol=1e-5, atol=1e-6)
 
 
 class _Rope(torch.nn.Module):
@@ -573,7 +594,6 @@ class _RopeModel(torch.nn.Module):
         return x
 
 
-@pytest.mark.xfail(strict=True, reason=BUGS["mochi"])
 def test_fragment_called_with_the_parents_parameter_runs_plainly():
     """A forward dynamo runs eagerly (a graph break in a loop inside the blocks) has its submodules compiled one by
     one: each is a fragment and runs with the plain inner compiler, also one called with its parent's parameter

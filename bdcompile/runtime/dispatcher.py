@@ -30,7 +30,8 @@ class Dispatcher:
     """Runs one traced graph's variants for whichever instance and generation a call belongs to."""
 
     def __init__(self, settings, config_key, variants: dict[str, LazyVariant], spec, timestep_index: int | None,
-                 input_positions: list[int], param_positions: list[int], report: dict, input_names: list[str] = ()):
+                 input_positions: list[int], param_positions: list[int], report: dict, input_names: list[str] = (),
+                 key_positions: list[int] | None = None):
         self.uid = next(_uid)
         self.settings = settings
         self.config_key = config_key
@@ -41,6 +42,9 @@ class Dispatcher:
         self.param_positions = param_positions  # positions of the parameters: they identify the instance
         self.report = report
         self.input_names = list(input_names)  # names of the user's inputs, aligned with input_positions
+        # the inputs a cache key is made of: not the symbolic ints dynamo derives from tensors (a storage offset
+        # is new every step) nor a non-tensor timestep's value (see backend._key_positions)
+        self.key_positions = list(input_positions if key_positions is None else key_positions)
         self._last = None  # (weakref to the last call's first parameter, Config): the common case is one model
         self._no_params = None
 
@@ -78,7 +82,7 @@ class Dispatcher:
     def __call__(self, *args):
         cfg = self._config(args)
         track = current(cfg.instance).track(cfg)
-        key = (self.uid, signature([args[i] for i in self.input_positions]))
+        key = (self.uid, signature([args[i] for i in self.key_positions]))
         call = track.begin(key, None if self.timestep_index is None else lambda: self._read_timestep(args, cfg),
                            self.spec.needs, lambda: {n: args[i] for n, i in zip(self.input_names, self.input_positions)})
         variants = self.variants

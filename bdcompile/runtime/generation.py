@@ -145,7 +145,32 @@ class GenerationScope:
     def __exit__(self, *exc) -> None:
         _ACTIVE.reset(self._tokens.pop())
         if not self._tokens:
+            if exc[0] is None:
+                self._note_uncached()
             self.close()
+
+    def _note_uncached(self) -> None:
+        """A model compiled with backend="blockdance" none of whose calls in this generation reached the backend,
+        because its class's forward reached dynamo's recompile limit (dynamo runs it eagerly and never calls the
+        backend again for it): warn once per instance and record it for ``explain``."""
+        if self._gens is None:
+            return
+        from ..frames import limit_fallback
+        from .instances import find_instance
+        from .step import user_stacklevel
+
+        for m in _models_of(list(self._models)):
+            inst = find_instance(m)
+            gen = self._gens.get(inst) if inst is not None else None
+            if gen is None or gen.tracks:
+                continue  # it ran through the backend in this generation
+            fb = limit_fallback(m)
+            if fb is None or any(f.get("kind") == fb["kind"] for f in inst.fallbacks):
+                continue
+            inst.fallbacks.append(fb)
+            import warnings
+
+            warnings.warn(fb["why"], stacklevel=user_stacklevel())
 
     @contextlib.contextmanager
     def resume(self):

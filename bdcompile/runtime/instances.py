@@ -80,6 +80,7 @@ class Instance:
         self.last_config: Optional[Config] = None
         self.ambient = Generation(self)  # calls outside any generation scope
         self.schedulers: "weakref.WeakSet" = weakref.WeakSet()
+        self.fallbacks: list = []  # why calls ran uncached without reaching the backend (dynamo's recompile limit)
 
     @property
     def owner(self):
