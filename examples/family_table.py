@@ -14,7 +14,7 @@ import bdcompile  # noqa: E402
 from families import FAMILIES  # noqa: E402
 
 warnings.filterwarnings("ignore")
-print("| family | class | stacks found (blocks, execution order) | default boundary | cut values | sweep |")
+print("| family | class | stacks found (blocks, execution order) | default boundary | cut values | traced as |")
 print("|---|---|---|---|---|---|")
 names = sys.argv[1:] or list(FAMILIES)
 for name in names:
@@ -32,8 +32,27 @@ for name in names:
             torch.compile(model, backend="blockdance", fullgraph=True, options=opts)(**kw)
         g = bdcompile.explain(model)["graphs"][0]
         stacks = ", ".join(f"`{k}` x{v}" for k, v in g["stacks"].items())
-        print(f"| {name} | {fam.cls_name} | {stacks} | {g['boundary']} of {len(g['blocks'])} | {len(g['cut'])} | traced and cut |")
+        print(f"| {name} | {fam.cls_name} | {stacks} | {g['boundary']} of {len(g['blocks'])} | {len(g['cut'])} | one graph |")
     except Exception as e:  # noqa: BLE001
-        reason = str(e).strip().splitlines()[0][:90].replace("|", "/")
-        print(f"| {name} | {fam.cls_name} | - | - | - | not one graph: {reason} |")
+        reason = str(e).strip().splitlines()[0][:70].replace("|", "/")
+        # not one graph: what dynamo hands the backend without fullgraph (pieces and fragments)
+        torch._dynamo.reset()
+        model = fam.make_model(seed=0)
+        try:
+            with torch.no_grad():
+                model(**kw)
+                torch.compile(model, backend="blockdance", options=opts)(**kw)
+            info = bdcompile.explain(model)
+            cached = [g for g in info["graphs"] if g.get("boundary")]
+            if cached:
+                g = cached[0]
+                stacks = ", ".join(f"`{k}` x{v}" for k, v in g["stacks"].items())
+                print(f"| {name} | {fam.cls_name} | {stacks} | {g['boundary']} of {len(g['blocks'])} | {len(g['cut'])} "
+                      f"| graph breaks ({reason}): the piece holding the blocks is specialised |")
+            else:
+                print(f"| {name} | {fam.cls_name} | - | - | - | graph breaks ({reason}): {len(info.get('pieces', []))} "
+                      f"pieces, {len(info.get('fragments', []))} fragments, none holds the whole stack: compiled plainly, "
+                      "uncached |")
+        except Exception as e2:  # noqa: BLE001
+            print(f"| {name} | {fam.cls_name} | - | - | - | fails: {str(e2).strip().splitlines()[0][:90]} |")
     sys.stdout.flush()
