@@ -41,8 +41,9 @@ for name in names:
         try:
             with torch.no_grad():
                 model(**kw)
-                torch.compile(model, backend="blockdance", options=opts)(**kw)
-            info = bdcompile.explain(model)
+                compiled = torch.compile(model, backend="blockdance", options=opts)
+                compiled(**kw)
+            info = bdcompile.explain(compiled)
             cached = [g for g in info["graphs"] if g.get("boundary")]
             if cached:
                 g = cached[0]
