@@ -221,7 +221,7 @@ def plot(table, args, path):
     servers = list(dict.fromkeys(r["server"] for r in table))
     fig, axes = plt.subplots(2, len(modes), figsize=(5.5 * len(modes), 7.5), squeeze=False)
     for j, mode in enumerate(modes):
-        for k, name in enumerate(servers):
+        for _k, name in enumerate(servers):
             rows = [r for r in table if r["mode"] == mode and r["server"] == name]
             xs = [r["clients"] for r in rows]
             style = "s--" if name == "uncached" else "o-"
