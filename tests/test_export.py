@@ -348,11 +348,13 @@ def _sd3_call(latents, t, slot: int = 0) -> dict:
 
 
 @pytest.mark.parametrize("fmt, opts", [
-    ("onnx", dict(reuse="residual", boundary=3)),
-    ("onnx", dict(plan="FFr2R2FR")),
-    ("onnx", dict(reuse="adaptive", threshold=0.3)),
-    ("aoti", dict(reuse="adaptive", threshold=0.3, decide="host")),
-], ids=["residual", "multi-boundary", "adaptive-onnx", "adaptive-aoti"])
+    pytest.param("onnx", dict(reuse="residual", boundary=3), id="residual"),
+    # the slowest export test (~450 s of test time on the loaded 2-core machine): reuse and residual exports are
+    # covered by the other cases; the two boundaries in one plan run with BDC_RUN_SLOW=1
+    pytest.param("onnx", dict(plan="FFr2R2FR"), id="multi-boundary", marks=pytest.mark.slow),
+    pytest.param("onnx", dict(reuse="adaptive", threshold=0.3), id="adaptive-onnx"),
+    pytest.param("aoti", dict(reuse="adaptive", threshold=0.3, decide="host"), id="adaptive-aoti"),
+])
 def test_frontier_variants_export_and_match_backend(tmp_path, fmt, opts):
     """Residual reuse, a plan with two boundaries (r = block 2, R = the whole stack) and the adaptive probe
     export like full/reuse: the runner's actions and outputs equal the backend's, call by call."""
