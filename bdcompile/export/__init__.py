@@ -10,6 +10,12 @@
 The model is traced once with ``torch.export``; the backend's passes (block regions, cut, full /
 reuse / forecast variants) run on that graph; each variant is exported again and written per format.
 The runner takes the backend's own step decision (bdcompile.runtime) for every call.
+``bdcompile.export_variants`` is the same function.
+
+Modules: ``variants.py`` (:func:`export_variants`), ``graph.py`` (the ``torch.export`` trace, in phases),
+``manifest.py`` (building, reading and checking ``manifest.json``), ``schema.py`` (its JSON schema),
+``artifacts.py`` (one writer per format), ``runner.py`` (:func:`load` and the runners), ``inputs.py``
+(example inputs for a transformer class).
 
 GPU deployment (ONNX is device independent, so the export itself can run on a CPU machine):
 
