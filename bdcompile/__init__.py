@@ -15,6 +15,7 @@ _EXPORTS = {
     "StaticSchedule": "schedules", "PlanSchedule": "schedules", "block_evaluations": "schedules",
     "theoretical_speedup": "schedules",
     "attach": "api", "explain": "api", "generation": "api", "reset": "api",
+    "export_variants": "export",  # bdcompile.export_variants(model, example_kwargs, out_dir, ...)
 }
 __all__ = [*_EXPORTS, "blockdance", "export"]
 
@@ -25,8 +26,7 @@ def __getattr__(name):
         globals()[name] = value
         return value
     if name == "export":
-        # ``bdcompile.export(model, example_kwargs, out_dir, ...)``: the export subpackage (torch.export, onnx)
-        # is callable; ``bdcompile.export.load`` loads a runner
+        # the export subpackage (torch.export, onnx): ``bdcompile.export.export_variants``, ``bdcompile.export.load``
         return importlib.import_module(f"{__name__}.export")
     raise AttributeError(f"module 'bdcompile' has no attribute {name!r}")
 

@@ -172,7 +172,7 @@ def train(env: Env, iters: int, batch: int, lam: float, quality: str, lr: float,
         ref = decode(env.finish(x, cache, labels, None)) if quality == "ssim" else None
         rep = lambda v: v.repeat_interleave(samples, 0)  # noqa: E731  (rollouts of a state are adjacent rows)
 
-        def q(actions):
+        def q(actions, x=x, cache=cache, labels=labels, ref=ref, rep=rep):  # bound: trainer.step calls it now
             img = decode(env.finish(rep(x), rep(cache), rep(labels), actions))
             if quality == "ssim":
                 return ssim_per_image(img, rep(ref))

@@ -13,15 +13,26 @@ import torch
 import torch.fx as fx
 from torch._dynamo.exc import ShortenTraceback
 
+from .frames import TracedFrame, locate_parent, traced_frame
 from .inner import LazyVariant, resolve_inner
 from .options import Settings, default_boundary
-from .passes import (CacheGroup, NoBlockStackError, find_block_regions, find_cut, make_adaptive, make_forecast,
-                     make_full, make_residual, make_reuse, residual_bases, skipped_nodes_left)
-from .schedules import ADAPTIVE, RESIDUAL, REUSE, action_token, parse_action
-from .frames import TracedFrame, locate_parent, traced_frame
+from .passes import (
+    CacheGroup,
+    NoBlockStackError,
+    find_block_regions,
+    find_cut,
+    forecast_pass,
+    full_pass,
+    make_adaptive,
+    residual_bases,
+    residual_pass,
+    reuse_pass,
+    run_passes,
+)
 from .runtime import Dispatcher, instance_of
 from .runtime.execute import VariantSet
 from .runtime.step import user_stacklevel
+from .schedules import ADAPTIVE, RESIDUAL, REUSE, action_token, parse_action
 
 log = logging.getLogger(__name__)
 
@@ -141,9 +152,16 @@ class Built:
                           history=self.history, order=self.order, adaptive=self.adaptive)
 
 
+def _num_outputs(gm: fx.GraphModule) -> int:
+    out = next(n for n in reversed(gm.graph.nodes) if n.op == "output")
+    return len(out.args[0]) if isinstance(out.args[0], (tuple, list)) else 1
+
+
 def build(gm: fx.GraphModule, example_inputs, settings: Settings) -> Built:
-    """Run the passes on one traced graph: block regions, the cut at every boundary the settings use,
-    and the variants (see :class:`Built`)."""
+    """Run the passes on one traced graph: block regions, the cut at every boundary the settings use
+    (analyses), then one specialising pass per variant through the pass manager
+    (:func:`bdcompile.passes.run_passes`: requires the cut's post-condition, ensures that no skipped
+    node is left in a reuse / residual / forecast variant). See :class:`Built`."""
     regions = find_block_regions(gm, stacks=list(settings.stacks) if settings.stacks else None)
     n_blocks = len(regions.blocks)
     b0 = settings.boundary if settings.boundary is not None else default_boundary(max(n_blocks, 2))
@@ -180,23 +198,23 @@ def build(gm: fx.GraphModule, example_inputs, settings: Settings) -> Built:
         name = action_token(kind, b)
         if kind == RESIDUAL:
             cut = cut_at(b, True)
-            group = groups.setdefault(f"r@{b}", CacheGroup(f"r@{b}", cut.values, residual_bases(cut.values, cut.skipped)))
-            graphs[name] = make_residual(gm, cut, group.bases)
+            group = groups.setdefault(f"r@{b}", CacheGroup(f"r@{b}", cut.values,
+                                                           residual_bases(cut.values, cut.skipped)))
+            specialize = residual_pass(regions, cut, group.bases)
         else:
             cut = cut_at(b, False)
             group = groups.setdefault(f"v@{b}", CacheGroup(f"v@{b}", cut.values))
             if kind == REUSE:
-                graphs[name] = make_reuse(gm, cut)
+                specialize = reuse_pass(regions, cut)
             else:
-                graphs[name] = make_forecast(gm, cut, settings.order)
+                specialize = forecast_pass(regions, cut, settings.order)
                 history[group.name] = settings.order
-        left = skipped_nodes_left(graphs[name], cut)
-        if left:
-            raise AssertionError(f"blockdance: the {name} variant still holds skipped nodes {left[:5]}")
+        graphs[name] = run_passes(gm, [specialize], what=f"variant {name}")
         needs[token] = needs[name] = (group.name,)
         variant[token] = variant[name] = name
     ordered = list(groups.values())
-    graphs["full"], num_outputs = make_full(gm, None, ordered)
+    graphs["full"] = run_passes(gm, [full_pass(ordered)], what="variant full")
+    num_outputs = _num_outputs(gm)
     primary = cuts.get((b0, False)) or cuts.get((b0, True)) or next(iter(cuts.values()), None)
     return Built(regions=regions, cut=primary, graphs=graphs, num_outputs=num_outputs,
                  layout=[(g.name, len(g)) for g in ordered], needs=needs, variant=variant, history=history,
@@ -206,7 +224,8 @@ def build(gm: fx.GraphModule, example_inputs, settings: Settings) -> Built:
 def blockdance(gm: fx.GraphModule, example_inputs, options: dict | None = None, **kwargs):
     """``torch.compile(model, backend="blockdance", options={...})``; see :class:`bdcompile.Settings`."""
     if kwargs.get("mode") not in (None, "default"):
-        raise BlockDanceValueError(f"blockdance: mode={kwargs['mode']!r} is not supported; pass options={{...}} instead")
+        raise BlockDanceValueError(f"blockdance: mode={kwargs['mode']!r} is not supported; "
+                                   "pass options={...} instead")
     try:
         settings = Settings.from_options(options)
     except ValueError as e:

@@ -36,7 +36,6 @@ import math
 import multiprocessing as mp
 import os
 import statistics
-import sys
 import time
 import traceback
 import warnings
@@ -152,6 +151,7 @@ def _strategy_facts(strategy, pipe) -> dict:
     if strategy.family == "blockdance":
         try:
             import bdcompile
+
             from .schedules import plan_string
 
             info = bdcompile.explain(pipe.transformer)
@@ -430,7 +430,7 @@ def _score(res: FrontierResult, rows: dict, outputs: dict, workload: Workload, p
             res.warnings.append(f"{name}: dynamo hit its recompile limit; the frames past it run eagerly")
         if row.get("max_round_diff"):
             res.warnings.append(f"{name}: outputs differ between timed calls by up to {row['max_round_diff']:.2e}")
-    load = max(l[0] for l in res.load)
+    load = max(avg[0] for avg in res.load)
     if load > res.cpus:
         res.warnings.append(f"load average up to {load:.1f} on {res.cpus} CPUs during the run: the machine was shared")
     res.warnings = list(dict.fromkeys(res.warnings))

@@ -117,7 +117,7 @@ class LazyVariant:
                         self._warned = True
                         warnings.warn(f"blockdance: the {self.name} variant has been compiled for more than "
                                       f"{self.MAX_COMPILED} input shapes; keeping the {self.MAX_COMPILED} used last "
-                                      "(each new shape compiles again). Pad inputs to a few sizes to avoid recompiles.")
+                                      "(each new shape compiles again). Pad inputs to a few sizes to avoid recompiles.", stacklevel=1)
             elif key is not None:
                 self.compiled.move_to_end(key)
         return fn

@@ -40,7 +40,6 @@ from __future__ import annotations
 
 import ast
 import contextlib
-import copy
 import functools
 import io
 import os

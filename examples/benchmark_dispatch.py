@@ -84,13 +84,15 @@ def main(argv=None) -> int:
                 per_step.append(a)
             for a in per_step:  # the first generation compiles the reuse variant
                 disp(*a)
-            rows[f"step_source={mode}"] = _time(lambda i: disp(*per_step[i % n]), args.calls, args.repeats)
+            def call(i, disp=disp, per_step=per_step):
+                return disp(*per_step[i % n])
+
+            rows[f"step_source={mode}"] = _time(call, args.calls, args.repeats)
             import bdcompile
 
             if hasattr(bdcompile, "generation"):  # newer versions: the same calls inside a generation scope
                 with bdcompile.generation(model):
-                    rows[f"step_source={mode}, scoped"] = _time(lambda i: disp(*per_step[i % n]), args.calls,
-                                                                args.repeats)
+                    rows[f"step_source={mode}, scoped"] = _time(call, args.calls, args.repeats)
     print(f"{'dispatcher':24s} {'best us/call':>13s} {'median':>8s}")
     for name, (best, med) in rows.items():
         print(f"{name:24s} {best:13.2f} {med:8.2f}")

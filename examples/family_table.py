@@ -10,8 +10,9 @@ from pathlib import Path
 import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
-import bdcompile  # noqa: E402
 from families import FAMILIES  # noqa: E402
+
+import bdcompile  # noqa: E402
 
 warnings.filterwarnings("ignore")
 print("| family | class | stacks found (blocks, execution order) | default boundary | cut values | traced as |")

@@ -7,8 +7,6 @@ everything else runs with the current timestep and conditioning.
 """
 from __future__ import annotations
 
-import math
-
 import torch
 from torch import nn
 

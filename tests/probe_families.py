@@ -79,9 +79,8 @@ import re
 import sys
 
 import torch
-from torch import nn
-
 from families import FAMILIES, PROBE_PATH, PROBED, PROBED_MINIMAL, Family
+from torch import nn
 
 CONFIGS = ("normal", "minimal")
 

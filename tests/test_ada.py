@@ -4,11 +4,11 @@ from __future__ import annotations
 import pytest
 import torch
 from diffusers import DDIMScheduler
+from models import dit_inputs, timesteps, tiny_dit
+from oracle import Oracle, rel_err
 
 import bdcompile
 from bdcompile.ada import AdaPolicy, Reinforce, dispatch_policy, greedy_plan
-from models import dit_inputs, timesteps, tiny_dit
-from oracle import Oracle, rel_err
 
 
 @pytest.mark.parametrize("samples,init", [(1, None), (4, "opposite")])

@@ -3,10 +3,10 @@ from __future__ import annotations
 
 import pytest
 import torch
-
-import bdcompile
 from models import dit_inputs, pixart_inputs, timesteps, tiny_dit, tiny_pixart
 from oracle import Oracle, first, rel_err, static_plan
+
+import bdcompile
 
 S = 20
 OPTS = dict(warmup=0.4, stop=0.95, interval=2, num_steps=S)
@@ -46,7 +46,8 @@ def test_dit_cfg_as_doubled_batch_matches_oracle(inner):
     compiled = torch.compile(model, backend="blockdance", fullgraph=True, options=dict(OPTS, boundary=6, inner=inner))
     oracle = Oracle(model, _blocks(model, 8), boundary=6, plan=static_plan(S, 0.4, 0.95, 2))
     ts = timesteps(S)
-    make = lambda step, slot, t: dit_inputs(4, t)  # cond + uncond halves in one batch of 4
+    def make(step, slot, t):
+        return dit_inputs(4, t)  # cond + uncond halves in one batch of 4
     actions = run_generation(compiled, oracle, make, ts, tol=TOL[inner])
     assert actions.count("reuse") == static_plan(S, 0.4, 0.95, 2).count("reuse") == 5
     assert _actions(compiled) == actions
@@ -66,7 +67,8 @@ def test_pixart_cfg_as_two_calls_two_generations_batch_and_resolution_changes():
     a2 = run_generation(compiled, oracle, make, ts, slots=2)  # a second generation right after
     assert a1 == a2 and a1.count("reuse") == 2 * plan.count("reuse")
     # batch size change at step 12 (inside the reuse window), resolution change at step 16
-    changed = lambda step, slot, t: make(step, slot, t, batch=3 if step >= 12 else 2, size=16 if step >= 16 else 8)
+    def changed(step, slot, t):
+        return make(step, slot, t, batch=3 if step >= 12 else 2, size=16 if step >= 16 else 8)
     a3 = run_generation(compiled, oracle, changed, ts, slots=2)
     # steps 12 and 16 were planned as reuse but the cache is for other shapes: the oracle computes in full
     assert plan[12] == "full" and plan[13] == "reuse"
@@ -80,7 +82,8 @@ def test_shape_change_on_a_planned_reuse_step_recomputes():
     plan = static_plan(S, 0.4, 0.95, 2)
     oracle = Oracle(model, _blocks(model, 4), boundary=2, plan=plan)
     first_reuse = plan.index("reuse")
-    make = lambda step, slot, t: pixart_inputs(3 if step >= first_reuse else 2, t)
+    def make(step, slot, t):
+        return pixart_inputs(3 if step >= first_reuse else 2, t)
     actions = run_generation(compiled, oracle, make, timesteps(S))
     assert actions[first_reuse] == "full", "a cache made for batch 2 must not be reused for batch 3"
     assert actions.count("reuse") == plan.count("reuse") - 1
@@ -108,7 +111,7 @@ def test_full_steps_equal_uncompiled_model():
     model = tiny_dit()
     compiled = torch.compile(model, backend="blockdance", fullgraph=True, options=dict(OPTS, boundary=6, inner="eager"))
     with torch.no_grad():
-        for step, t in enumerate(timesteps(S)):
+        for _step, t in enumerate(timesteps(S)):
             kw = dit_inputs(2, t)
             got, want = first(compiled(**kw)), first(model(**kw))
             if bdcompile.explain(compiled)["log"][-1][3] == "full":
@@ -121,7 +124,8 @@ def test_counter_mode_reads_nothing_and_matches_timestep_mode():
     opts = dict(OPTS, boundary=2, inner="eager", step_source="counter", calls_per_step=2)
     compiled = torch.compile(model, backend="blockdance", fullgraph=True, options=opts)
     oracle = Oracle(model, _blocks(model, 4), boundary=2, plan=plan)
-    make = lambda step, slot, t: pixart_inputs(2, t, seed=slot)
+    def make(step, slot, t):
+        return pixart_inputs(2, t, seed=slot)
     for _ in range(2):
         run_generation(compiled, oracle, make, timesteps(S), slots=2)
     info = bdcompile.explain(compiled)

@@ -13,12 +13,23 @@ import warnings
 
 import pytest
 import torch
+from models import (
+    TinyTextDiT,
+    dit_inputs,
+    flux_prompt,
+    pixart_inputs,
+    timesteps,
+    tiny_dit,
+    tiny_dit_pipeline,
+    tiny_flux,
+    tiny_flux_pipeline,
+    tiny_pixart,
+    tiny_text_inputs,
+)
+from oracle import Oracle, OracleModel, rel_err, static_plan
 
 import bdcompile
 from bdcompile.runtime import MAX_SLOTS, find_instance
-from models import (TinyTextDiT, dit_inputs, flux_prompt, pixart_inputs, timesteps, tiny_dit, tiny_dit_pipeline,
-                    tiny_flux, tiny_flux_pipeline, tiny_pixart, tiny_text_inputs)
-from oracle import Oracle, OracleModel, rel_err, static_plan
 
 S = 10
 WARMUP, STOP, N = 0.2, 1.0, 2
@@ -163,7 +174,7 @@ def test_two_requests_interleaved_on_one_model_in_threads():
         try:
             r = reqs[i]
             with bdcompile.generation(compiled, num_steps=S), torch.no_grad():
-                for step, t in enumerate(ts):
+                for _step, t in enumerate(ts):
                     with turn:
                         turn.wait_for(lambda: state["next"] == i)
                         outs[i].append(compiled(**tiny_text_inputs(r["batch"], t, seed=r["seed"]))[0])

@@ -3,10 +3,10 @@ from __future__ import annotations
 
 import pytest
 import torch
+from oracle import Oracle, rel_err, static_plan
 from torch import nn
 
 import bdcompile
-from oracle import Oracle, rel_err, static_plan
 
 S = 12
 PLAN = static_plan(S, 0.25, 0.95, 2)

@@ -11,8 +11,9 @@ per stack, as diffusers' model tests), at batch 1 and batch 2 (batch 1 takes oth
 slices the text by a data-dependent length). A minimal config with one block in total must be refused
 with "nothing to skip: the model has one transformer block" (test_one_block_falls_back: and run plainly with
 fallback=True).
-The default run holds batch 2 of the normal configs and batch 1 of the minimal ones; the other two
-combinations carry the ``slow`` mark and run with ``BDC_RUN_SLOW=1``.
+The default run holds one family per structural pattern (``REPRESENTATIVE``), batch 2 of its normal
+config and batch 1 of its minimal one; every other family and combination carries the ``slow`` mark and
+runs with ``BDC_RUN_SLOW=1`` (the whole sweep: about 1000 s of test time on the 2-core machine).
 """
 from __future__ import annotations
 
@@ -20,10 +21,10 @@ import os
 
 import pytest
 import torch
+from families import FAMILIES
+from oracle import Oracle, eager_block_order, static_plan
 
 import bdcompile
-from families import FAMILIES
-from oracle import Oracle, eager_block_order, first, static_plan
 
 S = 10
 WARMUP, STOP, N = 0.2, 1.0, 2
@@ -37,10 +38,25 @@ LISTS_OVERRIDE = {"dual_transformer_2d": ["transformers"]}
 
 RUN_SLOW = os.environ.get("BDC_RUN_SLOW") == "1"
 
+# the default run: one family per structural pattern the pass must handle (the rest of the sweep is slow)
+REPRESENTATIVE = {
+    "pixart": "single-stream blocks with cross-attention; its minimal config has one block in total (refused)",
+    "sd3": "two-stream joint blocks (MMDiT): both streams are cut values",
+    "flux": "several stacks: double-stream then single-stream blocks, numbered in execution order; "
+            "minimal config: one block per stack",
+    "hunyuan_dit": "long skip connections: early blocks' outputs are read by late blocks",
+    "wan": "video: 3-D latents, RoPE",
+    "latte": "spatial and temporal stacks interleaved, reshapes between them (glue)",
+    "stable_audio": "audio: 1-D sequence, prepended global conditioning",
+    "z_image": "several stacks: noise and context refiners, then the main layers",
+}
 
-def _default_run(fam, minimal: bool, batch: int) -> bool:
-    """The default run: the normal config at its largest batch (2, or 1 where the family cannot batch) and
-    the minimal config at batch 1; the other pairs are marked slow."""
+
+def _default_run(name: str, fam, minimal: bool, batch: int) -> bool:
+    """The default run: for the ``REPRESENTATIVE`` families, the normal config at its largest batch (2, or 1
+    where the family cannot batch) and the minimal config at batch 1; everything else is marked slow."""
+    if name not in REPRESENTATIVE:
+        return False
     return batch == 1 if minimal else batch == min(2, fam.max_batch_size or 2)
 
 
@@ -64,7 +80,7 @@ def _cases():
                 if batch > (fam.max_batch_size or batch):
                     continue
                 marks = []
-                if not _default_run(fam, minimal, batch):
+                if not _default_run(name, fam, minimal, batch):
                     marks = [pytest.mark.slow, pytest.mark.skipif(not RUN_SLOW, reason="BDC_RUN_SLOW=1 runs it")]
                 yield pytest.param(name, minimal, batch, marks=marks,
                                    id=f"{name}-{'minimal' if minimal else 'normal'}-b{batch}")

@@ -13,11 +13,10 @@ from __future__ import annotations
 import functools
 import os
 
-import pytest
-import torch
-
 import families as F
 import probe_families as P
+import pytest
+import torch
 
 SLOW_TRACE_S = 2.5  # recorded cold fullgraph trace time (1 thread) above which the tracing tests are marked slow
 RUN_SLOW = os.environ.get("BDC_RUN_SLOW") == "1"

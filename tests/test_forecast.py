@@ -3,10 +3,10 @@ from __future__ import annotations
 
 import pytest
 import torch
-
-import bdcompile
 from models import pixart_inputs, timesteps, tiny_pixart
 from oracle import first, rel_err, static_plan
+
+import bdcompile
 
 S = 20
 
@@ -44,7 +44,7 @@ class ForecastOracle:
             return out
         for i in range(self.boundary):
             pts = [(s, rec[i]) for s, rec in self.history]
-            blocks[i].forward = lambda *a, _o=newton_extrapolate(pts, step), **k: _o
+            blocks[i].forward = lambda *a, _o=newton_extrapolate(pts, step), **k: _o  # noqa: B008 (bound per block)
         try:
             return self.model(**kw)
         finally:

@@ -19,10 +19,10 @@ import torch
 hypothesis = pytest.importorskip("hypothesis")
 from hypothesis import HealthCheck, given, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
-
-import bdcompile  # noqa: E402
 from models import TinyTextDiT, tiny_text_inputs  # noqa: E402
 from oracle import Oracle, rel_err, static_plan  # noqa: E402
+
+import bdcompile  # noqa: E402
 
 BLOCKS = [("blocks", i) for i in range(4)]
 SCHEDULES = [dict(warmup=0.2, stop=1.0, interval=2, boundary=2), dict(warmup=0.0, stop=1.0, interval=3, boundary=3)]

@@ -11,15 +11,25 @@ import warnings
 
 import pytest
 import torch
-import torch.nn.functional as F
-from torch import nn
 import torch.fx as fx
+import torch.nn.functional as F
+from oracle import Oracle, rel_err, static_plan
+from torch import nn
 
 import bdcompile
-from bdcompile.passes import (Cut, CutError, NoBlockStackError, NothingToSkipError, check_cut, find_block_regions,
-                              find_cut, is_block, make_reuse, skipped_nodes_left)
+from bdcompile.passes import (
+    Cut,
+    CutError,
+    NoBlockStackError,
+    NothingToSkipError,
+    check_cut,
+    find_block_regions,
+    find_cut,
+    is_block,
+    make_reuse,
+    skipped_nodes_left,
+)
 from bdcompile.passes.regions import Block, BlockRegions, _indexed_entry
-from oracle import Oracle, rel_err, static_plan
 
 D = 8
 

@@ -41,12 +41,13 @@ import torch
 
 pytest.importorskip("transformers", reason="diffusers' DiT pipelines need `transformers` installed")
 
-import bdcompile  # noqa: E402
-from bdcompile.options import default_boundary  # noqa: E402
 from families import FAMILIES  # noqa: E402
 from oracle import Oracle, _signature, _snapshot, static_plan  # noqa: E402
 from pipelines import PIPELINES  # noqa: E402
 from test_families import expected_lists  # noqa: E402
+
+import bdcompile  # noqa: E402
+from bdcompile.options import default_boundary  # noqa: E402
 
 WARMUP, STOP, N = 0.2, 1.0, 2
 OPTS = {"inner": "eager", "warmup": WARMUP, "stop": STOP, "interval": N}

@@ -72,7 +72,6 @@ def test_every_dit_pipeline_is_covered_or_explained():
 
     import diffusers
     import diffusers.models.transformers as T
-
     from pipelines import NOT_COVERED
 
     tclasses = tuple(getattr(T, n) for n in dir(T) if isinstance(getattr(T, n), type))

@@ -26,3 +26,15 @@ def test_readme_snippet_runs_as_written(capsys):
     assert isinstance(scope["images"], torch.Tensor) and scope["images"].shape == (3, 1, 28, 28)
     out = capsys.readouterr().out
     assert "FFFFFFFFFrFrFrFrFrFF" in out  # 20 steps: warm-up 8, then full/reuse in turn until step 19
+
+
+def test_readme_options_table_is_the_generated_one():
+    """The README's options table is ``bdcompile.options.options_table()`` (the Settings fields' metadata)."""
+    from bdcompile.options import options_table
+
+    text = README.read_text()
+    marker = "<!-- generated from bdcompile.options.options_table(); tests/test_readme.py checks it -->\n"
+    assert marker in text
+    table = text.split(marker, 1)[1].split("\n\n", 1)[0]
+    assert table == options_table(), "regenerate the README table: python -c 'from bdcompile.options import " \
+                                     "options_table; print(options_table())'"

@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import pytest
 import torch
+from models import TinyTextDiT, flux_inputs, sd3_inputs, timesteps, tiny_flux, tiny_sd3, tiny_text_inputs
+from oracle import Oracle, ResidualOracle, rel_err, static_plan
 
 import bdcompile
-from models import (TinyTextDiT, flux_inputs, sd3_inputs, timesteps, tiny_flux, tiny_sd3, tiny_text_inputs)
-from oracle import Oracle, ResidualOracle, rel_err, static_plan
 
 S = 10
 TOL = 1e-5

@@ -224,7 +224,7 @@ def doctor(device: str = "cpu", repeats: int = 5, budget: float = 450.0, skip=fr
         torch._dynamo.reset()
         compiled = torch.compile(model, backend="blockdance", options=dict(opts, inner=inner))
         check(Row("inner", f"blockdance inner={inner}"),
-              lambda: _pair(lambda kw: compiled(**kw), kw0, kw1, device, repeats), full_ref, reuse_ref)
+              lambda compiled=compiled: _pair(lambda kw: compiled(**kw), kw0, kw1, device, repeats), full_ref, reuse_ref)
     if not _importable("torch_tensorrt") and "inner" not in skip:
         rows.append(Row("inner", "blockdance inner=tensorrt", "skipped", note="torch_tensorrt is not importable"))
 
@@ -321,7 +321,6 @@ def _server_row(exported, device, kw0, kw1, full_ref, reuse_ref, repeats, tol, p
             row.status, row.note = "skipped", str(e)[:200]
             return row
         from ..export import load
-
         from ..export.runner import _lookup
 
         specs = load(exported).manifest["inputs"]

@@ -1,7 +1,8 @@
 """Trace a model with ``torch.export`` and cut it into the same step variants as the backend.
 
-    model --torch.export--> ExportedProgram --unlift, flatten--> flat fx graph (params as get_attr)
-          --find_block_regions / find_cut / make_full / make_reuse (/ make_forecast)--> variant graphs
+    model --torch.export--> ExportedProgram --unlift; EXPORT_PASSES: flatten, drop no-op squeezes,
+          hoist shape arithmetic--> flat fx graph (params as get_attr)
+          --backend.build: regions, cut, specialising passes--> variant graphs
           --torch.export again, one per variant--> ExportedPrograms ready for ONNX / AOTInductor / TensorRT
 
 The flat graph takes the model's tensor inputs (the pytree leaves of the example kwargs that are
@@ -19,11 +20,11 @@ from typing import Any, Optional
 
 import torch
 import torch.fx as fx
-from torch.fx.experimental.symbolic_shapes import statically_known_true
 from torch.utils import _pytree as pytree
 
 from ..backend import build
 from ..options import Settings, default_boundary
+from ..passes import EXPORT_PASSES, run_passes
 
 log = logging.getLogger(__name__)
 
@@ -147,7 +148,8 @@ class Variant:
 
     def describe(self) -> dict:
         def io(names, values):
-            return [{"name": n, "dtype": dtype_name(v.dtype), "example_shape": list(v.shape)} for n, v in zip(names, values)]
+            return [{"name": n, "dtype": dtype_name(v.dtype), "example_shape": list(v.shape)}
+                    for n, v in zip(names, values)]
         with torch.no_grad():
             outs = self.gm(*self.example_inputs)
         return {"inputs": io(self.input_names, self.example_inputs), "outputs": io(self.output_names, outs),
@@ -187,7 +189,8 @@ def _forward_params(model) -> tuple[list, Optional[bool]]:
         sig = inspect.signature(model.forward)
     except (TypeError, ValueError):
         return [], None
-    names = [p.name for p in sig.parameters.values() if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)]
+    kinds = (inspect.Parameter.POSITIONAL_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD, inspect.Parameter.KEYWORD_ONLY)
+    names = [p.name for p in sig.parameters.values() if p.kind in kinds]
     rd = sig.parameters.get("return_dict")
     default = rd.default if rd is not None and isinstance(rd.default, bool) else None
     return names, default
@@ -246,30 +249,6 @@ def _dynamic_shapes(kwargs: dict, primary: str, kinds: set) -> tuple[dict, dict]
     return ds, names
 
 
-def _flatten(ep) -> tuple[fx.GraphModule, list]:
-    """``ep.module()`` as a flat graph: tensor leaves in, output leaves out, no guards or metadata asserts.
-    Returns it with the placeholder list of the unlifted module (one per pytree leaf)."""
-    um = ep.module()
-    graph = fx.Graph()
-    env: dict = {}
-    out = graph.graph_copy(um.graph, env)
-    graph.output(out)
-    for n in list(graph.nodes):
-        if n.op == "call_module" and str(n.target).startswith("_guards_fn") and not n.users:
-            graph.erase_node(n)
-        elif n.op == "call_function" and n.target is torch.ops.aten._assert_tensor_metadata.default:
-            graph.erase_node(n)
-    graph._codegen = fx.graph.CodeGen()  # drop the pytree in/out wrapping
-    # placeholders first, as in dynamo's graphs (the unlifted module puts get_attr nodes before them;
-    # the forecast pass inserts its arithmetic before the first non-placeholder node)
-    phs = [n for n in graph.nodes if n.op == "placeholder"]
-    anchor = next(n for n in graph.nodes if n.op != "placeholder")
-    for ph in phs:
-        anchor.prepend(ph)
-    gm = fx.GraphModule(um, graph, class_name="BlockDanceExported")
-    return gm, [n for n in graph.nodes if n.op == "placeholder"]
-
-
 def example_shapes(kwargs: dict) -> dict:
     return pytree.tree_map(lambda x: x.shape if isinstance(x, torch.Tensor) else None, kwargs)
 
@@ -289,60 +268,14 @@ def _usable_guards(ep, kwargs: dict) -> list[str]:
     return out
 
 
-def _drop_noop_squeezes(gm: fx.GraphModule) -> int:
-    """``aten.squeeze.dim`` on a dim that is statically not 1 is a no-op, but the ONNX exporter emits
-    a Squeeze that onnxruntime rejects (PixArt's ``hidden_states.squeeze(1)``): drop those dims."""
-    targets = {torch.ops.aten.squeeze.dim, torch.ops.aten.squeeze.dims}
-    changed = 0
-    for n in list(gm.graph.nodes):
-        if n.op != "call_function" or n.target not in targets:
-            continue
-        src = n.args[0]
-        v = _val(src)
-        if not isinstance(v, torch.Tensor):
-            continue
-        dims = n.args[1] if len(n.args) > 1 else n.kwargs.get("dim")
-        dims = [dims] if isinstance(dims, int) else list(dims)
-        size = (lambda d: v.shape[d]) if v.dim() else (lambda d: 1)
-        # a dim that is never 1 (static, or symbolic with a range above 1 in the export) is kept by torch
-        keep = [d for d in dims if not statically_known_true(size(d) != 1)]
-        if len(keep) == len(dims):
-            continue
-        if not keep:
-            n.replace_all_uses_with(src, propagate_meta=False)
-            gm.graph.erase_node(n)
-        else:
-            n.target = torch.ops.aten.squeeze.dims
-            n.args = (src, keep)
-        changed += 1
-    if changed:
-        gm.graph.lint()
-        gm.recompile()
-    return changed
-
-
-def _hoist_shape_arithmetic(gm: fx.GraphModule) -> None:
-    """SymInt arithmetic on input sizes belongs to no block: clear its module stack so that a size
-    computed inside a skipped block and read after it is not taken for a (non-tensor) cut value."""
-    pure: set = set()
-    for n in gm.graph.nodes:
-        if n.op == "placeholder":
-            pure.add(n)
-            continue
-        v = _val(n)
-        if n.op == "call_function" and isinstance(v, (torch.SymInt, torch.SymFloat, torch.SymBool, int)) \
-                and not isinstance(v, bool) and all(a in pure for a in n.all_input_nodes):
-            pure.add(n)
-            if n.meta.get("nn_module_stack"):
-                n.meta["nn_module_stack"] = {}
-
-
 def _export(model, args, kwargs, dynamic_shapes, what: str):
     try:
         with torch.no_grad():
-            return torch.export.export(model, args=tuple(args), kwargs=kwargs, dynamic_shapes=dynamic_shapes, strict=False)
+            return torch.export.export(model, args=tuple(args), kwargs=kwargs, dynamic_shapes=dynamic_shapes,
+                                       strict=False)
     except Exception as e:  # torch.export raises many types; name the model part and keep the cause
-        raise ExportError(f"blockdance export: torch.export failed on the {what}: {type(e).__name__}: {str(e)[:2000]}") from e
+        raise ExportError(f"blockdance export: torch.export failed on the {what}: "
+                          f"{type(e).__name__}: {str(e)[:2000]}") from e
 
 
 def _probe_shapes(kwargs: dict, primary: str, names: dict, kind: str) -> list[dict]:
@@ -360,14 +293,49 @@ def _probe_shapes(kwargs: dict, primary: str, names: dict, kind: str) -> list[di
     if kind == "batch":
         return [shapes(lambda dn, s: s + 1 if dn == "batch" else s)]
     if kind == "sequence":
-        return [shapes(lambda dn, s: s + k if dn.endswith("_length") else s) for k in (3, 8)]
-    return [shapes(lambda dn, s: int(s * f) if kind_of(dn) == "resolution" else s) for f in (1.5, 2, 0.5)]
+        return [shapes(lambda dn, s, k=k: s + k if dn.endswith("_length") else s) for k in (3, 8)]
+    return [shapes(lambda dn, s, f=f: int(s * f) if kind_of(dn) == "resolution" else s) for f in (1.5, 2, 0.5)]
 
 
 def trace(model: torch.nn.Module, example_kwargs: dict, settings: Settings,
           dynamic=DYNAMIC_KINDS, primary: Optional[str] = None) -> Traced:
-    """Export ``model(**example_kwargs)`` and build the step variants (see the module docstring)."""
+    """Export ``model(**example_kwargs)`` and build the step variants (see the module docstring), in
+    four phases: export the model (:func:`_export_model`), flatten it and run the passes
+    (:func:`_flat_graph`, :func:`_build`), give every variant input a real example value
+    (:func:`_variants`), re-export every variant (:func:`_export_variant`)."""
     forward_args, rd_default = _forward_params(model)
+    kwargs, primary, kinds, notes = _prepare_call(example_kwargs, forward_args, dynamic, primary)
+    # 1. export with the dynamic kinds asked for, fewer where torch.export cannot keep them
+    ep, names, guards = _export_model(model, kwargs, primary, kinds, notes)
+    for n in notes:
+        log.warning("blockdance export: %s", n)
+    # 2. flatten, clean up, run the backend's passes
+    flat, inputs, constants, example_inputs, sym_names = _flat_graph(ep, kwargs, names)
+    built = _build(flat, settings)
+    regions, cut = built.regions, built.cut
+    if cut is not None:
+        settings.boundary = cut.boundary
+    else:
+        settings.boundary = settings.boundary or default_boundary(len(regions.blocks))
+    # 3. real example values for every variant input (the cache values from running the full variant)
+    outputs, out_names, variants, names_of = _variants(model, kwargs, built, inputs, example_inputs, settings)
+    cut_names = names_of.get(f"v@{settings.boundary}") or names_of.get(f"r@{settings.boundary}") or []
+    # 4. re-export every variant; dims that are symbolic in the traced graph stay dynamic
+    base_dims = {(spec.name, ax): dn for spec in inputs for ax, dn in spec.dynamic_axes.items()}
+    for var in variants.values():
+        var.program = _export_variant(var, base_dims)
+
+    dynamic_kinds = {k: any(kind_of(dn) == k for spec in inputs for dn in spec.dynamic_axes.values())
+                     for k in DYNAMIC_KINDS}
+    return Traced(settings=settings, example_kwargs=kwargs, inputs=inputs, constants=constants, output_names=out_names,
+                  outputs=outputs, regions=regions, cut=cut, cut_names=cut_names, variants=variants, guards=guards,
+                  spec=built.spec, dynamic=dynamic_kinds, notes=notes, forward_args=forward_args,
+                  return_dict_default=rd_default, dim_names=sym_names)
+
+
+def _prepare_call(example_kwargs: dict, forward_args: list, dynamic, primary: Optional[str]):
+    """The call to export: ``return_dict=False``, the primary (latent) input, the dynamic kinds asked for,
+    a batch of 1 repeated to 2. Returns ``(kwargs, primary, kinds, notes)``."""
     kwargs = dict(example_kwargs)
     if "return_dict" in forward_args:
         kwargs["return_dict"] = False
@@ -383,9 +351,13 @@ def trace(model: torch.nn.Module, example_kwargs: dict, settings: Settings,
     if "batch" in kinds and kwargs[primary].dim() and kwargs[primary].shape[0] == 1:
         kwargs = _expand_batch(kwargs, primary)
         notes.append("example batch 1 was repeated to 2 so that torch.export keeps the batch dynamic")
+    return kwargs, primary, kinds, notes
 
-    # 1. export with the dynamic kinds asked for (fewer if torch.export cannot trace them symbolically);
-    #    then drop a kind whose guards pin it to the example
+
+def _export_model(model, kwargs: dict, primary: str, kinds: set, notes: list):
+    """``torch.export`` of the model with the dynamic ``kinds`` (fewer if torch.export cannot trace them
+    symbolically), then again without a kind whose guards pin it to the example. Appends what it gave
+    up to ``notes``; returns ``(exported program, dim names per leaf and axis, usable shape guards)``."""
     attempts = []
     for k in (kinds, {"batch"} & kinds, set()):
         if k not in attempts:
@@ -399,8 +371,8 @@ def trace(model: torch.nn.Module, example_kwargs: dict, settings: Settings,
             if i == len(attempts) - 1:
                 raise
             nxt = sorted(attempts[i + 1]) or "static shapes"
-            notes.append(f"torch.export failed with dynamic {sorted(attempt)} ({str(e.__cause__ or e).splitlines()[0][:200]}); "
-                         f"exported with {nxt}")
+            notes.append(f"torch.export failed with dynamic {sorted(attempt)} "
+                         f"({str(e.__cause__ or e).splitlines()[0][:200]}); exported with {nxt}")
     kinds = set(attempt)
     guards = _usable_guards(ep, kwargs)
     dropped = []
@@ -418,11 +390,17 @@ def trace(model: torch.nn.Module, example_kwargs: dict, settings: Settings,
         ds, names = _dynamic_shapes(kwargs, primary, kinds)
         ep = _export(model, (), kwargs, ds, f"model {type(model).__name__}")
         guards = _usable_guards(ep, kwargs)
-    for n in notes:
-        log.warning("blockdance export: %s", n)
+    return ep, names, guards
 
-    # 2. flatten, clean up, run the backend's passes
-    flat, phs = _flatten(ep)
+
+def _flat_graph(ep, kwargs: dict, names: dict):
+    """The export's pass list (:data:`bdcompile.passes.EXPORT_PASSES`: flatten, drop no-op squeezes,
+    hoist shape arithmetic) on ``ep.module()``, then its placeholders matched with the call's pytree
+    leaves: tensors become :class:`InputSpec` inputs (with the axes that stayed symbolic), the rest
+    constants, whose placeholders are erased. Returns ``(flat, inputs, constants, example_inputs,
+    symbol -> dim name)``."""
+    flat = run_passes(ep.module(), EXPORT_PASSES, what="export")
+    phs = [n for n in flat.graph.nodes if n.op == "placeholder"]
     leaves, _ = pytree.tree_flatten_with_path(((), kwargs))
     if len(leaves) != len(phs):
         raise ExportError(f"blockdance export: {len(phs)} graph inputs for {len(leaves)} input leaves")
@@ -431,14 +409,14 @@ def trace(model: torch.nn.Module, example_kwargs: dict, settings: Settings,
         keys = _path_keys(path[1:])  # drop the (args, kwargs) level
         if isinstance(value, torch.Tensor):
             name = leaf_name(path[1:])
-            inputs.append(InputSpec(name=name, path=keys, dtype=dtype_name(value.dtype), shape=list(value.shape),
-                                    dynamic_axes=dict(names.get(name, {}))))
-            example_inputs.append(value)
-            # keep only the axes that stayed symbolic in the export
             v = _val(ph)
-            inputs[-1].dynamic_axes = {ax: dn for ax, dn in inputs[-1].dynamic_axes.items()
-                                       if isinstance(v, torch.Tensor) and not isinstance(v.shape[ax], int)}
-            for ax, dn in inputs[-1].dynamic_axes.items():
+            # keep only the axes that stayed symbolic in the export
+            axes = {ax: dn for ax, dn in names.get(name, {}).items()
+                    if isinstance(v, torch.Tensor) and not isinstance(v.shape[ax], int)}
+            inputs.append(InputSpec(name=name, path=keys, dtype=dtype_name(value.dtype), shape=list(value.shape),
+                                    dynamic_axes=axes))
+            example_inputs.append(value)
+            for ax, dn in axes.items():
                 sym_names.setdefault(str(v.shape[ax]), dn)
         else:
             if ph.users:
@@ -446,30 +424,36 @@ def trace(model: torch.nn.Module, example_kwargs: dict, settings: Settings,
             flat.graph.erase_node(ph)
             if keys and keys[-1] == "return_dict":
                 continue
-            constants.append({"path": keys, "value": value if isinstance(value, (bool, int, float, str, type(None))) else repr(value)})
-    _drop_noop_squeezes(flat)
-    _hoist_shape_arithmetic(flat)
+            plain = isinstance(value, (bool, int, float, str, type(None)))
+            constants.append({"path": keys, "value": value if plain else repr(value)})
     flat.graph.lint()
     flat.recompile()
+    return flat, inputs, constants, example_inputs, sym_names
 
+
+def _build(flat: fx.GraphModule, settings: Settings):
+    """The backend's own chain of passes on the flat graph, its errors as :class:`ExportError`."""
     try:
-        built = build(flat, None, settings)  # the backend's own chain of passes
+        return build(flat, None, settings)
     except ValueError as e:
         raise ExportError(str(e).replace("options={'fallback': True} to run the plain inner backend",
                                          "export the plain model instead")) from e
     except AssertionError as e:
         raise ExportError(f"blockdance export: {e}") from e
-    regions, cut, graphs, num_outputs = built.regions, built.cut, built.graphs, built.num_outputs
-    settings.boundary = cut.boundary if cut is not None else (settings.boundary or default_boundary(len(regions.blocks)))
-    full = graphs["full"]
 
-    # 3. real example values for every variant input (the cache values from running the full variant)
+
+def _variants(model, kwargs: dict, built, inputs: list, example_inputs: list, settings: Settings):
+    """Every variant graph with input / output names and real example inputs: the cache values come
+    from running the full variant, which must reproduce the model's outputs. Returns ``(model outputs,
+    output names, name -> Variant, cache group -> tensor names)``."""
+    graphs, num_outputs, full = built.graphs, built.num_outputs, built.graphs["full"]
     with torch.no_grad():
         full_out = list(full(*example_inputs))
         reference = model(**kwargs)
     ref_leaves = [x for x in pytree.tree_leaves(reference) if isinstance(x, torch.Tensor)]
     outputs = full_out[:num_outputs]
-    if len(ref_leaves) != num_outputs or any((a - b).abs().max() > 1e-4 * (1 + b.abs().max()) for a, b in zip(outputs, ref_leaves)):
+    if len(ref_leaves) != num_outputs or any((a - b).abs().max() > 1e-4 * (1 + b.abs().max())
+                                             for a, b in zip(outputs, ref_leaves)):
         raise ExportError("blockdance export: the flattened exported graph does not reproduce the model's output")
     in_names = [s.name for s in inputs]
     out_names = ["sample"] if num_outputs == 1 else [f"output_{i}" for i in range(num_outputs)]
@@ -492,33 +476,29 @@ def trace(model: torch.nn.Module, example_kwargs: dict, settings: Settings,
         else:
             variants[name] = Variant(name, gm, in_names + names[group], out_names, ex + groups[group])
     if built.adaptive is not None:
-        h, t = names["h"], names["t"]
-        new = [f"{n}_new" for n in h] + [f"{n}_new" for n in t]
-        if "adaptive" in graphs:
-            variants["adaptive"] = Variant("adaptive", graphs["adaptive"], in_names + h + t,
-                                           out_names + new + ["bd_skipped"], ex + groups["h"] + groups["t"])
-        else:
-            probe = variants["adaptive_probe"] = Variant(
-                "adaptive_probe", graphs["adaptive_probe"], in_names + h,
-                [f"bd_vprobe_{i}" for i in range(built.adaptive["v"])] + [f"{n}_now" for n in h] + ["bd_change"],
-                ex + [v * 1.1 for v in groups["h"]])  # a change of about 0.1, not 0 (checked relative to itself)
-            with torch.no_grad():
-                vf = list(probe.gm(*probe.example_inputs))[: built.adaptive["v"]]
-            for branch in ("adaptive_compute", "adaptive_skip"):
-                variants[branch] = Variant(branch, graphs[branch], in_names + probe.output_names[: len(vf)] + t,
-                                           out_names + [f"{n}_new" for n in t], ex + vf + groups["t"])
-    cut_names = names.get(f"v@{settings.boundary}") or names.get(f"r@{settings.boundary}") or []
+        variants.update(_adaptive_variants(built, names, groups, in_names, out_names, ex))
+    return outputs, out_names, variants, names
 
-    # 4. re-export every variant; dims that are symbolic in the traced graph stay dynamic
-    base_dims = {(spec.name, ax): dn for spec in inputs for ax, dn in spec.dynamic_axes.items()}
-    for var in variants.values():
-        var.program = _export_variant(var, base_dims)
 
-    return Traced(settings=settings, example_kwargs=kwargs, inputs=inputs, constants=constants, output_names=out_names, outputs=outputs,
-                  regions=regions, cut=cut, cut_names=cut_names, variants=variants, guards=guards, spec=spec,
-                  dynamic={k: any(kind_of(dn) == k for spec in inputs for dn in spec.dynamic_axes.values())
-                           for k in DYNAMIC_KINDS}, notes=notes, forward_args=forward_args,
-                  return_dict_default=rd_default, dim_names=sym_names)
+def _adaptive_variants(built, names: dict, groups: dict, in_names: list, out_names: list, ex: list) -> dict:
+    """The adaptive variant (one graph), or its probe and two branches when decided on the host."""
+    graphs, variants = built.graphs, {}
+    h, t = names["h"], names["t"]
+    new = [f"{n}_new" for n in h] + [f"{n}_new" for n in t]
+    if "adaptive" in graphs:
+        variants["adaptive"] = Variant("adaptive", graphs["adaptive"], in_names + h + t,
+                                       out_names + new + ["bd_skipped"], ex + groups["h"] + groups["t"])
+        return variants
+    probe = variants["adaptive_probe"] = Variant(
+        "adaptive_probe", graphs["adaptive_probe"], in_names + h,
+        [f"bd_vprobe_{i}" for i in range(built.adaptive["v"])] + [f"{n}_now" for n in h] + ["bd_change"],
+        ex + [v * 1.1 for v in groups["h"]])  # a change of about 0.1, not 0 (checked relative to itself)
+    with torch.no_grad():
+        vf = list(probe.gm(*probe.example_inputs))[: built.adaptive["v"]]
+    for branch in ("adaptive_compute", "adaptive_skip"):
+        variants[branch] = Variant(branch, graphs[branch], in_names + probe.output_names[: len(vf)] + t,
+                                   out_names + [f"{n}_new" for n in t], ex + vf + groups["t"])
+    return variants
 
 
 def group_slug(group: str) -> str:

@@ -5,16 +5,19 @@ changed, a manifest of another format version, and a schedule that differs from 
 """
 from __future__ import annotations
 
+import datetime
 import hashlib
 import json
 from pathlib import Path
 from typing import Any
 
 __all__ = ["FORMAT_VERSION", "MANIFEST", "SCHEDULE_KEYS", "ManifestError", "sha256_file", "config_hash",
-           "read_manifest", "write_manifest", "verify_artifacts", "schedule_dict", "compare_schedule"]
+           "read_manifest", "write_manifest", "verify_artifacts", "schedule_dict", "compare_schedule", "build_manifest"]
 
 FORMAT_VERSION = 3  # 2: schedule_sha256, files listed, schema; 3: cache groups, several variant kinds
 MANIFEST = "manifest.json"
+
+
 def _schedule_keys() -> tuple:
     from ..options import schedule_keys
 
@@ -102,7 +105,8 @@ def read_manifest(out_dir) -> dict:
     out_dir = Path(out_dir)
     path = out_dir / MANIFEST
     if not out_dir.is_dir():
-        raise ManifestError(f"blockdance export: {out_dir} is not a directory (expected the out_dir of bdcompile.export)")
+        raise ManifestError(f"blockdance export: {out_dir} is not a directory "
+                            "(expected the out_dir of bdcompile.export)")
     if not path.is_file():
         raise ManifestError(f"blockdance export: {path} is missing; {out_dir} is not a complete bdcompile export "
                             "(re-run bdcompile.export / `bdcompile export`)")
@@ -152,3 +156,76 @@ def verify_artifacts(out_dir, manifest: dict, fmt: str, check_hashes: bool = Tru
                 raise ManifestError(f"blockdance export: {v['file']} reads {rel!r}, which is not listed in "
                                     f"artifacts.{fmt}.files with its sha256; refusing to load an unlisted file")
     return entry
+
+
+# ------------------------------------------------------------------------------ building
+def build_manifest(model, traced, settings, formats, artifacts: dict) -> dict:
+    """The manifest of an export: the model, its inputs and outputs, the blocks and the cut, the cache
+    layout, the schedule (and its sha256), the variants and the artifacts written per format
+    (``{fmt: {"variants": ..., "files": {rel: {"sha256", "bytes"}}}}``). ``traced`` is the
+    :class:`~bdcompile.export.graph.Traced` of ``model``; ``settings`` its (resolved) settings."""
+    import torch
+
+    from ..schedules import plan_string
+    from .graph import dtype_name
+    from .schema import schedule_sha256
+
+    cut_desc = traced.cut.describe() if traced.cut is not None else []
+    plan = None
+    if settings.num_steps:
+        plan = plan_string(settings.schedule().plan(settings.num_steps))
+    var_desc = {n: v.describe() for n, v in traced.variants.items()}
+    for n, v in traced.variants.items():
+        var_desc[n]["dim_names"] = v.dim_names
+    full_outputs = {o["name"]: o for o in var_desc["full"]["outputs"]}
+    spec = traced.spec
+    params = list(model.parameters())
+    manifest = {
+        "format_version": FORMAT_VERSION,
+        "created": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+        "versions": {"bdcompile": _version(), "torch": torch.__version__, **_optional_versions(formats)},
+        "model": {"class": f"{type(model).__module__}.{type(model).__qualname__}", "config": model_config(model),
+                  "config_hash": config_hash(model), "parameters": sum(p.numel() for p in model.parameters()),
+                  "device": str(params[0].device) if params else "cpu"},
+        "forward_args": traced.forward_args,
+        "return_dict_default": traced.return_dict_default,
+        "inputs": [s.to_json() for s in traced.inputs],
+        "constants": traced.constants,
+        "outputs": [{"name": n, "dtype": dtype_name(o.dtype), "example_shape": list(o.shape)}
+                    for n, o in zip(traced.output_names, traced.outputs)],
+        "dynamic": traced.dynamic,
+        "notes": traced.notes,
+        "shape_guards": traced.guards,
+        "blocks": {"names": [b.name for b in traced.regions.blocks], "stacks": traced.regions.stacks,
+                   "classes": sorted({b.cls for b in traced.regions.blocks})},
+        "boundary": settings.boundary,
+        "skipped_blocks": [b.name for b in traced.regions.blocks[: settings.boundary]],
+        "cut": [{"name": cn, "node": c["node"], "shape": traced.name_dims(c["shape"]),
+                 "example_shape": full_outputs[cn]["example_shape"], "dtype": c["dtype"]}
+                for cn, c in zip(traced.cut_names, cut_desc)],
+        "cache": {"layout": [[g, n] for g, n in spec.layout], "needs": {a: list(g) for a, g in spec.needs.items()},
+                  "variant": spec.variant, "history": spec.history, "order": spec.order, "adaptive": spec.adaptive},
+        "schedule": schedule_dict(settings),
+        "schedule_sha256": schedule_sha256(schedule_dict(settings)),
+        "plan": plan,
+        "variants": var_desc,
+        "artifacts": artifacts,
+    }
+    return manifest
+
+
+def _version() -> str:
+    from .. import __version__
+
+    return __version__
+
+
+def _optional_versions(formats) -> dict:
+    out = {}
+    for mod in ("onnx", "onnxscript", "onnxruntime", "torch_tensorrt"):
+        try:
+            m = __import__(mod)
+            out[mod] = getattr(m, "__version__", "?")
+        except ImportError:
+            pass
+    return out

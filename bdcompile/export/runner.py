@@ -27,8 +27,7 @@ from ..options import REUSE_KINDS, Settings
 from ..runtime import current, instance_of
 from ..runtime.execute import VariantSet, execute
 from .graph import check_shape_guards
-from .manifest import (SCHEDULE_KEYS, ManifestError, compare_schedule, read_manifest, schedule_dict,
-                       verify_artifacts)
+from .manifest import SCHEDULE_KEYS, ManifestError, compare_schedule, read_manifest, schedule_dict, verify_artifacts
 
 log = logging.getLogger(__name__)
 
@@ -318,7 +317,8 @@ class ExportedModel:
             if x.dtype != want:
                 if x.is_floating_point() != want.is_floating_point and spec["name"] not in self._warned:
                     self._warned.add(spec["name"])
-                    warnings.warn(f"blockdance export: input {spec['name']} is {x.dtype}, exported as {want}; converting")
+                    warnings.warn(f"blockdance export: input {spec['name']} is {x.dtype}, exported as {want}; converting",
+                                  stacklevel=1)
                 x = x.to(want)
             flat.append(x)
         self._check_shapes(flat, kwargs)

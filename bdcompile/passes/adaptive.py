@@ -34,8 +34,15 @@ import torch.fx as fx
 from .cut import Cut, find_cut
 from .regions import find_block_regions
 from .residual import residual_bases
-from .specialize import CacheGroup, _finish, _insert_inputs, _output_values, copy_graph_module, make_full, \
-    make_prefix, make_residual, make_reuse
+from .specialize import (
+    CacheGroup,
+    _insert_inputs,
+    _output_values,
+    make_full,
+    make_prefix,
+    make_residual,
+    make_reuse,
+)
 
 __all__ = ["AdaptiveGraphs", "make_adaptive"]
 
@@ -113,8 +120,8 @@ def make_adaptive(gm: fx.GraphModule, regions, probe: int, hi: int, stacks=None)
     ``[probe, hi)`` (``hi`` = number of blocks minus the tail blocks)."""
     n_blocks = len(regions.blocks)
     if not 1 <= probe < hi <= n_blocks:
-        raise ValueError(f"blockdance: adaptive steps compute probe_blocks={probe} blocks and skip blocks [{probe}, {hi}) "
-                         f"of the {n_blocks} found: need 1 <= probe_blocks < {n_blocks} - tail_blocks")
+        raise ValueError(f"blockdance: adaptive steps compute probe_blocks={probe} blocks and skip blocks "
+                         f"[{probe}, {hi}) of the {n_blocks} found: need 1 <= probe_blocks < {n_blocks} - tail_blocks")
     cut_f = find_cut(gm, regions, probe)
     h = CacheGroup("h", cut_f.values, residual_bases(cut_f.values, cut_f.skipped))
     if all(b is None for b in h.bases):
@@ -133,8 +140,8 @@ def make_adaptive(gm: fx.GraphModule, regions, probe: int, hi: int, stacks=None)
     r_values = [names[v.name] for v in t.values]
     missing = [v.name for v in r_values if v not in r_cut.values] or [v.name for v in r_cut.values if v not in r_values]
     if missing:
-        raise ValueError(f"blockdance: the values leaving blocks [{probe}, {hi}) differ between the traced graph and its "
-                         f"reuse variant ({missing[:3]}); adaptive steps cannot be built for this model")
+        raise ValueError(f"blockdance: the values leaving blocks [{probe}, {hi}) differ between the traced graph "
+                         f"and its reuse variant ({missing[:3]}); adaptive steps cannot be built for this model")
     cached = [p for p in reuse_f.graph.nodes if p.op == "placeholder"][-len(cut_f.values):]
     at_probe = {v: cached[i] for i, v in enumerate(cut_f.values)}  # values at the probe boundary are inputs there
     r_bases = [None if b is None else at_probe.get(b) or names[b.name] for b in t.bases]

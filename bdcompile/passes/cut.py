@@ -128,7 +128,8 @@ def find_cut(gm: fx.GraphModule, regions: BlockRegions, boundary: int, whole_sta
         if n.users and all(u in skipped for u in n.users):
             skipped.add(n)
         elif mutates(n) and all(u in skipped for u in n.users) and n.args and isinstance(n.args[0], fx.Node) \
-                and n.args[0] in skipped and all(u in skipped or u is n or position[u] < position[n] for u in n.args[0].users):
+                and n.args[0] in skipped \
+                and all(u in skipped or u is n or position[u] < position[n] for u in n.args[0].users):
             skipped.add(n)
 
     # tuple-valued cut nodes (a block returning several values): cut the getitem users that unpack

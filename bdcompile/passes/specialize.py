@@ -7,6 +7,11 @@
 
 The variants take the original flat inputs first, then their extra inputs; each is a new
 ``GraphModule`` sharing the original's attributes, and the original graph is left untouched.
+
+As passes of the manager (:mod:`.manager`): :func:`full_pass`, :func:`reuse_pass`,
+:func:`residual_pass`, :func:`forecast_pass`, each ``GraphModule -> GraphModule`` requiring that the cut
+meets its post-condition (:func:`~.cut.check_cut`) and ensuring that no node of the skipped region is
+left in the variant (:func:`skipped_nodes_left`).
 """
 from __future__ import annotations
 
@@ -16,10 +21,13 @@ from typing import Optional
 import torch
 import torch.fx as fx
 
-from .cut import Cut, mutates as _mutates
+from .cut import Cut, CutError, check_cut
+from .cut import mutates as _mutates
+from .manager import Condition, Pass
 
-__all__ = ["CacheGroup", "make_full", "make_prefix", "make_reuse", "make_residual", "make_forecast", "copy_graph_module",
-           "skipped_nodes_left"]
+__all__ = ["CacheGroup", "make_full", "make_prefix", "make_reuse", "make_residual", "make_forecast",
+           "copy_graph_module", "skipped_nodes_left", "full_pass", "reuse_pass", "residual_pass", "forecast_pass",
+           "cut_holds", "no_skipped_nodes"]
 
 
 def copy_graph_module(gm: fx.GraphModule) -> tuple[fx.GraphModule, dict]:
@@ -159,7 +167,15 @@ def make_residual(gm: fx.GraphModule, cut: Cut, bases: list) -> fx.GraphModule:
 
 
 def make_reuse(gm: fx.GraphModule, cut: Cut) -> fx.GraphModule:
-    """Reuse variant: inputs are the original inputs followed by one tensor per cut value."""
+    """Reuse variant: inputs are the original inputs followed by one tensor per cut value.
+
+        before (boundary 2)                         after
+          def forward(x, t):                          def forward(x, t, bd_cached_0):
+              x1 = blk0(x, t)                             x3 = blk2(bd_cached_0, t)
+              x2 = blk1(x1, t)                            return (x3,)
+              x3 = blk2(x2, t)
+              return (x3,)
+    """
     new, env = copy_graph_module(gm)
     phs = _insert_inputs(new.graph, [f"bd_cached_{i}" for i in range(len(cut.values))], [n.meta for n in cut.values])
     return _drop_skipped(new, env, cut, phs)
@@ -168,7 +184,15 @@ def make_reuse(gm: fx.GraphModule, cut: Cut) -> fx.GraphModule:
 def make_forecast(gm: fx.GraphModule, cut: Cut, order: int) -> fx.GraphModule:
     """Forecast variant: inputs are the original inputs, a coefficient vector ``c`` of length
     ``order + 1``, then ``order + 1`` history tensors per cut value (newest first); each cut value is
-    replaced by ``sum_j c[j] * history_j`` computed inside the graph."""
+    replaced by ``sum_j c[j] * history_j`` computed inside the graph.
+
+        before (boundary 2)                         after (order 1)
+          def forward(x, t):                          def forward(x, t, bd_coeffs, bd_hist_0_0, bd_hist_0_1):
+              x1 = blk0(x, t)                             f = bd_hist_0_0 * bd_coeffs[0] + bd_hist_0_1 * bd_coeffs[1]
+              x2 = blk1(x1, t)                            x3 = blk2(f.to(bd_hist_0_0), t)
+              x3 = blk2(x2, t)                            return (x3,)
+              return (x3,)
+    """
     new, env = copy_graph_module(gm)
     k = order + 1
     names = ["bd_coeffs"] + [f"bd_hist_{i}_{j}" for i in range(len(cut.values)) for j in range(k)]
@@ -194,3 +218,46 @@ def skipped_nodes_left(variant: fx.GraphModule, cut: Cut) -> list[str]:
     """Names of nodes of the skipped region still present in a variant (must be empty for reuse)."""
     names = {n.name for n in cut.skipped}
     return [n.name for n in variant.graph.nodes if n.name in names and n.op != "placeholder"]
+
+
+# ------------------------------------------------------------------------------ as passes of the manager
+def cut_holds(gm_regions, cut: Cut) -> Condition:
+    """The cut's post-condition (:func:`~.cut.check_cut`) on the traced graph a variant is made from."""
+    def check(gm: fx.GraphModule):
+        try:
+            check_cut(gm, gm_regions, cut)
+        except CutError as e:
+            return str(e)
+        return None
+    return Condition(f"cut at boundary {cut.boundary} meets check_cut", check)
+
+
+def no_skipped_nodes(cut: Cut) -> Condition:
+    """No node of the skipped region is left in the variant (what a reuse step must not run)."""
+    def check(gm: fx.GraphModule):
+        left = skipped_nodes_left(gm, cut)
+        return f"the variant still holds skipped nodes {left[:5]}" if left else None
+    return Condition("no skipped node left", check)
+
+
+def full_pass(groups: list) -> Pass:
+    """:func:`make_full` as a pass (the number of model outputs is that of the graph it is handed)."""
+    return Pass("full", lambda gm: make_full(gm, None, groups)[0])
+
+
+def reuse_pass(regions, cut: Cut) -> Pass:
+    """:func:`make_reuse` as a pass."""
+    return Pass(f"reuse@{cut.boundary}", lambda gm: make_reuse(gm, cut), requires=(cut_holds(regions, cut),),
+                ensures=(no_skipped_nodes(cut),))
+
+
+def residual_pass(regions, cut: Cut, bases: list) -> Pass:
+    """:func:`make_residual` as a pass."""
+    return Pass(f"residual@{cut.boundary}", lambda gm: make_residual(gm, cut, bases),
+                requires=(cut_holds(regions, cut),), ensures=(no_skipped_nodes(cut),))
+
+
+def forecast_pass(regions, cut: Cut, order: int) -> Pass:
+    """:func:`make_forecast` as a pass."""
+    return Pass(f"forecast@{cut.boundary}", lambda gm: make_forecast(gm, cut, order),
+                requires=(cut_holds(regions, cut),), ensures=(no_skipped_nodes(cut),))
