@@ -23,6 +23,7 @@ compiled graph, and the plan is in an export's manifest. MagCache's own rule rea
 calibrated table either (its accumulators see the ratios, never the run's tensors), so for the same ratios
 and budget the plan skips exactly the steps MagCache skips; what differs is that the blocks run compiled.
 """
+
 from __future__ import annotations
 
 import json
@@ -33,8 +34,15 @@ from typing import Any, Callable, Optional, Sequence
 
 import torch
 
-__all__ = ["Calibration", "calibrate", "plan_from_calibration", "magcache_decisions", "shipped", "SHIPPED_STEPS",
-           "block_stacks"]
+__all__ = [
+    "Calibration",
+    "calibrate",
+    "plan_from_calibration",
+    "magcache_decisions",
+    "shipped",
+    "SHIPPED_STEPS",
+    "block_stacks",
+]
 
 SHIPPED_STEPS = (20, 28)
 
@@ -46,9 +54,9 @@ class Calibration:
     num_steps: int
     num_blocks: int
     boundary: int
-    ratios: list            # ratios[i]: mean ||r_i|| / ||r_{i-1}|| (ratios[0] = 1.0)
-    std: list               # std of the per-token ratios at step i (0.0 at step 0)
-    norms: list = field(default_factory=list)   # mean ||r_i|| per step (the magnitude itself)
+    ratios: list  # ratios[i]: mean ||r_i|| / ||r_{i-1}|| (ratios[0] = 1.0)
+    std: list  # std of the per-token ratios at step i (0.0 at step 0)
+    norms: list = field(default_factory=list)  # mean ||r_i|| per step (the magnitude itself)
     model: str = ""
     description: str = ""
     calls_per_step: int = 1
@@ -62,7 +70,9 @@ class Calibration:
     @classmethod
     def from_json(cls, data: dict) -> "Calibration":
         if data.get("format") != "bdcompile-calibration/1":
-            raise ValueError(f"not a bdcompile calibration (format {data.get('format')!r}); write one with `bdcompile calibrate`")
+            raise ValueError(
+                f"not a bdcompile calibration (format {data.get('format')!r}); write one with `bdcompile calibrate`"
+            )
         data = {k: v for k, v in data.items() if k != "format"}
         return cls(**data)
 
@@ -76,7 +86,9 @@ def block_stacks(module: torch.nn.Module, stacks: Optional[Sequence[str]] = None
     if stacks is None:
         stacks = [n for n, m in module.named_children() if isinstance(m, torch.nn.ModuleList) and len(m) > 0]
     if not stacks:
-        raise ValueError(f"calibrate: {type(module).__name__} has no block list (a ModuleList child); pass stacks=[...]")
+        raise ValueError(
+            f"calibrate: {type(module).__name__} has no block list (a ModuleList child); pass stacks=[...]"
+        )
     out = []
     for name in stacks:
         out += list(getattr(module, name))
@@ -95,13 +107,24 @@ def _stream_out(out, like: torch.Tensor):
     for o in reversed(items):  # diffusers' joint blocks return (encoder_hidden_states, hidden_states)
         if isinstance(o, torch.Tensor) and o.shape == like.shape:
             return o
-    raise ValueError(f"calibrate: the last block of the range returned no tensor of the image stream's shape "
-                     f"{tuple(like.shape)}; choose another boundary")
+    raise ValueError(
+        f"calibrate: the last block of the range returned no tensor of the image stream's shape "
+        f"{tuple(like.shape)}; choose another boundary"
+    )
 
 
-def calibrate(pipe_or_model, run: Optional[Callable[[Any], Any]] = None, *, num_steps: int,
-              boundary: Optional[int] = None, calls_per_step: int = 1, stacks: Optional[Sequence[str]] = None,
-              call_kwargs: Optional[dict] = None, model_name: str = "", description: str = "") -> Calibration:
+def calibrate(
+    pipe_or_model,
+    run: Optional[Callable[[Any], Any]] = None,
+    *,
+    num_steps: int,
+    boundary: Optional[int] = None,
+    calls_per_step: int = 1,
+    stacks: Optional[Sequence[str]] = None,
+    call_kwargs: Optional[dict] = None,
+    model_name: str = "",
+    description: str = "",
+) -> Calibration:
     """One generation of ``pipe_or_model`` without skipping, recording the residual ratios.
 
     ``pipe_or_model``: a diffusers pipeline (its ``transformer`` is hooked; ``run`` defaults to
@@ -115,15 +138,20 @@ def calibrate(pipe_or_model, run: Optional[Callable[[Any], Any]] = None, *, num_
     model = getattr(model, "_orig_mod", model)
     if run is None:
         if not is_pipe:
-            raise ValueError("calibrate: pass run=callable(model) that performs one generation when calibrating a model")
+            raise ValueError(
+                "calibrate: pass run=callable(model) that performs one generation when calibrating a model"
+            )
         kw = dict(call_kwargs or {})
 
         def run(p):
             return p(num_inference_steps=num_steps, **kw)
+
     blocks = block_stacks(model, stacks)
     b = len(blocks) if boundary is None else boundary
     if not isinstance(b, int) or not 1 <= b <= len(blocks):
-        raise ValueError(f"calibrate: boundary={boundary!r}: must be in 1..{len(blocks)} (blocks [0, boundary) form the range)")
+        raise ValueError(
+            f"calibrate: boundary={boundary!r}: must be in 1..{len(blocks)} (blocks [0, boundary) form the range)"
+        )
     residuals: list = []
     entry: dict = {}
 
@@ -136,8 +164,10 @@ def calibrate(pipe_or_model, run: Optional[Callable[[Any], Any]] = None, *, num_
             raise RuntimeError("calibrate: block 0 did not run before the last block of the range")
         residuals.append((_stream_out(out, h).detach() - h).float())
 
-    handles = [blocks[0].register_forward_pre_hook(pre, with_kwargs=True),
-               blocks[b - 1].register_forward_hook(post, with_kwargs=True)]
+    handles = [
+        blocks[0].register_forward_pre_hook(pre, with_kwargs=True),
+        blocks[b - 1].register_forward_hook(post, with_kwargs=True),
+    ]
     try:
         with torch.no_grad():
             run(pipe_or_model)
@@ -146,13 +176,15 @@ def calibrate(pipe_or_model, run: Optional[Callable[[Any], Any]] = None, *, num_
             hd.remove()
     want = num_steps * calls_per_step
     if len(residuals) != want:
-        raise RuntimeError(f"calibrate: the generation made {len(residuals)} model calls, expected num_steps x "
-                           f"calls_per_step = {num_steps} x {calls_per_step}; pass the step count the run uses "
-                           "(and calls_per_step=2 when CFG runs as two calls per step)")
+        raise RuntimeError(
+            f"calibrate: the generation made {len(residuals)} model calls, expected num_steps x "
+            f"calls_per_step = {num_steps} x {calls_per_step}; pass the step count the run uses "
+            "(and calls_per_step=2 when CFG runs as two calls per step)"
+        )
     ratios, stds, norms = [], [], []
     prev = None
     for i in range(num_steps):
-        calls = residuals[i * calls_per_step:(i + 1) * calls_per_step]
+        calls = residuals[i * calls_per_step : (i + 1) * calls_per_step]
         norms.append(float(sum(torch.linalg.norm(r, dim=-1).mean() for r in calls) / len(calls)))
         if prev is None:
             ratios.append(1.0)
@@ -162,8 +194,9 @@ def calibrate(pipe_or_model, run: Optional[Callable[[Any], Any]] = None, *, num_
             ratios.append(float(sum(x.mean() for x in per) / len(per)))
             stds.append(float(torch.cat([x.flatten() for x in per]).std()))
         prev = calls
-    return Calibration(num_steps, len(blocks), b, ratios, stds, norms, model_name or type(model).__name__,
-                       description, calls_per_step)
+    return Calibration(
+        num_steps, len(blocks), b, ratios, stds, norms, model_name or type(model).__name__, description, calls_per_step
+    )
 
 
 def magcache_decisions(ratios: Sequence[float], threshold: float, max_skips: int, retention: float) -> list[bool]:
@@ -186,24 +219,45 @@ def magcache_decisions(ratios: Sequence[float], threshold: float, max_skips: int
     return out
 
 
-def plan_from_calibration(cal: Calibration, threshold: float, max_skips: int = 3, retention: float = 0.2,
-                          num_steps: Optional[int] = None, boundary: Optional[int] = None) -> str:
+def plan_from_calibration(
+    cal: Calibration,
+    threshold: float,
+    max_skips: int = 3,
+    retention: float = 0.2,
+    num_steps: Optional[int] = None,
+    boundary: Optional[int] = None,
+) -> str:
     """The static plan string of MagCache's rule on ``cal`` (see the module docstring): ``F`` computed
     steps, ``R<boundary>`` residual steps. ``num_steps``: the generation the plan is for (must be the
     calibration's). ``boundary``: defaults to the calibration's range."""
-    if not isinstance(threshold, (int, float)) or isinstance(threshold, bool) or not threshold > 0 or math.isinf(threshold):
-        raise ValueError(f"plan_from_calibration: threshold={threshold!r}: the error budget must be a finite number > 0 "
-                         "(MagCache's accumulated-error threshold, e.g. 0.06)")
+    if (
+        not isinstance(threshold, (int, float))
+        or isinstance(threshold, bool)
+        or not threshold > 0
+        or math.isinf(threshold)
+    ):
+        raise ValueError(
+            f"plan_from_calibration: threshold={threshold!r}: the error budget must be a finite number > 0 "
+            "(MagCache's accumulated-error threshold, e.g. 0.06)"
+        )
     if not isinstance(max_skips, int) or isinstance(max_skips, bool) or max_skips < 1:
-        raise ValueError(f"plan_from_calibration: max_skips={max_skips!r}: an integer >= 1 (K, consecutive skipped steps)")
+        raise ValueError(
+            f"plan_from_calibration: max_skips={max_skips!r}: an integer >= 1 (K, consecutive skipped steps)"
+        )
     if not isinstance(retention, (int, float)) or not 0.0 <= retention < 1.0:
-        raise ValueError(f"plan_from_calibration: retention={retention!r}: a fraction of the steps in [0, 1) that always compute")
+        raise ValueError(
+            f"plan_from_calibration: retention={retention!r}: a fraction of the steps in [0, 1) that always compute"
+        )
     if num_steps is not None and num_steps != cal.num_steps:
-        raise ValueError(f"plan_from_calibration: the calibration is for {cal.num_steps} steps, the plan for {num_steps}: "
-                         f"calibrate at {num_steps} steps (`bdcompile calibrate --steps {num_steps}`, or "
-                         f"bdcompile.calibrate.calibrate(..., num_steps={num_steps}))")
+        raise ValueError(
+            f"plan_from_calibration: the calibration is for {cal.num_steps} steps, the plan for {num_steps}: "
+            f"calibrate at {num_steps} steps (`bdcompile calibrate --steps {num_steps}`, or "
+            f"bdcompile.calibrate.calibrate(..., num_steps={num_steps}))"
+        )
     if len(cal.ratios) != cal.num_steps:
-        raise ValueError(f"plan_from_calibration: the calibration holds {len(cal.ratios)} ratios for {cal.num_steps} steps")
+        raise ValueError(
+            f"plan_from_calibration: the calibration holds {len(cal.ratios)} ratios for {cal.num_steps} steps"
+        )
     b = cal.boundary if boundary is None else boundary
     if not isinstance(b, int) or not 1 <= b <= cal.num_blocks:
         raise ValueError(f"plan_from_calibration: boundary={boundary!r}: must be in 1..{cal.num_blocks}")
@@ -215,6 +269,8 @@ def shipped(num_steps: int) -> Calibration:
     """The calibration committed for the embedded MMDiT (``bdcompile/zoo/mnist_mmdit_calibration_<S>.json``)."""
     path = Path(__file__).parent / "zoo" / f"mnist_mmdit_calibration_{num_steps}.json"
     if not path.exists():
-        raise FileNotFoundError(f"no shipped calibration for {num_steps} steps (shipped: {list(SHIPPED_STEPS)}); "
-                                f"write one with `bdcompile calibrate --steps {num_steps} --out FILE.json`")
+        raise FileNotFoundError(
+            f"no shipped calibration for {num_steps} steps (shipped: {list(SHIPPED_STEPS)}); "
+            f"write one with `bdcompile calibrate --steps {num_steps} --out FILE.json`"
+        )
     return Calibration.load(path)

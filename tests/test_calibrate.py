@@ -1,6 +1,7 @@
 """MagCache-style calibration (bdcompile.calibrate): the ratios against diffusers' MagCache calibration and a
 hand-run block loop, the plan against a hand-computed example and diffusers' own skip decisions, a calibrated
 plan through the backend against the residual oracle, and the errors."""
+
 from __future__ import annotations
 
 import contextlib
@@ -11,12 +12,12 @@ import re
 
 import pytest
 import torch
+from models import sd3_inputs, timesteps, tiny_sd3
+from oracle import ResidualOracle, rel_err
 
 import bdcompile
 from bdcompile.calibrate import Calibration, calibrate, plan_from_calibration, shipped
 from bdcompile.schedules import parse_plan_string
-from models import sd3_inputs, timesteps, tiny_sd3
-from oracle import ResidualOracle, rel_err
 
 S = 10
 LAT = torch.randn(2, 4, 8, 8, generator=torch.Generator().manual_seed(7))
@@ -77,8 +78,9 @@ def test_prefix_ratios_equal_a_hand_run_block_loop():
 
 
 def _cal(ratios, blocks=12):
-    return Calibration(num_steps=len(ratios), num_blocks=blocks, boundary=blocks, ratios=list(ratios),
-                       std=[0.0] * len(ratios))
+    return Calibration(
+        num_steps=len(ratios), num_blocks=blocks, boundary=blocks, ratios=list(ratios), std=[0.0] * len(ratios)
+    )
 
 
 def test_plan_from_a_hand_computed_example():
@@ -100,8 +102,16 @@ def test_plan_skips_what_diffusers_magcache_skips():
 
     ratios = [1.0, 1.02, 0.97, 0.99, 0.995, 0.9, 0.98, 1.0, 0.97, 1.1]
     model = tiny_sd3()
-    apply_mag_cache(model, MagCacheConfig(threshold=0.06, max_skip_steps=2, retention_ratio=0.2, num_inference_steps=S,
-                                          mag_ratios=torch.tensor(ratios)))
+    apply_mag_cache(
+        model,
+        MagCacheConfig(
+            threshold=0.06,
+            max_skip_steps=2,
+            retention_ratio=0.2,
+            num_inference_steps=S,
+            mag_ratios=torch.tensor(ratios),
+        ),
+    )
     skipped, log = [], logging.getLogger("diffusers.hooks.mag_cache")
 
     class Grab(logging.Handler):
@@ -129,7 +139,9 @@ def test_calibrated_plan_through_the_backend_equals_the_residual_oracle():
     text = plan_from_calibration(cal, threshold=0.5, max_skips=2, retention=0.2, num_steps=S)
     plan = list(parse_plan_string(text))
     assert 2 <= sum(a != "full" for a in plan) < S - 2, text
-    compiled = torch.compile(model, backend="blockdance", fullgraph=True, options=dict(inner="eager", plan=text, step_source="counter"))
+    compiled = torch.compile(
+        model, backend="blockdance", fullgraph=True, options=dict(inner="eager", plan=text, step_source="counter")
+    )
     oracle = ResidualOracle(model, blocks, hi=4, plan=plan)
     actions = []
     with bdcompile.generation(compiled, num_steps=S), torch.no_grad():
@@ -150,7 +162,9 @@ def test_bad_input_errors():
     for bad in (0, -0.1, float("inf")):
         with pytest.raises(ValueError, match="budget must be a finite number > 0"):
             plan_from_calibration(cal, threshold=bad)
-    with pytest.raises(ValueError, match=r"calibration is for 4 steps, the plan for 20: calibrate at 20 steps .*--steps 20"):
+    with pytest.raises(
+        ValueError, match=r"calibration is for 4 steps, the plan for 20: calibrate at 20 steps .*--steps 20"
+    ):
         plan_from_calibration(cal, threshold=0.1, num_steps=20)
     with pytest.raises(ValueError, match="max_skips"):
         plan_from_calibration(cal, threshold=0.1, max_skips=0)
@@ -172,8 +186,29 @@ def test_shipped_calibrations_are_complete():
 def test_calibrate_command_writes_a_calibration_and_prints_plans(tmp_path, capsys):
     from bdcompile.cli import main
 
-    assert main(["calibrate", "--steps", "4", "--per-class", "1", "--threads", "1", "--budgets", "0.5", "1",
-                 "--max-skips", "2", "--out-dir", str(tmp_path), "--prefix", "cal"]) == 0
+    assert (
+        main(
+            [
+                "calibrate",
+                "--steps",
+                "4",
+                "--per-class",
+                "1",
+                "--threads",
+                "1",
+                "--budgets",
+                "0.5",
+                "1",
+                "--max-skips",
+                "2",
+                "--out-dir",
+                str(tmp_path),
+                "--prefix",
+                "cal",
+            ]
+        )
+        == 0
+    )
     cal = Calibration.load(tmp_path / "cal_4.json")
     assert cal.num_steps == 4 == len(cal.ratios) and cal.num_blocks == 12 and cal.ratios[0] == 1.0
     out = capsys.readouterr().out

@@ -1,16 +1,17 @@
 """Graphs that are not a whole forward (issue #17): many compiled instances of one class past dynamo's recompile
 limit, fragments of a forward dynamo runs eagerly, and the one case that stays an error (a whole forward with no
 block stack). Every output is checked against the eager model or the eager oracle (tests/oracle.py)."""
+
 from __future__ import annotations
 
 import warnings
 
 import pytest
 import torch
-
-import bdcompile
 from models import _Block, pixart_inputs, timesteps, tiny_pixart
 from oracle import Oracle, rel_err, static_plan
+
+import bdcompile
 
 STEPS = 5
 LAYERS = 3
@@ -23,8 +24,14 @@ def _bd_warnings(record) -> list[str]:
 def _options(k: int) -> dict:
     """A different configuration per instance, so each needs its own compiled entry of the forward (instances
     with equal options share dynamo's entries)."""
-    return {"inner": "eager", "warmup": round(0.2 + 0.01 * k, 2), "stop": 1.0, "interval": 2 + k % 2,
-            "boundary": 1 + k % (LAYERS - 1), "num_steps": STEPS}
+    return {
+        "inner": "eager",
+        "warmup": round(0.2 + 0.01 * k, 2),
+        "stop": 1.0,
+        "interval": 2 + k % 2,
+        "boundary": 1 + k % (LAYERS - 1),
+        "num_steps": STEPS,
+    }
 
 
 def test_ten_instances_of_one_class_past_the_recompile_limit():
@@ -63,7 +70,9 @@ def test_ten_instances_of_one_class_past_the_recompile_limit():
                 assert info["fallbacks"] == []
             else:
                 assert len(msgs) == 1, msgs
-                assert f"recompile_limit = {limit}" in msgs[0] and "no caching" in msgs[0] and "fullgraph=True" in msgs[0]
+                assert (
+                    f"recompile_limit = {limit}" in msgs[0] and "no caching" in msgs[0] and "fullgraph=True" in msgs[0]
+                )
                 assert info["log"] == [] and [f["kind"] for f in info["fallbacks"]] == ["recompile_limit"]
                 assert "recompile limit" in str(info)
                 with warnings.catch_warnings(record=True) as rec2:  # once per instance
@@ -94,8 +103,9 @@ def test_recompile_limit_1_warning_text():
         assert "torch._dynamo.config.recompile_limit = 1" in msg
         assert "no caching for its calls" in msg
         assert "fullgraph=True to make this an error" in msg
-        strict = torch.compile(tiny_pixart(num_layers=LAYERS, seed=2), backend="blockdance", fullgraph=True,
-                               options=_options(2))
+        strict = torch.compile(
+            tiny_pixart(num_layers=LAYERS, seed=2), backend="blockdance", fullgraph=True, options=_options(2)
+        )
         with pytest.raises(Exception, match="fullgraph=True|recompile"):
             strict(**pixart_inputs(1, ts[0]))
 
@@ -157,8 +167,11 @@ class _Model(torch.nn.Module):
 
 def _inputs(t, seed=0):
     g = torch.Generator().manual_seed(seed)
-    return dict(hidden_states=torch.randn(2, 6, 4, generator=g), encoder_hidden_states=torch.randn(2, 3, 8, generator=g),
-                timestep=torch.full((2,), float(t)))
+    return dict(
+        hidden_states=torch.randn(2, 6, 4, generator=g),
+        encoder_hidden_states=torch.randn(2, 3, 8, generator=g),
+        timestep=torch.full((2,), float(t)),
+    )
 
 
 def test_fragments_and_whole_forward_of_one_model_do_not_double_count():
@@ -171,8 +184,12 @@ def test_fragments_and_whole_forward_of_one_model_do_not_double_count():
     opts = {"inner": "eager", "warmup": 0.2, "stop": 1.0, "interval": 2, "num_steps": STEPS}
     compiled = torch.compile(model, backend="blockdance", options=opts)
     plan = static_plan(STEPS, 0.2, 1.0, 2)
-    oracle = Oracle(model, [("refiner.refiner_blocks", 0), ("refiner.refiner_blocks", 1)]
-                    + [("blocks", i) for i in range(3)], 4, plan)
+    oracle = Oracle(
+        model,
+        [("refiner.refiner_blocks", 0), ("refiner.refiner_blocks", 1)] + [("blocks", i) for i in range(3)],
+        4,
+        plan,
+    )
     ts = timesteps(STEPS)
     with torch.no_grad():
         actions = []
