@@ -29,7 +29,7 @@ from torch import nn
 from .schedules import ADAPTIVE, FULL, REUSE, block_evaluations, parse_action
 
 __all__ = ["AdaPolicy", "greedy_plan", "Reinforce", "dispatch_policy", "load_policy", "policy_option",
-           "action_savings", "BINARY"]
+           "action_savings", "save_policy", "BINARY"]
 
 BINARY = (FULL, REUSE)  # the original action space: full or reuse at the configured boundary
 
@@ -253,6 +253,20 @@ class Reinforce:
 
 
 _LOADED: dict = {}
+
+
+def save_policy(policy: AdaPolicy, path, **record) -> None:
+    """Write ``policy`` to ``path`` (.safetensors) and its record (its config, the policy's ``actions``,
+    and ``record``: boundary, start, num_steps, dispatch, training figures) next to it (.json)."""
+    import json
+    from pathlib import Path
+
+    from safetensors.torch import save_file
+
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    save_file({k: v.contiguous() for k, v in policy.state_dict().items()}, str(path))
+    path.with_suffix(".json").write_text(json.dumps(dict(policy.config, **record), indent=1))
 
 
 def load_policy(path=None) -> tuple[AdaPolicy, dict]:

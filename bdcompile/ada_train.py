@@ -430,8 +430,7 @@ def main(argv=None):
     if args.threads:
         torch.set_num_threads(args.threads)
 
-    from safetensors.torch import save_file
-
+    from .ada import save_policy
     from .zoo import digits, mnist_mmdit
 
     zoo = mnist_mmdit if args.model == "mnist" else digits
@@ -447,8 +446,7 @@ def main(argv=None):
                             samples=args.samples, init=args.init, classes=classes)
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
-    save_file({k: v.contiguous() for k, v in policy.state_dict().items()}, str(out / f"{name}.safetensors"))
-    meta = dict(policy.config, boundary=env.boundary, start=env.start, num_steps=args.steps, guidance=env.guidance,
+    meta = dict(boundary=env.boundary, start=env.start, num_steps=args.steps, guidance=env.guidance,
                 lam=args.lam, quality=args.quality, iters=args.iters, batch=args.batch, samples=args.samples,
                 init=args.init, classes=classes, model=args.model, num_blocks=env.num_blocks,
                 savings=reward_savings(env),
@@ -457,7 +455,8 @@ def main(argv=None):
     if env.mmdit:  # what the backend's policy reads: the pipeline's inputs, CFG [uncond; cond]
         meta["dispatch"] = dict(latent_arg="hidden_states", cond_arg="pooled_projections", cfg_batch=True,
                                 cond_first=False)
-    (out / f"{name}.json").write_text(json.dumps(meta, indent=1))
+    save_policy(policy, out / f"{name}.safetensors", **meta)
+    meta = dict(policy.config, **meta)
     (out / f"{name}_history.json").write_text(json.dumps(history))
     plot_history(history, out / f"{name}_training.png")
     print(json.dumps(meta, indent=1))

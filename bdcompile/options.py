@@ -217,6 +217,8 @@ class Settings:
     def actions(self) -> set:
         """Every step action this configuration can ask for (the variants the backend builds)."""
         acts = set(self.plan) if self.plan is not None else {self.skip_action}
+        if self.policy is not None and self.plan is None and self.policy_start <= self.warmup:
+            acts = set()  # the policy plans from a step at or before the static window: its skips never run
         if self.policy is not None:
             # a policy made by bdcompile.ada names the actions it may choose; another callable may ask
             # for reuse or forecast at the configured boundary
