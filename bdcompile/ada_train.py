@@ -1,16 +1,28 @@
-"""Train a BlockDance-Ada policy on a class-conditional DiT (the embedded digits model by default).
+"""Train a BlockDance-Ada policy on a class-conditional transformer: the embedded digits DiT (default) or
+the embedded MNIST MMDiT (``--model mnist``).
 
     python -m bdcompile.ada_train --out bdcompile/zoo/ --iters 200 --samples 4 --lam 2
+    python -m bdcompile.ada_train --model mnist --actions full,reuse@9,residual@9,residual@12 \
+        --boundary 12 --init static-residual --quality psnr --lam 0.25 --out /tmp/ada
 
-Each state (the latent at the step where the window opens, and its class) is rolled out with
+``--actions``: what a plan chooses from at each step, ``full`` first. ``full,reuse`` (default) is the
+original Bernoulli policy (reward: fraction of reused steps + lam * quality); with three or more actions
+the policy has a categorical head and the reward is the fraction of block evaluations saved (per action,
+:func:`bdcompile.ada.action_savings`) + lam * quality.
+
+Each state (the latent at the step where the window opens, and its conditioning) is rolled out with
 ``--samples`` independently sampled plans; their mean reward is each other's baseline (RLOO).
-Training starts from the static schedule (``--init static``: p = 0.8 of reusing on the static
-plan's reuse steps, 0.2 elsewhere) and learns where to deviate from it, per instance.
+Training starts from the static schedule (``--init static``: probability 0.8 of the skip action on the
+static plan's skipped steps; ``static-residual`` the same with residual at the boundary; or a plan string)
+and learns where to deviate from it, per instance.
 
-Rollouts are eager and batched: every sample of a batch follows its own Bernoulli plan, with the
-hidden states entering block ``boundary`` taken from the sample's cache where it reuses (a forward
-hook on block ``boundary - 1`` swaps them in), exactly BlockDance's semantics per sample.
-Quality is the SSIM of the result to the uncached result of the same noise, or the embedded
+Rollouts are eager and batched: every sample of a batch follows its own plan through the backend's step
+decision (one :class:`~bdcompile.runtime.step.Track` per sample, with the backend's cache groups
+``v@b`` / ``r@b``); forward hooks on block ``b - 1`` apply a sample's skip at boundary ``b``: its cached
+values replace what blocks ``[0, b)`` computed (reuse), or the input of block 0 plus the cached residual of
+those blocks does (residual; ``b`` = every block skips the stack). Tests pin each sample to a batch-1
+generation through ``backend="blockdance"`` and to the eager oracles of ``tests/oracle.py``.
+Quality is the SSIM or PSNR of the result to the uncached result of the same noise, or the embedded
 classifier's confidence for the requested class.
 """
 from __future__ import annotations
@@ -292,6 +304,22 @@ def make_policy(env: Env, dim: int = 64, depth: int = 2) -> AdaPolicy:
                      patch=4 if cfg.sample_size % 4 == 0 and cfg.sample_size >= 16 else 2, **cond)
 
 
+def fixed_plans(env: Env, intervals=(2, 3, 4), stop: float = 0.95) -> dict:
+    """Static plans over the decided steps, one per skip action and interval N (the window from the
+    policy's start to ``stop``, N-1 of every N steps skipped): name -> action indices."""
+    from .schedules import StaticSchedule
+
+    out = {}
+    for idx, a in enumerate(env.actions[1:], 1):
+        for n in intervals:
+            plan = StaticSchedule(warmup=env.start / env.num_steps, stop=stop, interval=n).plan(env.num_steps)
+            out[f"static {a} N={n}"] = [idx if p == REUSE else 0 for p in plan[env.start:]]
+    return out
+
+
+PSNR_CAP = 50.0  # dB: an all-full plan is exact (infinite PSNR); no reward above this
+
+
 def psnr(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
     """Per-image PSNR (dB) of images in [0, 1]."""
     mse = (a.float() - b.float()).pow(2).flatten(1).mean(1).clamp_min(1e-10)
@@ -308,9 +336,9 @@ def train(env: Env, iters: int, batch: int, lam: float, quality: str, lr: float,
 
     from .metrics import ssim_per_image
 
-    if quality not in ("ssim", "classifier"):
-        raise ValueError("ada_train: quality is 'ssim' (to the uncached result) or 'classifier' (its confidence); "
-                         f"got {quality!r}")
+    if quality not in ("ssim", "psnr", "classifier"):
+        raise ValueError("ada_train: quality is 'ssim' or 'psnr' (to the uncached result; psnr in tens of dB, capped "
+                         f"at 50 dB) or 'classifier' (its confidence); got {quality!r}")
     if quality == "classifier" and classifier is None:
         raise ValueError("ada_train: quality='classifier' needs a classifier")
     torch.manual_seed(seed)
@@ -330,13 +358,15 @@ def train(env: Env, iters: int, batch: int, lam: float, quality: str, lr: float,
         labels = classes[torch.randint(0, len(classes), (batch,), generator=g)]
         noise = torch.randn(batch, cfg.in_channels, cfg.sample_size, cfg.sample_size, generator=g)
         x, cache = env.warm(noise, labels)
-        ref = decode(env.finish(x, cache, labels, None)) if quality == "ssim" else None
+        ref = decode(env.finish(x, cache, labels, None)) if quality in ("ssim", "psnr") else None
         rep = lambda v: v.repeat_interleave(samples, 0)  # noqa: E731  (rollouts of a state are adjacent rows)
 
         def q(actions):
             img = decode(env.finish(rep(x), env.repeat(cache, samples), rep(labels), actions))
             if quality == "ssim":
                 return ssim_per_image(img, rep(ref))
+            if quality == "psnr":
+                return psnr(img, rep(ref)).clamp_max(PSNR_CAP) / 10
             return classifier(img).softmax(-1).gather(1, rep(labels)[:, None])[:, 0]
 
         stats = trainer.step(x, env.state_cond(labels), q)
@@ -424,7 +454,7 @@ def main(argv=None):
                     help="'static' (the static plan, reuse), 'static-residual', 'uniform' or a plan string")
     ap.add_argument("--classes", default="0,1,2,3,4,5,6,7,8,9",
                     help="classes seen in training (hold some out to test on them)")
-    ap.add_argument("--quality", choices=["ssim", "classifier"], default="ssim")
+    ap.add_argument("--quality", choices=["ssim", "psnr", "classifier"], default="ssim")
     ap.add_argument("--threads", type=int, default=0, help="torch threads (0: torch's default)")
     args = ap.parse_args(argv)
     if args.threads:
