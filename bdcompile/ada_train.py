@@ -431,6 +431,48 @@ def plot_history(history, path):
     plt.close(fig)
 
 
+def saved_at_psnr(points: list, target: float):
+    """Block evaluations saved by a family of plans at PSNR ``target``: linear interpolation between the two
+    of ``points`` ((psnr, saved), one family) that bracket it; None outside their range."""
+    pts = sorted(points)
+    for (p0, s0), (p1, s1) in zip(pts, pts[1:]):
+        if p0 <= target <= p1:
+            return s0 if p1 == p0 else s0 + (s1 - s0) * (target - p0) / (p1 - p0)
+    return None
+
+
+def evaluate_main(path, n: int, seed: int, intervals=(2, 3, 4, 6)) -> dict:
+    """``--evaluate``: a trained policy's greedy plans against the static plans of each of its skip actions
+    on ``n`` held-out seeds: PSNR / SSIM to the uncached result, block evaluations saved (whole generation),
+    and each static family's saving at the policy's PSNR (interpolated)."""
+    from .ada import load_policy
+    from .zoo import digits, mnist_mmdit
+
+    policy, meta = load_policy(path)
+    zoo = mnist_mmdit if meta.get("model") == "mnist" else digits
+    env = Env(zoo.load_transformer(), num_steps=meta["num_steps"], scheduler=zoo.make_scheduler(),
+              boundary=meta["boundary"], actions=policy.actions, guidance=meta.get("guidance", 3.0))
+    plans = {"ada": policy}
+    plans.update(fixed_plans(env, intervals))
+    res = evaluate_plans(env, plans, n=n, seed=seed, decode=zoo.decode)
+    with torch.no_grad():  # how varied the policy's plans are over the evaluation states
+        g = torch.Generator().manual_seed(seed)
+        labels = torch.arange(n) % 10
+        noise = torch.randn(n, env.cfg.in_channels, env.cfg.sample_size, env.cfg.sample_size, generator=g)
+        x, _ = env.warm(noise, labels)
+        greedy = policy.action_probs(x, env.state_cond(labels)).argmax(-1)
+    from .schedules import plan_string
+
+    distinct = sorted({plan_string(p[env.start:]) for p in env.plans(greedy)})
+    target = res["ada"]["psnr"]
+    at_same = {}
+    for a in env.actions[1:]:
+        pts = [(r["psnr"], r["saved"]) for k, r in res.items() if k.startswith(f"static {a} ")]
+        at_same[a] = saved_at_psnr(pts, target)
+    return dict(policy=str(path), n=n, seed=seed, results=res, distinct_plans=distinct,
+                static_saved_at_policy_psnr=at_same)
+
+
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--model", choices=["digits", "mnist"], default="digits",
@@ -456,9 +498,21 @@ def main(argv=None):
                     help="classes seen in training (hold some out to test on them)")
     ap.add_argument("--quality", choices=["ssim", "psnr", "classifier"], default="ssim")
     ap.add_argument("--threads", type=int, default=0, help="torch threads (0: torch's default)")
+    ap.add_argument("--evaluate", default=None, metavar="POLICY",
+                    help="evaluate a trained policy (.safetensors) against static plans instead of training")
+    ap.add_argument("--eval-n", type=int, default=32, help="--evaluate: held-out samples")
+    ap.add_argument("--eval-seed", type=int, default=12345)
     args = ap.parse_args(argv)
     if args.threads:
         torch.set_num_threads(args.threads)
+    if args.evaluate:
+        out = evaluate_main(args.evaluate, args.eval_n, args.eval_seed)
+        for k, r in out["results"].items():
+            print(f"{k:28s} PSNR {r['psnr']:6.2f} dB  SSIM {r['ssim']:.4f}  block evaluations saved {r['saved']:.3f}")
+        print("policy's distinct plans (decided steps):", out["distinct_plans"])
+        print("static saving at the policy's PSNR:", out["static_saved_at_policy_psnr"])
+        print(json.dumps(out))
+        return
 
     from .ada import save_policy
     from .zoo import digits, mnist_mmdit
