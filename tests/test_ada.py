@@ -310,3 +310,37 @@ def test_shipped_binary_policy_loads_as_a_path_option():
     plan = settings.policy({"hidden_states": torch.randn(4, 1, 8, 8), "class_labels": torch.tensor([3, 3, 1000, 1000])},
                            meta["start"], 20)
     assert len(plan) == 20 and set(plan) <= {"full", "reuse"} and plan[: meta["start"]] == ["full"] * meta["start"]
+
+
+def test_mmdit_policy_file_through_the_backend_equals_the_environment(tmp_path):
+    """A multi-action policy on a two-stream MMDiT reading the pipeline's inputs (pooled projections of the
+    conditional half, second in SD3's [uncond; cond] batch): per sample, its greedy plan in the training
+    environment equals the backend's generation with options={"policy": path}, plan and result."""
+    from bdcompile.ada import save_policy
+
+    torch.manual_seed(0)
+    env, model = _env_and_model("sd3", MULTI)
+    policy = AdaPolicy(latent_channels=4, latent_size=8, num_decisions=env.decisions, cond_dim=64, dim=16, depth=1,
+                       actions=MULTI)
+    with torch.no_grad():  # plans that depend on the input
+        torch.nn.init.normal_(policy.head[-1].weight, std=3.0)
+    path = tmp_path / "mmdit.safetensors"
+    save_policy(policy, path, boundary=env.boundary, start=env.start, num_steps=S_MULTI,
+                dispatch=dict(latent_arg="hidden_states", cond_arg="pooled_projections", cfg_batch=True,
+                              cond_first=False))
+    noise = torch.randn(3, 4, 8, 8, generator=torch.Generator().manual_seed(2))
+    labels = torch.tensor([0, 4, 9])
+    with torch.no_grad():
+        x, cache = env.warm(noise, labels)
+        acts = policy.action_probs(x, env.state_cond(labels)).argmax(-1)
+        got = env.finish(x, cache, labels, acts)
+    plans = env.plans(acts)
+    assert len({tuple(p) for p in plans}) > 1 and len({a for p in plans for a in p}) > 2  # varied, mixed kinds
+    torch._dynamo.reset()
+    compiled = torch.compile(model, backend="blockdance", options=dict(
+        num_steps=S_MULTI, inner="eager", policy=str(path), policy_start=env.start / S_MULTI))
+    for i in range(3):
+        with torch.no_grad():
+            want = _batch1(env, model, noise[i : i + 1], labels[i], compiled)
+        assert [e[3] for e in bdcompile.explain(compiled)["log"]][-S_MULTI:] == plans[i]
+        assert rel_err(got[i : i + 1], want) < 1e-5, (i, rel_err(got[i : i + 1], want))
