@@ -502,11 +502,13 @@ def main(argv=None):
                     help="evaluate a trained policy (.safetensors) against static plans instead of training")
     ap.add_argument("--eval-n", type=int, default=32, help="--evaluate: held-out samples")
     ap.add_argument("--eval-seed", type=int, default=12345)
+    ap.add_argument("--eval-intervals", default="2,3,4,6", help="--evaluate: N of the static plans compared")
     args = ap.parse_args(argv)
     if args.threads:
         torch.set_num_threads(args.threads)
     if args.evaluate:
-        out = evaluate_main(args.evaluate, args.eval_n, args.eval_seed)
+        out = evaluate_main(args.evaluate, args.eval_n, args.eval_seed,
+                            tuple(int(v) for v in args.eval_intervals.split(",")))
         for k, r in out["results"].items():
             print(f"{k:28s} PSNR {r['psnr']:6.2f} dB  SSIM {r['ssim']:.4f}  block evaluations saved {r['saved']:.3f}")
         print("policy's distinct plans (decided steps):", out["distinct_plans"])
