@@ -100,7 +100,7 @@ class Env:
         # blocks [0, b) added to their input; each action (as written, and with its boundary) reads one
         self.groups = sorted({g for _, _, g in self.resolved if g is not None})
         self.needs = {}
-        for a, (kind, b, g) in zip(self.actions, self.resolved):
+        for a, (kind, b, g) in zip(self.actions, self.resolved, strict=True):
             if g is not None:
                 self.needs[a] = self.needs[action_token(kind, b)] = [g]
         self.boundaries = sorted({b for _, b, _ in self.resolved if b is not None})
@@ -149,7 +149,8 @@ class Env:
 
             def post(boundary):
                 def hook(module, args, out):
-                    outs = [o for o in (out if isinstance(out, (tuple, list)) else [out]) if isinstance(o, torch.Tensor)]
+                    seq = out if isinstance(out, (tuple, list)) else [out]
+                    outs = [o for o in seq if isinstance(o, torch.Tensor)]
                     bases = [_stream_base(o, state["in"]) for o in outs]
                     new = [o.clone() for o in outs]
                     for i, (kind, bi, group) in enumerate(plan):
@@ -157,10 +158,10 @@ class Env:
                             for g in self.groups:
                                 if int(g[2:]) == boundary:
                                     kept[i][g] = [o[rows(i)] if g[0] == "v" or x is None else o[rows(i)] - x[rows(i)]
-                                                  for o, x in zip(outs, bases)]
+                                                  for o, x in zip(outs, bases, strict=True)]
                         elif bi == boundary:
                             cached = calls[i].values(group)
-                            for j, (o, x) in enumerate(zip(new, bases)):
+                            for j, (o, x) in enumerate(zip(new, bases, strict=True)):
                                 o[rows(i)] = cached[j] if kind == REUSE or x is None else x[rows(i)] + cached[j]
                     if isinstance(out, torch.Tensor):
                         return new[0]
@@ -435,7 +436,7 @@ def saved_at_psnr(points: list, target: float):
     """Block evaluations saved by a family of plans at PSNR ``target``: linear interpolation between the two
     of ``points`` ((psnr, saved), one family) that bracket it; None outside their range."""
     pts = sorted(points)
-    for (p0, s0), (p1, s1) in zip(pts, pts[1:]):
+    for (p0, s0), (p1, s1) in zip(pts, pts[1:], strict=False):
         if p0 <= target <= p1:
             return s0 if p1 == p0 else s0 + (s1 - s0) * (target - p0) / (p1 - p0)
     return None

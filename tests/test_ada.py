@@ -242,7 +242,8 @@ def test_reinforce_learns_the_best_categorical_plan(samples, init):
                        actions=MULTI)
     if init == "wrong":
         policy.init_plan([(t + 1) % 4 for t in target.tolist()])
-        assert torch.equal(policy(torch.randn(2, 4, 8, 8), torch.arange(2)).argmax(-1), ((target + 1) % 4).expand(2, -1))
+        wrong = policy(torch.randn(2, 4, 8, 8), torch.arange(2)).argmax(-1)
+        assert torch.equal(wrong, ((target + 1) % 4).expand(2, -1))
     sav = torch.tensor(savings)
     lam = 2.0
     # reward = saved + lam * quality = -(share of steps off the target plan)

@@ -4,14 +4,18 @@ the training environment's (greedy plan of the policy).
 
     PYTHONPATH=. python docs/ada_multi/backend_check.py docs/ada_multi/lam025.safetensors 4
 """
-import sys, time, torch
-torch.set_num_threads(2)
+import sys
+
+import torch
+
 import bdcompile
-from bdcompile.zoo import mnist_mmdit as z
 from bdcompile.ada import load_policy
 from bdcompile.ada_train import Env, psnr
 from bdcompile.schedules import plan_string
-path = sys.argv[1]; n = int(sys.argv[2])
+from bdcompile.zoo import mnist_mmdit as z
+
+torch.set_num_threads(2)
+path, n = sys.argv[1], int(sys.argv[2])
 policy, meta = load_policy(path)
 S = meta["num_steps"]
 model = z.load_transformer()
