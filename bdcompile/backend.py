@@ -111,6 +111,9 @@ def _user_input_names(gm: fx.GraphModule) -> list[str]:
     for i in _user_input_positions(gm):
         name = phs[i].name
         name = name[2:] if name.lower().startswith("l_") else name
+        # a forward wrapped to take **kwargs (diffusers' SD3 / Flux transformers, called by keyword from
+        # their pipelines) names its inputs "L_kwargs_<name>_": the policy reads them by <name>
+        name = name[len("kwargs_"):] if name.lower().startswith("kwargs_") else name
         names.append(name[:-1] if name.endswith("_") else name)
     return names
 

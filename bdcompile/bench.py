@@ -73,11 +73,12 @@ def strategies(w: Workload, schedules=None, peers: bool = True) -> dict:
         out[f"blockdance({text or 'paper'})"] = (torch.compile(base, backend="blockdance", options=opts), opts)
     policy_file = getattr(w.module, "ADA_POLICY", None)
     if policy_file is not None and Path(policy_file).exists():
-        from .ada import dispatch_policy, load_policy
+        from .ada import policy_option
 
-        policy, meta = load_policy(policy_file)
+        plan = policy_option(policy_file)  # the policy's record says which inputs it reads
+        meta = plan.meta
         if meta["num_steps"] == w.steps:
-            opts = dict(num_steps=w.steps, boundary=meta["boundary"], policy=dispatch_policy(policy, cfg_batch=True),
+            opts = dict(num_steps=w.steps, boundary=meta["boundary"], policy=plan,
                         policy_start=meta["start"] / w.steps)
             out["blockdance(ada)"] = (torch.compile(base, backend="blockdance", options=opts), opts)
         else:

@@ -8,6 +8,7 @@ keys, the export command's flags and the README's options table are derived from
 from __future__ import annotations
 
 import dataclasses
+import os
 from dataclasses import dataclass, field, fields
 from typing import Callable, Optional, Sequence, Union
 
@@ -111,9 +112,10 @@ class Settings:
                                            cli=True, shown="detected")
     timestep_arg: str = _opt("timestep", "forward argument carrying the timestep", schedule=True)
     fallback: bool = _opt(False, "if the graph cannot be cut, warn and run the plain inner backend instead of raising")
-    policy: Optional[Callable] = _opt(
+    policy: Optional[Union[Callable, str]] = _opt(
         None, "BlockDance-Ada: `policy(inputs_by_name, start, num_steps) -> actions for steps [start, num_steps)`, "
-        "called once per generation at step `ceil(policy_start * num_steps)` (see `bdcompile.ada.dispatch_policy`)")
+        "called once per generation at step `ceil(policy_start * num_steps)` (see `bdcompile.ada.dispatch_policy`), "
+        "or the path of a trained policy file; the variants of every action the policy may choose are built")
     policy_start: float = _opt(0.4, "fraction of the steps at which a `policy` plans the rest")
 
     @classmethod
@@ -170,8 +172,21 @@ class Settings:
             bad("timestep_arg", "the name (a string) of the forward argument carrying the timestep")
         if not isinstance(self.fallback, bool):
             bad("fallback", "True or False")
+        if isinstance(self.policy, (str, os.PathLike)):
+            from .ada import policy_option
+
+            try:
+                self.policy = policy_option(self.policy)  # a trained policy file: load it (once per file version)
+            except (OSError, ValueError, KeyError) as e:
+                raise ValueError(f"blockdance: option policy={self.policy!r}: cannot load a BlockDance-Ada policy "
+                                 f"from it ({type(e).__name__}: {e}); give a .safetensors file with its .json "
+                                 "record (bdcompile.ada_train) or a callable") from e
         if self.policy is not None and not callable(self.policy):
-            bad("policy", "a callable (inputs, start, num_steps) -> list of actions; see bdcompile.ada.dispatch_policy")
+            bad("policy", "a callable (inputs, start, num_steps) -> list of actions (see "
+                "bdcompile.ada.dispatch_policy) or the path of a trained policy file")
+        if self.policy is not None and getattr(self.policy, "actions", None) is not None:
+            for a in self.policy.actions:
+                parse_action(a)
         if self.plan is not None:
             self.plan = parse_plan(self.plan)
         self.schedule()  # validates warmup <= stop and the plan's first step
@@ -202,8 +217,12 @@ class Settings:
     def actions(self) -> set:
         """Every step action this configuration can ask for (the variants the backend builds)."""
         acts = set(self.plan) if self.plan is not None else {self.skip_action}
+        if self.policy is not None and self.plan is None and self.policy_start <= self.warmup:
+            acts = set()  # the policy plans from a step at or before the static window: its skips never run
         if self.policy is not None:
-            acts |= {REUSE, FORECAST}
+            # a policy made by bdcompile.ada names the actions it may choose; another callable may ask
+            # for reuse or forecast at the configured boundary
+            acts |= set(getattr(self.policy, "actions", None) or (REUSE, FORECAST))
         return acts - {"full"}
 
 

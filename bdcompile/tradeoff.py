@@ -61,13 +61,14 @@ def default_strategies(steps: int, policies=(), intervals=(2, 3, 4, 6), orders=(
 
 
 def ada_strategy(path, steps: int) -> Strategy:
-    from .ada import dispatch_policy, load_policy
+    from .ada import policy_option
 
-    policy, meta = load_policy(path)
+    plan = policy_option(path)  # the policy's record says which inputs it reads
+    meta = plan.meta
     if meta["num_steps"] != steps:
         raise ValueError(f"tradeoff: the policy {path} was trained for {meta['num_steps']} steps; run with "
                          f"--steps {meta['num_steps']}")
-    opts = dict(num_steps=steps, boundary=meta["boundary"], policy=dispatch_policy(policy, cfg_batch=True),
+    opts = dict(num_steps=steps, boundary=meta["boundary"], policy=plan,
                 policy_start=meta["start"] / steps)
     name = f"ada lam={meta['lam']:g}"
     if meta.get("quality", "ssim") != "ssim":
