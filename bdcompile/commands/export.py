@@ -34,8 +34,9 @@ _DTYPES = {"float32": "float32", "fp32": "float32", "float16": "float16", "fp16"
 def add_parser(subparsers) -> argparse.ArgumentParser:
     from .. import zoo
 
-    e = subparsers.add_parser("export", help="export the full/reuse variants to ONNX, AOTInductor or TensorRT with a "
-                              "manifest", description=__doc__, formatter_class=common.HelpFormatter)
+    e = subparsers.add_parser("export", help="export the schedule's variants (full, reuse, forecast, residual, "
+                              "adaptive) to ONNX, AOTInductor or TensorRT with a manifest",
+                              description=__doc__, formatter_class=common.HelpFormatter)
     src = e.add_argument_group("model")
     src.add_argument("--model", default=None, help=f"an embedded model ({', '.join(zoo.EMBEDDED)}), or module:factory "
                      "or file.py:factory returning a model or (model, example_kwargs)")
