@@ -11,6 +11,7 @@ from typing import Callable
 import torch
 import torch.fx as fx
 
+from .keys import signature
 from .passes import copy_graph_module
 
 log = logging.getLogger(__name__)
@@ -54,14 +55,6 @@ def resolve_inner(inner) -> Callable:
                 "pip install 'bdcompile[tensorrt]' (or torch-tensorrt for your torch version)"
             ) from e
     return _INNER[inner]
-
-
-def signature(args) -> tuple:
-    """Shapes, dtypes and devices of tensor arguments and values of int arguments."""
-    return tuple(
-        (tuple(a.shape), a.dtype, a.device) if isinstance(a, torch.Tensor) else a if isinstance(a, (int, float, bool)) else type(a)
-        for a in args
-    )
 
 
 class LazyVariant:

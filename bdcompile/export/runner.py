@@ -22,7 +22,7 @@ from typing import Any, Optional, Sequence
 import numpy as np
 import torch
 
-from ..inner import signature
+from ..keys import signature
 from ..options import REUSE_KINDS, Settings
 from ..runtime import current, instance_of
 from ..runtime.execute import VariantSet, execute

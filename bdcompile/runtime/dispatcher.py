@@ -14,7 +14,8 @@ import weakref
 
 import torch
 
-from ..inner import LazyVariant, signature
+from ..inner import LazyVariant
+from ..keys import signature
 from . import instances
 from .execute import execute
 from .generation import current
