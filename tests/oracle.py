@@ -126,20 +126,10 @@ def eager_block_order(model: nn.Module, list_names: list[str], call) -> list[tup
     return order
 
 
-class OracleModel(nn.Module):
-    """A pipeline's denoiser that runs BlockDance by hand: call ``i`` of a generation is step
-    ``i // slots``, slot ``i % slots``; ``new_generation(plan)`` before each pipeline call."""
-
-    def __init__(self, model: nn.Module, blocks: list[tuple[str, int]], boundary: int, slots: int = 1):
-        super().__init__()
-        import inspect
-
-        self.model = model
-        self.slots = slots
-        self.oracle = Oracle(model, blocks, boundary, plan=[])
-        self.names = list(inspect.signature(type(model).forward).parameters)[1:]
-        self.calls = 0
-        self.actions: list[str] = []
+class TransformerStandIn(nn.Module):
+    """What a pipeline reads from its transformer, passed through to ``self.model``: ``config``, ``dtype``,
+    ``device`` and anything else (``cache_context``, ...). Base of the oracles that stand in for a pipeline's
+    transformer."""
 
     @property
     def config(self):
@@ -158,6 +148,22 @@ class OracleModel(nn.Module):
     @property
     def device(self):
         return next(self.model.parameters()).device
+
+
+class OracleModel(TransformerStandIn):
+    """A pipeline's denoiser that runs BlockDance by hand: call ``i`` of a generation is step
+    ``i // slots``, slot ``i % slots``; ``new_generation(plan)`` before each pipeline call."""
+
+    def __init__(self, model: nn.Module, blocks: list[tuple[str, int]], boundary: int, slots: int = 1):
+        super().__init__()
+        import inspect
+
+        self.model = model
+        self.slots = slots
+        self.oracle = Oracle(model, blocks, boundary, plan=[])
+        self.names = list(inspect.signature(type(model).forward).parameters)[1:]
+        self.calls = 0
+        self.actions: list[str] = []
 
     def new_generation(self, plan: list[str]) -> None:
         self.oracle.plan = list(plan)

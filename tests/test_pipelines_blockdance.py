@@ -42,7 +42,7 @@ import torch
 pytest.importorskip("transformers", reason="diffusers' DiT pipelines need `transformers` installed")
 
 from families import FAMILIES  # noqa: E402
-from oracle import Oracle, _signature, _snapshot, static_plan  # noqa: E402
+from oracle import Oracle, TransformerStandIn, _signature, _snapshot, static_plan  # noqa: E402
 from pipelines import PIPELINES  # noqa: E402
 from test_families import expected_lists  # noqa: E402
 
@@ -153,7 +153,7 @@ class StepCounter:
         return len(s.timesteps) - (getattr(s, "_begin_index", None) or 0)
 
 
-class PipelineOracle(torch.nn.Module):
+class PipelineOracle(TransformerStandIn):
     """A pipeline's transformer running BlockDance by hand (tests/oracle.py's ``Oracle``), with the step taken from
     a :class:`StepCounter`. The block order is recorded by hooks during the first call (no extra forward: a
     model may keep state between calls)."""
@@ -168,25 +168,6 @@ class PipelineOracle(torch.nn.Module):
         self.order: list | None = None
         self.oracle: Oracle | None = None
         self.new_generation()
-
-    # -- what a pipeline reads from its transformer
-    @property
-    def config(self):
-        return self.model.config
-
-    def __getattr__(self, name):
-        try:
-            return super().__getattr__(name)
-        except AttributeError:
-            return getattr(self._modules["model"], name)
-
-    @property
-    def dtype(self):
-        return next(self.model.parameters()).dtype
-
-    @property
-    def device(self):
-        return next(self.model.parameters()).device
 
     # -- generations
     def new_generation(self) -> None:

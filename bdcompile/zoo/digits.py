@@ -12,11 +12,12 @@ classifier-free guidance) through an identity "VAE" (the model works in pixel sp
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
 from pathlib import Path
 
 import torch
 from torch import nn
+
+from .identity_vae import decode, identity_vae  # noqa: F401  (decode: this model's post-processing)
 
 HERE = Path(__file__).parent
 WEIGHTS = HERE / "digits_dit.safetensors"
@@ -65,33 +66,6 @@ def load_transformer():
     return model.eval()
 
 
-def _identity_vae():
-    """Pixel-space stand-in for DiTPipeline's VAE: ``decode(x).sample == x``, ``scaling_factor == 1``."""
-    from diffusers import ModelMixin
-    from diffusers.configuration_utils import ConfigMixin, register_to_config
-
-    class IdentityVAE(ModelMixin, ConfigMixin):
-        @register_to_config
-        def __init__(self, scaling_factor: float = 1.0):
-            super().__init__()
-            self.register_buffer("anchor", torch.zeros(1), persistent=False)  # gives the module a device/dtype
-
-        def decode(self, z, return_dict=True):
-            return _Decoded(z) if return_dict else (z,)
-
-    return IdentityVAE()
-
-
-@dataclass
-class _Decoded:
-    sample: torch.Tensor
-
-
-def decode(latents: torch.Tensor) -> torch.Tensor:
-    """Latents -> images in [0, 1], as ``DiTPipeline`` post-processes them (identity VAE)."""
-    return (latents / 2 + 0.5).clamp(0, 1)
-
-
 def make_scheduler():
     from diffusers import DDIMScheduler
 
@@ -102,7 +76,7 @@ def load_pipeline(transformer=None):
     """A diffusers ``DiTPipeline`` around the embedded model (DDIM, identity VAE)."""
     from diffusers import DiTPipeline
 
-    pipe = DiTPipeline(transformer=transformer if transformer is not None else load_transformer(), vae=_identity_vae(),
+    pipe = DiTPipeline(transformer=transformer if transformer is not None else load_transformer(), vae=identity_vae(),
                        scheduler=make_scheduler())
     pipe.set_progress_bar_config(disable=True)
     return pipe

@@ -16,11 +16,12 @@ built without text encoders or tokenizers and with an identity "VAE".
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
 from pathlib import Path
 
 import torch
 from torch import nn
+
+from .identity_vae import decode, identity_vae  # noqa: F401  (decode: this model's post-processing)
 
 HERE = Path(__file__).parent
 WEIGHTS = HERE / "mnist_mmdit.safetensors"
@@ -142,36 +143,6 @@ def encode_labels(labels, encoder: LabelEncoder | None = None):
 
 
 # ---------------------------------------------------------------------------------------------- pipeline
-def _identity_vae():
-    """Pixel-space stand-in for SD3's VAE. The pipeline reads ``config.block_out_channels`` for
-    ``vae_scale_factor = 2 ** (len(block_out_channels) - 1)`` (here 1: latent size == image size) and
-    decodes ``latents / scaling_factor + shift_factor`` (here the latents themselves)."""
-    from diffusers import ModelMixin
-    from diffusers.configuration_utils import ConfigMixin, register_to_config
-
-    class IdentityVAE(ModelMixin, ConfigMixin):
-        @register_to_config
-        def __init__(self, scaling_factor: float = 1.0, shift_factor: float = 0.0, block_out_channels=(1,),
-                     latent_channels: int = 1):
-            super().__init__()
-            self.register_buffer("anchor", torch.zeros(1), persistent=False)  # gives the module a device/dtype
-
-        def decode(self, z, return_dict=True):
-            return _Decoded(z) if return_dict else (z,)
-
-    return IdentityVAE()
-
-
-@dataclass
-class _Decoded:
-    sample: torch.Tensor
-
-
-def decode(latents: torch.Tensor) -> torch.Tensor:
-    """Latents in [-1, 1] -> images in [0, 1], as the pipeline post-processes them (identity VAE)."""
-    return (latents / 2 + 0.5).clamp(0, 1)
-
-
 def make_scheduler(shift: float = DEFAULT_SHIFT):
     from diffusers import FlowMatchEulerDiscreteScheduler
 
@@ -185,7 +156,7 @@ def load_pipeline(transformer=None, shift: float = DEFAULT_SHIFT):
 
     pipe = StableDiffusion3Pipeline(
         transformer=transformer if transformer is not None else load_transformer(), scheduler=make_scheduler(shift),
-        vae=_identity_vae(), text_encoder=None, tokenizer=None, text_encoder_2=None, tokenizer_2=None,
+        vae=identity_vae(), text_encoder=None, tokenizer=None, text_encoder_2=None, tokenizer_2=None,
         text_encoder_3=None, tokenizer_3=None,
     )
     pipe.set_progress_bar_config(disable=True)
