@@ -5,6 +5,7 @@
 The public names are imported on first use (PEP 562), so ``import bdcompile`` (and the CLI's ``--help``)
 does not import torch.
 """
+
 import importlib
 
 __version__ = "0.1.0"
@@ -12,9 +13,14 @@ __version__ = "0.1.0"
 # public name -> module that defines it
 _EXPORTS = {
     "Settings": "options",
-    "StaticSchedule": "schedules", "PlanSchedule": "schedules", "block_evaluations": "schedules",
+    "StaticSchedule": "schedules",
+    "PlanSchedule": "schedules",
+    "block_evaluations": "schedules",
     "theoretical_speedup": "schedules",
-    "attach": "api", "explain": "api", "generation": "api", "reset": "api",
+    "attach": "api",
+    "explain": "api",
+    "generation": "api",
+    "reset": "api",
     "export_variants": "export",  # bdcompile.export_variants(model, example_kwargs, out_dir, ...)
 }
 __all__ = [*_EXPORTS, "blockdance", "export"]

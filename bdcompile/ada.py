@@ -17,6 +17,7 @@ reused steps (saving 1 per skip: the original reward, a rescaling of ``lam`` by 
 At inference the plan is greedy (p > 0.5, or the most probable action) and is computed once when the
 window opens: the dispatcher makes one host read per generation for it.
 """
+
 from __future__ import annotations
 
 import math
@@ -28,8 +29,17 @@ from torch import nn
 
 from .schedules import ADAPTIVE, FULL, REUSE, block_evaluations, parse_action
 
-__all__ = ["AdaPolicy", "greedy_plan", "Reinforce", "dispatch_policy", "load_policy", "policy_option",
-           "action_savings", "save_policy", "BINARY"]
+__all__ = [
+    "AdaPolicy",
+    "greedy_plan",
+    "Reinforce",
+    "dispatch_policy",
+    "load_policy",
+    "policy_option",
+    "action_savings",
+    "save_policy",
+    "BINARY",
+]
 
 BINARY = (FULL, REUSE)  # the original action space: full or reuse at the configured boundary
 
@@ -41,9 +51,17 @@ def check_actions(actions) -> tuple:
     kinds = []
     for a in actions:
         kinds.append(parse_action(a)[0])  # raises on a malformed token
-    if len(actions) < 2 or kinds[0] != FULL or FULL in kinds[1:] or ADAPTIVE in kinds or len(set(actions)) != len(actions):
-        raise ValueError(f"AdaPolicy: actions must be 'full' followed by one or more distinct skip actions "
-                         f"('reuse', 'reuse@6', 'residual@12', 'forecast'; not 'adaptive'); got {list(actions)}")
+    if (
+        len(actions) < 2
+        or kinds[0] != FULL
+        or FULL in kinds[1:]
+        or ADAPTIVE in kinds
+        or len(set(actions)) != len(actions)
+    ):
+        raise ValueError(
+            f"AdaPolicy: actions must be 'full' followed by one or more distinct skip actions "
+            f"('reuse', 'reuse@6', 'residual@12', 'forecast'; not 'adaptive'); got {list(actions)}"
+        )
     return actions
 
 
@@ -61,16 +79,35 @@ class AdaPolicy(nn.Module):
     (``forward`` gives [batch, num_decisions, len(actions)] probabilities). :meth:`action_probs` gives
     the latter shape for both."""
 
-    def __init__(self, latent_channels: int, latent_size: int, num_decisions: int, num_classes: int | None = None,
-                 cond_dim: int | None = None, patch: int = 2, dim: int = 64, depth: int = 2, heads: int = 4,
-                 actions=BINARY):
+    def __init__(
+        self,
+        latent_channels: int,
+        latent_size: int,
+        num_decisions: int,
+        num_classes: int | None = None,
+        cond_dim: int | None = None,
+        patch: int = 2,
+        dim: int = 64,
+        depth: int = 2,
+        heads: int = 4,
+        actions=BINARY,
+    ):
         super().__init__()
         if (num_classes is None) == (cond_dim is None):
             raise ValueError("AdaPolicy: give exactly one of num_classes (class labels) or cond_dim (embeddings)")
         self.actions = check_actions(actions)
-        self.config = dict(latent_channels=latent_channels, latent_size=latent_size, num_decisions=num_decisions,
-                           num_classes=num_classes, cond_dim=cond_dim, patch=patch, dim=dim, depth=depth, heads=heads,
-                           actions=list(self.actions))
+        self.config = dict(
+            latent_channels=latent_channels,
+            latent_size=latent_size,
+            num_decisions=num_decisions,
+            num_classes=num_classes,
+            cond_dim=cond_dim,
+            patch=patch,
+            dim=dim,
+            depth=depth,
+            heads=heads,
+            actions=list(self.actions),
+        )
         self.patch = nn.Conv2d(latent_channels, dim, patch, stride=patch)
         tokens = (latent_size // patch) ** 2
         self.pos = nn.Parameter(torch.zeros(1, tokens + 1, dim))
@@ -123,7 +160,9 @@ class AdaPolicy(nn.Module):
         token or index (on a two-action policy also a boolean: skip or not). The planned action gets
         probability ``confidence``, the others share the rest, for every input."""
         if len(plan) != self.config["num_decisions"]:
-            raise ValueError(f"AdaPolicy.init_plan: {len(plan)} decisions given, the policy makes {self.config['num_decisions']}")
+            raise ValueError(
+                f"AdaPolicy.init_plan: {len(plan)} decisions given, the policy makes {self.config['num_decisions']}"
+            )
         n = len(self.actions)
         if not 1.0 / n < confidence < 1.0:
             raise ValueError(f"AdaPolicy.init_plan: confidence is a probability in ({1 / n:g}, 1); got {confidence}")
@@ -150,8 +189,13 @@ def greedy_plan(probs: torch.Tensor, start: int, num_steps: int, actions=BINARY)
     return [FULL] * start + [actions[d] for d in decisions[: num_steps - start]]
 
 
-def dispatch_policy(policy: AdaPolicy, latent_arg: str = "hidden_states", cond_arg: str = "class_labels",
-                    cfg_batch: bool = False, cond_first: bool = True):
+def dispatch_policy(
+    policy: AdaPolicy,
+    latent_arg: str = "hidden_states",
+    cond_arg: str = "class_labels",
+    cfg_batch: bool = False,
+    cond_first: bool = True,
+):
     """A ``policy`` option for the backend: called once per generation, when the window opens, with the
     call's inputs by name; one plan serves the whole batch (the mean probability over the batch, or
     over its conditional half when ``cfg_batch``: CFG run as one doubled batch, the conditional half
@@ -203,8 +247,10 @@ class Reinforce:
         actions = getattr(self.policy, "actions", BINARY)
         if self.savings is None:
             if len(actions) != 2:
-                raise ValueError("Reinforce: a policy with more than two actions needs savings (per action, the "
-                                 "fraction of block evaluations it saves: bdcompile.ada.action_savings)")
+                raise ValueError(
+                    "Reinforce: a policy with more than two actions needs savings (per action, the "
+                    "fraction of block evaluations it saves: bdcompile.ada.action_savings)"
+                )
             self.savings = [0.0, 1.0]
         if len(self.savings) != len(actions):
             raise ValueError(f"Reinforce: {len(self.savings)} savings for {len(actions)} actions {list(actions)}")
@@ -231,7 +277,11 @@ class Reinforce:
             reward = saved + self.lam * q
         mean_r = float(reward.mean())
         if k == 1:
-            self.baseline = mean_r if self.baseline is None else self.baseline_momentum * self.baseline + (1 - self.baseline_momentum) * mean_r
+            self.baseline = (
+                mean_r
+                if self.baseline is None
+                else self.baseline_momentum * self.baseline + (1 - self.baseline_momentum) * mean_r
+            )
             adv = reward - self.baseline
         else:
             per_state = reward.view(-1, k)
@@ -241,10 +291,15 @@ class Reinforce:
         loss.backward()
         self.opt.step()
         greedy = (probs > 0.5).long() if binary else probs.argmax(-1)
-        stats = {"reward": mean_r, "reuse": float((actions != 0).float().mean()), "saved": float(saved.mean()),
-                 "quality": float(q.mean()), "loss": float(loss.detach()),
-                 "greedy_reuse": float((greedy != 0).float().mean()),
-                 "greedy_saved": float(self._savings[greedy].mean())}
+        stats = {
+            "reward": mean_r,
+            "reuse": float((actions != 0).float().mean()),
+            "saved": float(saved.mean()),
+            "quality": float(q.mean()),
+            "loss": float(loss.detach()),
+            "greedy_reuse": float((greedy != 0).float().mean()),
+            "greedy_saved": float(self._savings[greedy].mean()),
+        }
         if not binary:
             n = len(self._savings)
             stats["mix"] = (torch.bincount(actions.flatten(), minlength=n).float() / actions.numel()).tolist()
@@ -279,7 +334,17 @@ def load_policy(path=None) -> tuple[AdaPolicy, dict]:
 
     path = Path(path) if path is not None else Path(__file__).parent / "zoo" / "digits_ada_policy.safetensors"
     meta = json.loads(path.with_suffix(".json").read_text())
-    keys = ("latent_channels", "latent_size", "num_decisions", "num_classes", "cond_dim", "patch", "dim", "depth", "heads")
+    keys = (
+        "latent_channels",
+        "latent_size",
+        "num_decisions",
+        "num_classes",
+        "cond_dim",
+        "patch",
+        "dim",
+        "depth",
+        "heads",
+    )
     policy = AdaPolicy(**{k: meta[k] for k in keys}, actions=meta.get("actions", BINARY))
     policy.load_state_dict(load_file(str(path)))
     return policy.eval(), meta

@@ -25,6 +25,7 @@ generation through ``backend="blockdance"`` and to the eager oracles of ``tests/
 Quality is the SSIM or PSNR of the result to the uncached result of the same noise, or the embedded
 classifier's confidence for the requested class.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -52,8 +53,9 @@ class Env:
     stack). Decision ``k`` of a sample's plan is an index into ``actions`` for step ``start + k``.
     """
 
-    def __init__(self, model, num_steps=20, guidance=3.0, boundary=None, warmup=0.4, scheduler=None,
-                 actions=BINARY, encode=None):
+    def __init__(
+        self, model, num_steps=20, guidance=3.0, boundary=None, warmup=0.4, scheduler=None, actions=BINARY, encode=None
+    ):
         from diffusers import DDIMScheduler
 
         self.model = model.eval()
@@ -93,8 +95,10 @@ class Env:
                 raise ValueError(f"ada_train.Env: action {a!r}: the environment applies full, reuse and residual")
             b = b if b is not None else self.boundary
             if not 1 <= b <= (n if kind == RESIDUAL else n - 1):
-                raise ValueError(f"ada_train.Env: action {a!r} has boundary {b}; the model has {n} blocks "
-                                 f"(reuse: 1..{n - 1}, residual: 1..{n})")
+                raise ValueError(
+                    f"ada_train.Env: action {a!r} has boundary {b}; the model has {n} blocks "
+                    f"(reuse: 1..{n - 1}, residual: 1..{n})"
+                )
             self.resolved.append((kind, b, f"{'v' if kind == REUSE else 'r'}@{b}"))
         # the backend's cache groups and step actions: "v@b" the values leaving block b - 1, "r@b" what
         # blocks [0, b) added to their input; each action (as written, and with its boundary) reads one
@@ -116,8 +120,13 @@ class Env:
         ctx, pool = torch.cat([npe, pe]), torch.cat([npooled, pooled])
 
         def predict(x2, t):
-            return self.model(hidden_states=x2, timestep=t.expand(len(x2)), encoder_hidden_states=ctx,
-                              pooled_projections=pool, return_dict=False)[0]
+            return self.model(
+                hidden_states=x2,
+                timestep=t.expand(len(x2)),
+                encoder_hidden_states=ctx,
+                pooled_projections=pool,
+                return_dict=False,
+            )[0]
 
         return predict
 
@@ -139,8 +148,9 @@ class Env:
 
         def predict(x2, t):
             calls = [tr.begin(0, needs=self.needs) for tr in tracks]
-            plan = [self.resolved[self.actions.index(c.action)] if c.action != FULL else (FULL, None, None)
-                    for c in calls]
+            plan = [
+                self.resolved[self.actions.index(c.action)] if c.action != FULL else (FULL, None, None) for c in calls
+            ]
             kept = [{} for _ in range(b)]
             state = {}
 
@@ -157,8 +167,10 @@ class Env:
                         if kind == FULL:
                             for g in self.groups:
                                 if int(g[2:]) == boundary:
-                                    kept[i][g] = [o[rows(i)] if g[0] == "v" or x is None else o[rows(i)] - x[rows(i)]
-                                                  for o, x in zip(outs, bases, strict=True)]
+                                    kept[i][g] = [
+                                        o[rows(i)] if g[0] == "v" or x is None else o[rows(i)] - x[rows(i)]
+                                        for o, x in zip(outs, bases, strict=True)
+                                    ]
                         elif bi == boundary:
                             cached = calls[i].values(group)
                             for j, (o, x) in enumerate(zip(new, bases, strict=True)):
@@ -167,6 +179,7 @@ class Env:
                         return new[0]
                     it = iter(new)
                     return type(out)(next(it) if isinstance(o, torch.Tensor) else o for o in out)
+
                 return hook
 
             handles = [blocks[0].register_forward_pre_hook(pre, with_kwargs=True)]
@@ -186,8 +199,14 @@ class Env:
     def _loop(self, x, labels, timesteps, tracks):
         from .sampling import denoise
 
-        return denoise(self._predict(labels, tracks), self.scheduler, x, timesteps, guidance=self.guidance,
-                       cond_first=self.cond_first)
+        return denoise(
+            self._predict(labels, tracks),
+            self.scheduler,
+            x,
+            timesteps,
+            guidance=self.guidance,
+            cond_first=self.cond_first,
+        )
 
     @torch.no_grad()
     def warm(self, noise, labels):
@@ -198,8 +217,13 @@ class Env:
         x = self._loop(noise, labels, self.scheduler.timesteps[: self.start], tracks)
         if self.start == 0 or not self.groups:
             return x, None
-        cache = {g: [torch.stack([tr.caches[0].groups[g][j] for tr in tracks])
-                     for j in range(len(tracks[0].caches[0].groups[g]))] for g in self.groups}
+        cache = {
+            g: [
+                torch.stack([tr.caches[0].groups[g][j] for tr in tracks])
+                for j in range(len(tracks[0].caches[0].groups[g]))
+            ]
+            for g in self.groups
+        }
         return x, cache
 
     @staticmethod
@@ -217,7 +241,7 @@ class Env:
         boundary ``b`` replaces what blocks ``[0, b)`` computed by the sample's cached values; a residual
         at ``b`` by the input of block 0 plus the cached residual of blocks ``[0, b)``."""
         tracks = self._tracks(actions, cache, x.shape[0])
-        return self._loop(x, labels, self.scheduler.timesteps[self.start:], tracks)
+        return self._loop(x, labels, self.scheduler.timesteps[self.start :], tracks)
 
     def plans(self, actions) -> list:
         """Each sample's whole plan as step action tokens."""
@@ -274,7 +298,7 @@ def static_decisions(env: Env, interval: int = 2, stop: float = 0.95, kind: str 
     if skip is None:
         raise ValueError(f"ada_train: init='static' needs the action {kind}@{env.boundary} among {list(env.actions)}")
     plan = StaticSchedule(warmup=env.start / env.num_steps, stop=stop, interval=interval).plan(env.num_steps)
-    return [skip if a == REUSE else 0 for a in plan[env.start:]]
+    return [skip if a == REUSE else 0 for a in plan[env.start :]]
 
 
 def init_decisions(env: Env, init: str) -> list[int] | None:
@@ -290,8 +314,10 @@ def init_decisions(env: Env, init: str) -> list[int] | None:
     try:
         tokens = parse_plan_string(init)
     except ValueError:
-        raise ValueError("ada_train: init is 'static', 'static-residual', 'uniform' or a plan string of the decided "
-                         f"steps; got {init!r}") from None
+        raise ValueError(
+            "ada_train: init is 'static', 'static-residual', 'uniform' or a plan string of the decided "
+            f"steps; got {init!r}"
+        ) from None
     if len(tokens) != env.decisions or any(t not in env.actions for t in tokens):
         raise ValueError(f"ada_train: init plan {init!r}: {env.decisions} steps, each one of {list(env.actions)}")
     return [env.actions.index(t) for t in tokens]
@@ -299,10 +325,21 @@ def init_decisions(env: Env, init: str) -> list[int] | None:
 
 def make_policy(env: Env, dim: int = 64, depth: int = 2) -> AdaPolicy:
     cfg = env.cfg
-    cond = dict(cond_dim=env.state_cond(torch.zeros(1, dtype=torch.long)).shape[-1]) if env.mmdit else \
-        dict(num_classes=cfg.num_embeds_ada_norm)
-    return AdaPolicy(cfg.in_channels, cfg.sample_size, env.decisions, dim=dim, depth=depth, actions=env.actions,
-                     patch=4 if cfg.sample_size % 4 == 0 and cfg.sample_size >= 16 else 2, **cond)
+    cond = (
+        dict(cond_dim=env.state_cond(torch.zeros(1, dtype=torch.long)).shape[-1])
+        if env.mmdit
+        else dict(num_classes=cfg.num_embeds_ada_norm)
+    )
+    return AdaPolicy(
+        cfg.in_channels,
+        cfg.sample_size,
+        env.decisions,
+        dim=dim,
+        depth=depth,
+        actions=env.actions,
+        patch=4 if cfg.sample_size % 4 == 0 and cfg.sample_size >= 16 else 2,
+        **cond,
+    )
 
 
 def fixed_plans(env: Env, intervals=(2, 3, 4), stop: float = 0.95) -> dict:
@@ -314,7 +351,7 @@ def fixed_plans(env: Env, intervals=(2, 3, 4), stop: float = 0.95) -> dict:
     for idx, a in enumerate(env.actions[1:], 1):
         for n in intervals:
             plan = StaticSchedule(warmup=env.start / env.num_steps, stop=stop, interval=n).plan(env.num_steps)
-            out[f"static {a} N={n}"] = [idx if p == REUSE else 0 for p in plan[env.start:]]
+            out[f"static {a} N={n}"] = [idx if p == REUSE else 0 for p in plan[env.start :]]
     return out
 
 
@@ -327,9 +364,22 @@ def psnr(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
     return 10 * torch.log10(1.0 / mse)
 
 
-def train(env: Env, iters: int, batch: int, lam: float, quality: str, lr: float, seed: int = 0, classifier=None,
-          decode=None,
-          progress: bool = True, samples: int = 4, init: str = "static", classes=tuple(range(10)), savings=None):
+def train(
+    env: Env,
+    iters: int,
+    batch: int,
+    lam: float,
+    quality: str,
+    lr: float,
+    seed: int = 0,
+    classifier=None,
+    decode=None,
+    progress: bool = True,
+    samples: int = 4,
+    init: str = "static",
+    classes=tuple(range(10)),
+    savings=None,
+):
     """REINFORCE on ``env``; returns the policy and the per-iteration statistics. ``savings``: per action
     (default: the fraction of block evaluations each saves; the original reward, the fraction of
     reused steps, for a two-action environment)."""
@@ -338,8 +388,10 @@ def train(env: Env, iters: int, batch: int, lam: float, quality: str, lr: float,
     from .metrics import ssim_per_image
 
     if quality not in ("ssim", "psnr", "classifier"):
-        raise ValueError("ada_train: quality is 'ssim' or 'psnr' (to the uncached result; psnr in tens of dB, capped "
-                         f"at 50 dB) or 'classifier' (its confidence); got {quality!r}")
+        raise ValueError(
+            "ada_train: quality is 'ssim' or 'psnr' (to the uncached result; psnr in tens of dB, capped "
+            f"at 50 dB) or 'classifier' (its confidence); got {quality!r}"
+        )
     if quality == "classifier" and classifier is None:
         raise ValueError("ada_train: quality='classifier' needs a classifier")
     torch.manual_seed(seed)
@@ -371,14 +423,19 @@ def train(env: Env, iters: int, batch: int, lam: float, quality: str, lr: float,
             return classifier(img).softmax(-1).gather(1, rep(labels)[:, None])[:, 0]
 
         stats = trainer.step(x, env.state_cond(labels), q)
-        bar.set_postfix(reward=f"{stats['reward']:.3f}", saved=f"{stats['saved']:.2f}",
-                        greedy=f"{stats['greedy_saved']:.2f}", quality=f"{stats['quality']:.3f}")
+        bar.set_postfix(
+            reward=f"{stats['reward']:.3f}",
+            saved=f"{stats['saved']:.2f}",
+            greedy=f"{stats['greedy_saved']:.2f}",
+            quality=f"{stats['quality']:.3f}",
+        )
     return policy, trainer.history
 
 
 @torch.no_grad()
-def evaluate_plans(env: Env, plans: dict, n: int = 32, seed: int = 12345, decode=None, classes=tuple(range(10)),
-                   batch: int = 16) -> dict:
+def evaluate_plans(
+    env: Env, plans: dict, n: int = 32, seed: int = 12345, decode=None, classes=tuple(range(10)), batch: int = 16
+) -> dict:
     """PSNR / SSIM to the uncached result and block evaluations saved, per entry of ``plans``: name ->
     an AdaPolicy (its greedy plan per sample) or a fixed list of decisions (action indices)."""
     from .metrics import ssim_per_image
@@ -391,7 +448,7 @@ def evaluate_plans(env: Env, plans: dict, n: int = 32, seed: int = 12345, decode
     sav = torch.tensor(env.savings())
     out = {name: {"psnr": [], "ssim": [], "saved": []} for name in plans}
     for lo in range(0, n, batch):
-        lab, nz = labels[lo:lo + batch], noise[lo:lo + batch]
+        lab, nz = labels[lo : lo + batch], noise[lo : lo + batch]
         x, cache = env.warm(nz, lab)
         ref = decode(env.finish(x, cache, lab, None))
         for name, p in plans.items():
@@ -451,8 +508,14 @@ def evaluate_main(path, n: int, seed: int, intervals=(2, 3, 4, 6)) -> dict:
 
     policy, meta = load_policy(path)
     zoo = mnist_mmdit if meta.get("model") == "mnist" else digits
-    env = Env(zoo.load_transformer(), num_steps=meta["num_steps"], scheduler=zoo.make_scheduler(),
-              boundary=meta["boundary"], actions=policy.actions, guidance=meta.get("guidance", 3.0))
+    env = Env(
+        zoo.load_transformer(),
+        num_steps=meta["num_steps"],
+        scheduler=zoo.make_scheduler(),
+        boundary=meta["boundary"],
+        actions=policy.actions,
+        guidance=meta.get("guidance", 3.0),
+    )
     plans = {"ada": policy}
     plans.update(fixed_plans(env, intervals))
     res = evaluate_plans(env, plans, n=n, seed=seed, decode=zoo.decode)
@@ -464,43 +527,63 @@ def evaluate_main(path, n: int, seed: int, intervals=(2, 3, 4, 6)) -> dict:
         greedy = policy.action_probs(x, env.state_cond(labels)).argmax(-1)
     from .schedules import plan_string
 
-    distinct = sorted({plan_string(p[env.start:]) for p in env.plans(greedy)})
+    distinct = sorted({plan_string(p[env.start :]) for p in env.plans(greedy)})
     target = res["ada"]["psnr"]
     at_same = {}
     for a in env.actions[1:]:
         pts = [(r["psnr"], r["saved"]) for k, r in res.items() if k.startswith(f"static {a} ")]
         at_same[a] = saved_at_psnr(pts, target)
-    return dict(policy=str(path), n=n, seed=seed, results=res, distinct_plans=distinct,
-                static_saved_at_policy_psnr=at_same)
+    return dict(
+        policy=str(path), n=n, seed=seed, results=res, distinct_plans=distinct, static_saved_at_policy_psnr=at_same
+    )
 
 
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--model", choices=["digits", "mnist"], default="digits",
-                    help="embedded model: the class-conditional digits DiT, or the MNIST MMDiT (SD3)")
+    ap.add_argument(
+        "--model",
+        choices=["digits", "mnist"],
+        default="digits",
+        help="embedded model: the class-conditional digits DiT, or the MNIST MMDiT (SD3)",
+    )
     ap.add_argument("--out", default="bdcompile/zoo/")
-    ap.add_argument("--name", default=None, help="file stem of the policy (.safetensors, .json, .png); default: "
-                    "digits_ada_policy / mnist_ada_policy")
-    ap.add_argument("--actions", default="full,reuse",
-                    help="the step actions a plan chooses from, 'full' first: 'full,reuse' (the original Bernoulli "
-                         "policy) or e.g. 'full,reuse@9,residual@12' (a categorical one)")
+    ap.add_argument(
+        "--name",
+        default=None,
+        help="file stem of the policy (.safetensors, .json, .png); default: digits_ada_policy / mnist_ada_policy",
+    )
+    ap.add_argument(
+        "--actions",
+        default="full,reuse",
+        help="the step actions a plan chooses from, 'full' first: 'full,reuse' (the original Bernoulli "
+        "policy) or e.g. 'full,reuse@9,residual@12' (a categorical one)",
+    )
     ap.add_argument("--boundary", type=int, default=None, help="boundary of actions that name none (default: 75%%)")
     ap.add_argument("--iters", type=int, default=200)
     ap.add_argument("--batch", type=int, default=16, help="states per iteration")
-    ap.add_argument("--samples", type=int, default=4,
-                    help="rollouts (sampled plans) per state; > 1 uses the RLOO baseline")
+    ap.add_argument(
+        "--samples", type=int, default=4, help="rollouts (sampled plans) per state; > 1 uses the RLOO baseline"
+    )
     ap.add_argument("--steps", type=int, default=20)
     ap.add_argument("--lam", type=float, default=2.0)
     ap.add_argument("--lr", type=float, default=1e-3)
     ap.add_argument("--seed", type=int, default=0)
-    ap.add_argument("--init", default="static",
-                    help="'static' (the static plan, reuse), 'static-residual', 'uniform' or a plan string")
-    ap.add_argument("--classes", default="0,1,2,3,4,5,6,7,8,9",
-                    help="classes seen in training (hold some out to test on them)")
+    ap.add_argument(
+        "--init",
+        default="static",
+        help="'static' (the static plan, reuse), 'static-residual', 'uniform' or a plan string",
+    )
+    ap.add_argument(
+        "--classes", default="0,1,2,3,4,5,6,7,8,9", help="classes seen in training (hold some out to test on them)"
+    )
     ap.add_argument("--quality", choices=["ssim", "psnr", "classifier"], default="ssim")
     ap.add_argument("--threads", type=int, default=0, help="torch threads (0: torch's default)")
-    ap.add_argument("--evaluate", default=None, metavar="POLICY",
-                    help="evaluate a trained policy (.safetensors) against static plans instead of training")
+    ap.add_argument(
+        "--evaluate",
+        default=None,
+        metavar="POLICY",
+        help="evaluate a trained policy (.safetensors) against static plans instead of training",
+    )
     ap.add_argument("--eval-n", type=int, default=32, help="--evaluate: held-out samples")
     ap.add_argument("--eval-seed", type=int, default=12345)
     ap.add_argument("--eval-intervals", default="2,3,4,6", help="--evaluate: N of the static plans compared")
@@ -508,8 +591,9 @@ def main(argv=None):
     if args.threads:
         torch.set_num_threads(args.threads)
     if args.evaluate:
-        out = evaluate_main(args.evaluate, args.eval_n, args.eval_seed,
-                            tuple(int(v) for v in args.eval_intervals.split(",")))
+        out = evaluate_main(
+            args.evaluate, args.eval_n, args.eval_seed, tuple(int(v) for v in args.eval_intervals.split(","))
+        )
         for k, r in out["results"].items():
             print(f"{k:28s} PSNR {r['psnr']:6.2f} dB  SSIM {r['ssim']:.4f}  block evaluations saved {r['saved']:.3f}")
         print("policy's distinct plans (decided steps):", out["distinct_plans"])
@@ -524,24 +608,55 @@ def main(argv=None):
     name = args.name or ("mnist_ada_policy" if args.model == "mnist" else "digits_ada_policy")
     classes = [int(c) for c in args.classes.split(",")]
     model = zoo.load_transformer()
-    env = Env(model, num_steps=args.steps, scheduler=zoo.make_scheduler(), boundary=args.boundary,
-              actions=tuple(a.strip() for a in args.actions.split(",")))
+    env = Env(
+        model,
+        num_steps=args.steps,
+        scheduler=zoo.make_scheduler(),
+        boundary=args.boundary,
+        actions=tuple(a.strip() for a in args.actions.split(",")),
+    )
     t0 = time.time()
-    policy, history = train(env, args.iters, args.batch, args.lam, args.quality, args.lr, seed=args.seed,
-                            classifier=zoo.load_classifier() if args.quality == "classifier" else None,
-                            decode=zoo.decode,
-                            samples=args.samples, init=args.init, classes=classes)
+    policy, history = train(
+        env,
+        args.iters,
+        args.batch,
+        args.lam,
+        args.quality,
+        args.lr,
+        seed=args.seed,
+        classifier=zoo.load_classifier() if args.quality == "classifier" else None,
+        decode=zoo.decode,
+        samples=args.samples,
+        init=args.init,
+        classes=classes,
+    )
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
-    meta = dict(boundary=env.boundary, start=env.start, num_steps=args.steps, guidance=env.guidance,
-                lam=args.lam, quality=args.quality, iters=args.iters, batch=args.batch, samples=args.samples,
-                init=args.init, classes=classes, model=args.model, num_blocks=env.num_blocks,
-                savings=reward_savings(env),
-                lr=args.lr, seed=args.seed, threads=torch.get_num_threads(), train_seconds=round(time.time() - t0, 1),
-                final=history[-1])
+    meta = dict(
+        boundary=env.boundary,
+        start=env.start,
+        num_steps=args.steps,
+        guidance=env.guidance,
+        lam=args.lam,
+        quality=args.quality,
+        iters=args.iters,
+        batch=args.batch,
+        samples=args.samples,
+        init=args.init,
+        classes=classes,
+        model=args.model,
+        num_blocks=env.num_blocks,
+        savings=reward_savings(env),
+        lr=args.lr,
+        seed=args.seed,
+        threads=torch.get_num_threads(),
+        train_seconds=round(time.time() - t0, 1),
+        final=history[-1],
+    )
     if env.mmdit:  # what the backend's policy reads: the pipeline's inputs, CFG [uncond; cond]
-        meta["dispatch"] = dict(latent_arg="hidden_states", cond_arg="pooled_projections", cfg_batch=True,
-                                cond_first=False)
+        meta["dispatch"] = dict(
+            latent_arg="hidden_states", cond_arg="pooled_projections", cfg_batch=True, cond_first=False
+        )
     save_policy(policy, out / f"{name}.safetensors", **meta)
     meta = dict(policy.config, **meta)
     (out / f"{name}_history.json").write_text(json.dumps(history))

@@ -1,4 +1,5 @@
 """The small public API around the backend: generation scopes, attach a pipeline, reset, explain."""
+
 from __future__ import annotations
 
 import functools
@@ -51,6 +52,7 @@ def _scheduler_hooks(cls):
     scheduler (diffusion forcing steps one per frame) gets the hooks bound to the copy, which nothing follows."""
     hooks = _HOOKS.get(cls)
     if hooks is None:
+
         @functools.wraps(cls.set_timesteps)
         def set_timesteps(self, *args, **kwargs):
             own = self.__dict__.get("_bd_own_set_timesteps")
@@ -108,8 +110,16 @@ def _attached_class(cls):
             with GenerationScope(*models):
                 return base_call(self, *args, **kwargs)
 
-        sub = type(cls.__name__, (cls,), {"__call__": __call__, "__module__": cls.__module__,
-                                          "__qualname__": cls.__qualname__, "_bd_attached": True})
+        sub = type(
+            cls.__name__,
+            (cls,),
+            {
+                "__call__": __call__,
+                "__module__": cls.__module__,
+                "__qualname__": cls.__qualname__,
+                "_bd_attached": True,
+            },
+        )
         _ATTACHED_CLASSES[cls] = sub
     return sub
 
@@ -137,8 +147,10 @@ def _instance(model, required: bool = True):
     models = _models_of(model)
     inst = find_instance(models[0])
     if inst is None and required:
-        raise ValueError(f"blockdance: {type(models[0]).__name__} has not been compiled with backend='blockdance' and "
-                         "run yet (torch.compile(model, backend='blockdance', ...) then call it)")
+        raise ValueError(
+            f"blockdance: {type(models[0]).__name__} has not been compiled with backend='blockdance' and "
+            "run yet (torch.compile(model, backend='blockdance', ...) then call it)"
+        )
     return inst, models[0]
 
 
@@ -159,29 +171,41 @@ class Explanation(dict):
         for i, g in enumerate(self.get("graphs", [])):
             lines.append(f"graph {i}: inputs {g['inputs']}, inner={g['inner']}")
             lines.append(f"  stacks found: {g['stacks']}  ({len(g['blocks'])} blocks in execution order)")
-            lines.append(f"  boundary: {g['boundary']}  (reuse skips blocks {g['blocks'][0]} .. "
-                         f"{g['blocks'][g['boundary'] - 1]})")
-            lines.append("  cut: " + ", ".join(f"{c['node']}{list(c['shape']) if c['shape'] else ''}" for c in g["cut"]))
+            lines.append(
+                f"  boundary: {g['boundary']}  (reuse skips blocks {g['blocks'][0]} .. "
+                f"{g['blocks'][g['boundary'] - 1]})"
+            )
+            lines.append(
+                "  cut: " + ", ".join(f"{c['node']}{list(c['shape']) if c['shape'] else ''}" for c in g["cut"])
+            )
             lines.append("  nodes: " + ", ".join(f"{k}={v}" for k, v in g["nodes"].items()))
         if self.get("plan"):
             p = self["plan"]
             lines.append("plan: " + plan_string(p) + f"  ({len(p)} steps, F=full r=reuse f=forecast)")
             if self.get("theoretical_speedup"):
-                lines.append(f"block evaluations: {self['block_evaluations']} of {self['block_evaluations_full']}"
-                             f"  -> theoretical speedup {self['theoretical_speedup']:.3f}x")
+                lines.append(
+                    f"block evaluations: {self['block_evaluations']} of {self['block_evaluations_full']}"
+                    f"  -> theoretical speedup {self['theoretical_speedup']:.3f}x"
+                )
         if self.get("adaptive_skips"):
-            lines.append(f"adaptive steps: {self['adaptive_skip_count']} of {len(self['adaptive_skips'])} skipped the "
-                         "rest of the stack")
+            lines.append(
+                f"adaptive steps: {self['adaptive_skip_count']} of {len(self['adaptive_skips'])} skipped the "
+                "rest of the stack"
+            )
         for p in self.get("pieces", []):
             lines.append(f"uncached piece of a graph-broken forward: {p['frame']} ({p['why'][:160]})")
         for f in self.get("fragments", []):
             lines.append(f"uncached fragment: {f['frame']} ({f['module']}): {f['why'][:160]}")
         for f in self.get("fallbacks", []):
             if f.get("kind") == "recompile_limit":
-                lines.append(f"uncached (dynamo's recompile limit, {f['entries']} of {f['limit']} entries): "
-                             "calls ran eagerly, the backend never saw them")
-        lines.append(f"calls: {self.get('calls', 0)} ({self.get('calls_by_action', {})}), "
-                     f"host reads: {self.get('host_reads', 0)}")
+                lines.append(
+                    f"uncached (dynamo's recompile limit, {f['entries']} of {f['limit']} entries): "
+                    "calls ran eagerly, the backend never saw them"
+                )
+        lines.append(
+            f"calls: {self.get('calls', 0)} ({self.get('calls_by_action', {})}), "
+            f"host reads: {self.get('host_reads', 0)}"
+        )
         return "\n".join(lines)
 
 
@@ -198,16 +222,32 @@ def explain(model, num_steps: int | None = None) -> Explanation:
         if live is not None and not fallbacks:
             fallbacks.append(live)
         if fallbacks:
-            return Explanation(graphs=[], generation=-1, host_reads=0, pieces=[], fragments=[], fallbacks=fallbacks,
-                               adaptive_skips=[], calls=0, calls_by_action={}, log=[])
+            return Explanation(
+                graphs=[],
+                generation=-1,
+                host_reads=0,
+                pieces=[],
+                fragments=[],
+                fallbacks=fallbacks,
+                adaptive_skips=[],
+                calls=0,
+                calls_by_action={},
+                log=[],
+            )
         _instance(model)  # raises: never compiled with backend='blockdance' and run
         raise ValueError(f"blockdance: {type(m).__name__} has not been run through backend='blockdance' yet")
     graphs = list(cfg.reports.values())
     # uncached because of dynamo's recompile limit: calls that never reached the backend, and block frames it
     # compiled one by one (fragments) because the model's forward hit the limit
     fallbacks += [dict(f, kind="recompile_limit_fragment") for f in cfg.fragments if f.get("recompile_limit")]
-    out = Explanation(graphs=graphs, generation=cfg.generation, host_reads=cfg.host_reads, pieces=list(cfg.pieces),
-                      fragments=list(cfg.fragments), fallbacks=fallbacks)
+    out = Explanation(
+        graphs=graphs,
+        generation=cfg.generation,
+        host_reads=cfg.host_reads,
+        pieces=list(cfg.pieces),
+        fragments=list(cfg.fragments),
+        fallbacks=fallbacks,
+    )
     n = num_steps or cfg.last_num_steps
     if n:
         plan = cfg.last_plan if cfg.last_plan is not None and len(cfg.last_plan) == n else cfg.schedule.plan(n)

@@ -1,7 +1,8 @@
 """The ``blockdance`` torch.compile backend: a thin chain of named steps.
 
-    regions -> cut -> variants -> (lazy) inner compile -> dispatcher
+regions -> cut -> variants -> (lazy) inner compile -> dispatcher
 """
+
 from __future__ import annotations
 
 import dataclasses
@@ -113,7 +114,7 @@ def _user_input_names(gm: fx.GraphModule) -> list[str]:
         name = name[2:] if name.lower().startswith("l_") else name
         # a forward wrapped to take **kwargs (diffusers' SD3 / Flux transformers, called by keyword from
         # their pipelines) names its inputs "L_kwargs_<name>_": the policy reads them by <name>
-        name = name[len("kwargs_"):] if name.lower().startswith("kwargs_") else name
+        name = name[len("kwargs_") :] if name.lower().startswith("kwargs_") else name
         names.append(name[:-1] if name.endswith("_") else name)
     return names
 
@@ -151,8 +152,15 @@ class Built:
 
     @property
     def spec(self) -> VariantSet:
-        return VariantSet(num_outputs=self.num_outputs, layout=self.layout, needs=self.needs, variant=self.variant,
-                          history=self.history, order=self.order, adaptive=self.adaptive)
+        return VariantSet(
+            num_outputs=self.num_outputs,
+            layout=self.layout,
+            needs=self.needs,
+            variant=self.variant,
+            history=self.history,
+            order=self.order,
+            adaptive=self.adaptive,
+        )
 
 
 def _num_outputs(gm: fx.GraphModule) -> int:
@@ -184,8 +192,13 @@ def build(gm: fx.GraphModule, example_inputs, settings: Settings) -> Built:
     for token in sorted(settings.actions()):
         kind, b = parse_action(token)
         if kind == ADAPTIVE:
-            parts = make_adaptive(gm, regions, settings.probe_blocks, n_blocks - settings.tail_blocks,
-                                  stacks=list(settings.stacks) if settings.stacks else None)
+            parts = make_adaptive(
+                gm,
+                regions,
+                settings.probe_blocks,
+                n_blocks - settings.tail_blocks,
+                stacks=list(settings.stacks) if settings.stacks else None,
+            )
             groups.setdefault("h", parts.h)
             groups.setdefault("t", parts.t)
             if settings.decide == "graph":
@@ -193,16 +206,23 @@ def build(gm: fx.GraphModule, example_inputs, settings: Settings) -> Built:
             else:
                 graphs.update(adaptive_probe=parts.probe(), adaptive_compute=parts.compute, adaptive_skip=parts.skip)
             needs[token], variant[token] = ("h", "t"), "adaptive"
-            adaptive = {"h": len(parts.h), "t": len(parts.t), "threshold": settings.threshold,
-                        "decide": settings.decide, "probe": settings.probe_blocks, "tail": settings.tail_blocks,
-                        "v": len(parts.probe_cut.values)}
+            adaptive = {
+                "h": len(parts.h),
+                "t": len(parts.t),
+                "threshold": settings.threshold,
+                "decide": settings.decide,
+                "probe": settings.probe_blocks,
+                "tail": settings.tail_blocks,
+                "v": len(parts.probe_cut.values),
+            }
             continue
         b = b if b is not None else b0
         name = action_token(kind, b)
         if kind == RESIDUAL:
             cut = cut_at(b, True)
-            group = groups.setdefault(f"r@{b}", CacheGroup(f"r@{b}", cut.values,
-                                                           residual_bases(cut.values, cut.skipped)))
+            group = groups.setdefault(
+                f"r@{b}", CacheGroup(f"r@{b}", cut.values, residual_bases(cut.values, cut.skipped))
+            )
             specialize = residual_pass(regions, cut, group.bases)
         else:
             cut = cut_at(b, False)
@@ -219,16 +239,26 @@ def build(gm: fx.GraphModule, example_inputs, settings: Settings) -> Built:
     graphs["full"] = run_passes(gm, [full_pass(ordered)], what="variant full")
     num_outputs = _num_outputs(gm)
     primary = cuts.get((b0, False)) or cuts.get((b0, True)) or next(iter(cuts.values()), None)
-    return Built(regions=regions, cut=primary, graphs=graphs, num_outputs=num_outputs,
-                 layout=[(g.name, len(g)) for g in ordered], needs=needs, variant=variant, history=history,
-                 adaptive=adaptive, order=settings.order)
+    return Built(
+        regions=regions,
+        cut=primary,
+        graphs=graphs,
+        num_outputs=num_outputs,
+        layout=[(g.name, len(g)) for g in ordered],
+        needs=needs,
+        variant=variant,
+        history=history,
+        adaptive=adaptive,
+        order=settings.order,
+    )
 
 
 def blockdance(gm: fx.GraphModule, example_inputs, options: dict | None = None, **kwargs):
     """``torch.compile(model, backend="blockdance", options={...})``; see :class:`bdcompile.Settings`."""
     if kwargs.get("mode") not in (None, "default"):
-        raise BlockDanceValueError(f"blockdance: mode={kwargs['mode']!r} is not supported; "
-                                   "pass options={...} instead")
+        raise BlockDanceValueError(
+            f"blockdance: mode={kwargs['mode']!r} is not supported; pass options={{...}} instead"
+        )
     try:
         settings = Settings.from_options(options)
     except ValueError as e:
@@ -249,8 +279,10 @@ def blockdance(gm: fx.GraphModule, example_inputs, options: dict | None = None, 
         if _nested_part(frame):  # e.g. a boundary beyond a nested module's few blocks: that module is a fragment
             return _fragment(gm, example_inputs, settings, config_key, compiler, frame)
         if settings.fallback:
-            warnings.warn(f"{e}\nblockdance: falling back to the plain inner backend {settings.inner!r} (option "
-                          "fallback=True)", stacklevel=user_stacklevel())
+            warnings.warn(
+                f"{e}\nblockdance: falling back to the plain inner backend {settings.inner!r} (option fallback=True)",
+                stacklevel=user_stacklevel(),
+            )
             return compiler(gm, example_inputs)
         raise BlockDanceValueError(str(e)) from None
 
@@ -260,19 +292,35 @@ def blockdance(gm: fx.GraphModule, example_inputs, options: dict | None = None, 
         instance_of(frame.module)  # explain/reset find the instance before its first call
     t_index = _timestep_index(gm, settings.timestep_arg)
     if t_index is None and settings.step_source == "timestep":
-        _warn_once(("no timestep", settings.timestep_arg, frame.code_name),
-                   f"blockdance: the traced graph does not read {settings.timestep_arg!r} (the model ignores it, it is "
-                   "a Python number, it is used only in another piece of a graph-broken forward, or "
-                   "options={'timestep_arg': NAME} names another argument); calls are counted instead, which needs "
-                   "the number of steps: bdcompile.attach(pipe), bdcompile.generation(model, num_steps=...) or "
-                   "options={'num_steps': ...}")
+        _warn_once(
+            ("no timestep", settings.timestep_arg, frame.code_name),
+            f"blockdance: the traced graph does not read {settings.timestep_arg!r} (the model ignores it, it is "
+            "a Python number, it is used only in another piece of a graph-broken forward, or "
+            "options={'timestep_arg': NAME} names another argument); calls are counted instead, which needs "
+            "the number of steps: bdcompile.attach(pipe), bdcompile.generation(model, num_steps=...) or "
+            "options={'num_steps': ...}",
+        )
     variants = {name: LazyVariant(name, g, compiler) for name, g in built.graphs.items()}
     report = _report(gm, example_inputs, settings, built, frame)
-    log.info("blockdance: %d blocks in %s, boundary %s, variants %s", len(built.regions.blocks),
-             built.regions.stacks, report["boundary"], sorted(built.graphs))
-    dispatcher = Dispatcher(settings, config_key, variants, built.spec, t_index, _user_input_positions(gm),
-                            _param_positions(example_inputs), report, _user_input_names(gm),
-                            key_positions=_key_positions(gm, t_index))
+    log.info(
+        "blockdance: %d blocks in %s, boundary %s, variants %s",
+        len(built.regions.blocks),
+        built.regions.stacks,
+        report["boundary"],
+        sorted(built.graphs),
+    )
+    dispatcher = Dispatcher(
+        settings,
+        config_key,
+        variants,
+        built.spec,
+        t_index,
+        _user_input_positions(gm),
+        _param_positions(example_inputs),
+        report,
+        _user_input_names(gm),
+        key_positions=_key_positions(gm, t_index),
+    )
     variants["full"].compile_now(example_inputs)  # inside dynamo's tracing context: the common case compiles here
     return dispatcher
 
@@ -289,8 +337,9 @@ def _report(gm, example_inputs, settings, built: Built, frame: TracedFrame) -> d
         "cache": built.layout,
         "adaptive": built.adaptive,
         "nodes": {"traced": len(gm.graph.nodes), **{k: len(g.graph.nodes) for k, g in built.graphs.items()}},
-        "inputs": [tuple(x.shape) if isinstance(x, torch.Tensor) else x for i, x in enumerate(example_inputs)
-                   if i in user],
+        "inputs": [
+            tuple(x.shape) if isinstance(x, torch.Tensor) else x for i, x in enumerate(example_inputs) if i in user
+        ],
         "inner": settings.inner if isinstance(settings.inner, str) else getattr(settings.inner, "__name__", "callable"),
         "frame": frame.code_name + (f" (after a graph break: {frame.break_reason})" if frame.resume else ""),
     }
@@ -302,8 +351,11 @@ def _attention_lists(module: torch.nn.Module) -> list[str]:
     for name, sub in module.named_modules():
         if not isinstance(sub, torch.nn.ModuleList) or not len(sub) or any(name.startswith(f + ".") for f in found):
             continue
-        if any("Attention" in type(m).__name__ or isinstance(m, torch.nn.MultiheadAttention)
-               for member in sub for m in member.modules()):
+        if any(
+            "Attention" in type(m).__name__ or isinstance(m, torch.nn.MultiheadAttention)
+            for member in sub
+            for m in member.modules()
+        ):
             found.append(name)
     return found
 
@@ -315,22 +367,28 @@ def _check_whole_stacks(regions, frame: TracedFrame) -> None:
     if not frame.piece or frame.module is None:
         return
     model = type(frame.module).__name__
-    why = (f"; break: {frame.break_reason}" if frame.break_reason else "")
-    fix = ("Each piece of a graph-broken forward is compiled on its own, and BlockDance needs every block stack in "
-           "one graph. Fix: remove the data-dependent Python (.item(), .tolist(), boolean-mask indexing, branching on "
-           "tensor values) from the forward so that dynamo traces it as one graph.")
+    why = f"; break: {frame.break_reason}" if frame.break_reason else ""
+    fix = (
+        "Each piece of a graph-broken forward is compiled on its own, and BlockDance needs every block stack in "
+        "one graph. Fix: remove the data-dependent Python (.item(), .tolist(), boolean-mask indexing, branching on "
+        "tensor values) from the forward so that dynamo traces it as one graph."
+    )
     for path, found in regions.stacks.items():
         try:
             total = len(frame.module.get_submodule(path))
         except (AttributeError, TypeError):
             continue
         if found < total:
-            raise _SplitStack(f"blockdance: the block loop of {model} is split by graph breaks (this piece holds "
-                              f"{found} of the {total} blocks of {path!r}{why}): it runs uncached. {fix}")
+            raise _SplitStack(
+                f"blockdance: the block loop of {model} is split by graph breaks (this piece holds "
+                f"{found} of the {total} blocks of {path!r}{why}): it runs uncached. {fix}"
+            )
     missing = [p for p in _attention_lists(frame.module) if p not in regions.stacks]
     if missing:
-        raise _SplitStack(f"blockdance: a graph break leaves the blocks {missing} of {model} out of the piece that "
-                          f"holds {list(regions.stacks)}{why}: it runs uncached. {fix}")
+        raise _SplitStack(
+            f"blockdance: a graph break leaves the blocks {missing} of {model} out of the piece that "
+            f"holds {list(regions.stacks)}{why}: it runs uncached. {fix}"
+        )
 
 
 class _SplitStack(NoBlockStackError):
@@ -352,8 +410,13 @@ def _without_stack(err, gm, example_inputs, settings, config_key, compiler, fram
     whole forward without blocks (an error, unless ``fallback``). Pieces and fragments run with the
     plain inner compiler and are recorded for ``explain``."""
     owner = frame.module
-    log.debug("blockdance: no stack in %s (piece=%s, resume=%s, break=%r)", frame.code_name, frame.piece, frame.resume,
-              frame.break_reason)
+    log.debug(
+        "blockdance: no stack in %s (piece=%s, resume=%s, break=%r)",
+        frame.code_name,
+        frame.piece,
+        frame.resume,
+        frame.break_reason,
+    )
     locate_parent(frame)
     if frame.fragment:  # a nested frame (or a piece of one): the parent model runs eagerly around it
         return _fragment(gm, example_inputs, settings, config_key, compiler, frame)
@@ -362,14 +425,24 @@ def _without_stack(err, gm, example_inputs, settings, config_key, compiler, fram
         _record(owner, settings, config_key, "pieces", {"frame": frame.code_name, "blocks": "split", "why": str(err)})
         return compiler(gm, example_inputs)
     if frame.piece or frame.helper:
-        log.info("blockdance: %s of %s holds no blocks (a piece of a graph-broken forward); compiled plainly",
-                 frame.code_name, type(owner).__name__ if owner is not None else "?")
-        _record(owner, settings, config_key, "pieces", {"frame": frame.code_name, "blocks": 0,
-                                                        "why": frame.break_reason or "a graph break"})
+        log.info(
+            "blockdance: %s of %s holds no blocks (a piece of a graph-broken forward); compiled plainly",
+            frame.code_name,
+            type(owner).__name__ if owner is not None else "?",
+        )
+        _record(
+            owner,
+            settings,
+            config_key,
+            "pieces",
+            {"frame": frame.code_name, "blocks": 0, "why": frame.break_reason or "a graph break"},
+        )
         return compiler(gm, example_inputs)
     if settings.fallback:
-        warnings.warn(f"{err}\nblockdance: falling back to the plain inner backend {settings.inner!r} (option "
-                      "fallback=True)", stacklevel=user_stacklevel())
+        warnings.warn(
+            f"{err}\nblockdance: falling back to the plain inner backend {settings.inner!r} (option fallback=True)",
+            stacklevel=user_stacklevel(),
+        )
         return compiler(gm, example_inputs)
     raise BlockDanceValueError(str(err)) from None
 
@@ -380,18 +453,36 @@ def _fragment(gm, example_inputs, settings, config_key, compiler, frame: TracedF
     owner, parent = frame.module, frame.parent
     cause = frame.cause()
     limit = frame.limit_hit
-    fix = ("Raise torch._dynamo.config.recompile_limit above the number of compiled configurations and shapes"
-           if limit else "Remove the graph break from the forward (TORCH_LOGS=graph_breaks shows it)")
-    held = f" It holds {blocks} blocks of its own, part of a larger model: caching them would count steps twice." \
-        if blocks else ""
-    _warn_once(("fragment", type(parent), "recompile_limit" if limit else "graph_break"),
-               f"blockdance: dynamo handed the backend a fragment of {type(parent).__name__}.forward "
-               f"({frame.parent_path}.{frame.code_name}, a {type(owner).__name__}) instead of the whole forward: "
-               f"{cause}.{held} Fragments run with the plain inner compiler {settings.inner!r}: no caching for these "
-               f"calls (outputs as the eager model). {fix}, or compile with fullgraph=True to make this an error.")
-    _record(parent, settings, config_key, "fragments",
-            {"frame": f"{frame.parent_path}.{frame.code_name}", "module": type(owner).__name__, "why": cause,
-             "recompile_limit": limit, "blocks": blocks})
+    fix = (
+        "Raise torch._dynamo.config.recompile_limit above the number of compiled configurations and shapes"
+        if limit
+        else "Remove the graph break from the forward (TORCH_LOGS=graph_breaks shows it)"
+    )
+    held = (
+        f" It holds {blocks} blocks of its own, part of a larger model: caching them would count steps twice."
+        if blocks
+        else ""
+    )
+    _warn_once(
+        ("fragment", type(parent), "recompile_limit" if limit else "graph_break"),
+        f"blockdance: dynamo handed the backend a fragment of {type(parent).__name__}.forward "
+        f"({frame.parent_path}.{frame.code_name}, a {type(owner).__name__}) instead of the whole forward: "
+        f"{cause}.{held} Fragments run with the plain inner compiler {settings.inner!r}: no caching for these "
+        f"calls (outputs as the eager model). {fix}, or compile with fullgraph=True to make this an error.",
+    )
+    _record(
+        parent,
+        settings,
+        config_key,
+        "fragments",
+        {
+            "frame": f"{frame.parent_path}.{frame.code_name}",
+            "module": type(owner).__name__,
+            "why": cause,
+            "recompile_limit": limit,
+            "blocks": blocks,
+        },
+    )
     return compiler(gm, example_inputs)
 
 

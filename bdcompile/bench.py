@@ -7,6 +7,7 @@ warnings on a busy machine). Quality is measured against the eager output of the
 PSNR/SSIM always, class accuracy and the Fréchet distance on classifier features (an FID analogue)
 on the embedded models. ``bdcompile bench`` (:mod:`bdcompile.commands.bench`) prints and writes it.
 """
+
 from __future__ import annotations
 
 import warnings
@@ -46,11 +47,14 @@ def _peers(w: Workload) -> dict:
         )
     except ImportError:
         return out
-    taylor = TaylorSeerCacheConfig(cache_interval=3, disable_cache_before_step=int(0.4 * w.steps), max_order=1,
-                                   taylor_factors_dtype=torch.float32)
+    taylor = TaylorSeerCacheConfig(
+        cache_interval=3, disable_cache_before_step=int(0.4 * w.steps), max_order=1, taylor_factors_dtype=torch.float32
+    )
     for name, apply in (
-        ("diffusers FirstBlockCache(0.05)",
-         lambda m: apply_first_block_cache(m, FirstBlockCacheConfig(threshold=0.05))),
+        (
+            "diffusers FirstBlockCache(0.05)",
+            lambda m: apply_first_block_cache(m, FirstBlockCacheConfig(threshold=0.05)),
+        ),
         ("diffusers TaylorSeer(N=3)", lambda m: apply_taylorseer_cache(m, taylor)),
     ):
         m = w.make_model()
@@ -78,12 +82,14 @@ def strategies(w: Workload, schedules=None, peers: bool = True) -> dict:
         plan = policy_option(policy_file)  # the policy's record says which inputs it reads
         meta = plan.meta
         if meta["num_steps"] == w.steps:
-            opts = dict(num_steps=w.steps, boundary=meta["boundary"], policy=plan,
-                        policy_start=meta["start"] / w.steps)
+            opts = dict(num_steps=w.steps, boundary=meta["boundary"], policy=plan, policy_start=meta["start"] / w.steps)
             out["blockdance(ada)"] = (torch.compile(base, backend="blockdance", options=opts), opts)
         else:
-            warnings.warn(f"bench: the Ada policy was trained for {meta['num_steps']} steps; run with "
-                          f"--steps {meta['num_steps']} to include it", stacklevel=2)
+            warnings.warn(
+                f"bench: the Ada policy was trained for {meta['num_steps']} steps; run with "
+                f"--steps {meta['num_steps']} to include it",
+                stacklevel=2,
+            )
     if peers:
         out.update(_peers(w))
     return out
@@ -97,8 +103,12 @@ def compare(w: Workload, strats: dict, repeats: int = 3, progress: bool = True) 
     from .schedules import plan_string
 
     with timing.show_compiles():
-        runs = timing.time_interleaved({name: (lambda m=m: w.generate(m)) for name, (m, _) in strats.items()},
-                                       repeats=repeats, progress=progress, desc=f"bench {w.name}")
+        runs = timing.time_interleaved(
+            {name: (lambda m=m: w.generate(m)) for name, (m, _) in strats.items()},
+            repeats=repeats,
+            progress=progress,
+            desc=f"bench {w.name}",
+        )
     ref = runs["eager"].output
     clf = w.module.load_classifier() if w.embedded else None
     real = clf.features(w.module.real_digits(400, split="test")[0]).detach() if w.embedded else None
@@ -106,15 +116,25 @@ def compare(w: Workload, strats: dict, repeats: int = 3, progress: bool = True) 
     for name, (m, opts) in strats.items():
         t = runs[name]
         ratio = timing.speedup(runs["inductor"], t)
-        r = {"strategy": name, "median_s": t.median, "min_s": t.min, "max_s": t.max, "spread": t.spread,
-             "speedup_vs_inductor": ratio.median, "speedup_lo": ratio.lo, "speedup_hi": ratio.hi,
-             "compile_s": t.compile_s, "theoretical": 1.0}
+        r = {
+            "strategy": name,
+            "median_s": t.median,
+            "min_s": t.min,
+            "max_s": t.max,
+            "spread": t.spread,
+            "speedup_vs_inductor": ratio.median,
+            "speedup_lo": ratio.lo,
+            "speedup_hi": ratio.hi,
+            "compile_s": t.compile_s,
+            "theoretical": 1.0,
+        }
         if opts is not None:
             info = explain(m, num_steps=w.steps)
             r["theoretical"] = info["theoretical_speedup"]
             r["plan"] = plan_string(info["plan"])
-            r["cache_mb"] = sum(torch.Size(c["shape"]).numel() * 4 if c["shape"] else 0
-                                for c in info["graphs"][-1]["cut"]) / 2**20
+            r["cache_mb"] = (
+                sum(torch.Size(c["shape"]).numel() * 4 if c["shape"] else 0 for c in info["graphs"][-1]["cut"]) / 2**20
+            )
         out = t.output
         x, y = (out, ref) if w.embedded else (_to_unit(out, ref), _to_unit(ref, ref))
         r["psnr_db"] = psnr(x, y)
@@ -126,13 +146,33 @@ def compare(w: Workload, strats: dict, repeats: int = 3, progress: bool = True) 
     return rows, runs
 
 
-COLUMNS = ["strategy", "median_s", "spread", "speedup_vs_inductor", "theoretical", "compile_s", "psnr_db", "ssim",
-           "class_acc", "fid_digits", "cache_mb"]
+COLUMNS = [
+    "strategy",
+    "median_s",
+    "spread",
+    "speedup_vs_inductor",
+    "theoretical",
+    "compile_s",
+    "psnr_db",
+    "ssim",
+    "class_acc",
+    "fid_digits",
+    "cache_mb",
+]
 
 
-HEADERS = {"median_s": "median s", "spread": "spread", "speedup_vs_inductor": "vs inductor [range]",
-           "theoretical": "theoretical", "compile_s": "compile s", "psnr_db": "PSNR dB", "ssim": "SSIM",
-           "class_acc": "class acc", "fid_digits": "FD digits", "cache_mb": "cache MB"}
+HEADERS = {
+    "median_s": "median s",
+    "spread": "spread",
+    "speedup_vs_inductor": "vs inductor [range]",
+    "theoretical": "theoretical",
+    "compile_s": "compile s",
+    "psnr_db": "PSNR dB",
+    "ssim": "SSIM",
+    "class_acc": "class acc",
+    "fid_digits": "FD digits",
+    "cache_mb": "cache MB",
+}
 
 
 def table(rows: list[dict]) -> str:

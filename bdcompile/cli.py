@@ -4,6 +4,7 @@ Each command is a module of :mod:`bdcompile.commands` with ``add_parser(subparse
 a new command is one line in ``COMMANDS``. Command modules import torch only inside ``run``, so
 ``bdcompile --help`` and ``bdcompile <command> --help`` answer in a fraction of a second.
 """
+
 from __future__ import annotations
 
 import argparse

@@ -2,6 +2,7 @@
 
 ``bdcompile demo`` (:mod:`bdcompile.commands.demo`) prints :func:`run`'s result and writes :func:`save_png`.
 """
+
 from __future__ import annotations
 
 import torch
@@ -23,10 +24,15 @@ def run(w: Workload, repeats: int = 3, progress: bool = True) -> dict:
     base = torch.compile(model, backend="inductor")
     bd = torch.compile(model, backend="blockdance", options={"num_steps": w.steps})
     with timing.show_compiles():
-        runs = timing.time_interleaved({"inductor": lambda: w.generate(base), "blockdance": lambda: w.generate(bd)},
-                                       repeats=repeats, progress=progress, desc="demo: timed rounds")
-    return dict(ref=ref, cached=runs["blockdance"].output, eager_s=st.elapsed, runs=runs,
-                info=explain(bd, num_steps=w.steps))
+        runs = timing.time_interleaved(
+            {"inductor": lambda: w.generate(base), "blockdance": lambda: w.generate(bd)},
+            repeats=repeats,
+            progress=progress,
+            desc="demo: timed rounds",
+        )
+    return dict(
+        ref=ref, cached=runs["blockdance"].output, eager_s=st.elapsed, runs=runs, info=explain(bd, num_steps=w.steps)
+    )
 
 
 def psnr_per_class(ref: torch.Tensor, cached: torch.Tensor, labels: torch.Tensor) -> dict[int, float]:
@@ -44,8 +50,14 @@ def _font(size: int):
         return ImageFont.load_default()
 
 
-def save_png(path, ref: torch.Tensor, cached: torch.Tensor, labels: torch.Tensor, titles=("uncached", "blockdance"),
-             cell: int = 72) -> str:
+def save_png(
+    path,
+    ref: torch.Tensor,
+    cached: torch.Tensor,
+    labels: torch.Tensor,
+    titles=("uncached", "blockdance"),
+    cell: int = 72,
+) -> str:
     """``uncached | blockdance`` side by side: one column per class (its digit on top), one row per sample,
     images upscaled to about ``cell`` pixels, and each blockdance column's PSNR to the uncached one below it."""
     import numpy as np

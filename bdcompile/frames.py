@@ -12,6 +12,7 @@ A graph can be
 Everything here reads dynamo's private state defensively: where it is unavailable, a graph counts
 as a whole forward (today's behaviour).
 """
+
 from __future__ import annotations
 
 import sys
@@ -20,7 +21,14 @@ from typing import Optional
 
 import torch
 
-__all__ = ["TracedFrame", "traced_frame", "locate_parent", "limit_reached", "limit_fallback", "compiled_with_blockdance"]
+__all__ = [
+    "TracedFrame",
+    "traced_frame",
+    "locate_parent",
+    "limit_reached",
+    "limit_fallback",
+    "compiled_with_blockdance",
+]
 
 
 @dataclass
@@ -67,13 +75,17 @@ class TracedFrame:
         hit = limit_reached(type(self.parent))
         if hit is not None:
             entries, limit = hit
-            return (f"{type(self.parent).__name__}.forward was compiled {entries} times already (dynamo's "
-                    f"torch._dynamo.config.recompile_limit = {limit}: several models of one class compiled with "
-                    "different options, or many input shapes), so dynamo runs it eagerly and compiles its blocks one "
-                    "by one")
-        return (f"dynamo did not compile {type(self.parent).__name__}.forward as a whole (a graph break it could "
-                "not resume from, e.g. inside a loop, so the rest of the forward runs eagerly), so it compiles what "
-                "the forward calls one by one")
+            return (
+                f"{type(self.parent).__name__}.forward was compiled {entries} times already (dynamo's "
+                f"torch._dynamo.config.recompile_limit = {limit}: several models of one class compiled with "
+                "different options, or many input shapes), so dynamo runs it eagerly and compiles its blocks one "
+                "by one"
+            )
+        return (
+            f"dynamo did not compile {type(self.parent).__name__}.forward as a whole (a graph break it could "
+            "not resume from, e.g. inside a loop, so the rest of the forward runs eagerly), so it compiles what "
+            "the forward calls one by one"
+        )
 
 
 def limit_reached(cls) -> Optional[tuple]:
@@ -98,7 +110,10 @@ def compiled_with_blockdance(obj) -> bool:
     for _ in range(6):
         if backend is None:
             return False
-        if getattr(backend, "compiler_name", None) == "blockdance" or getattr(backend, "__name__", None) == "blockdance":
+        if (
+            getattr(backend, "compiler_name", None) == "blockdance"
+            or getattr(backend, "__name__", None) == "blockdance"
+        ):
             return True
         backend = getattr(backend, "_torchdynamo_orig_backend", None) or getattr(backend, "compiler_fn", None)
     return False
@@ -115,13 +130,19 @@ def limit_fallback(obj) -> Optional[dict]:
         return None
     entries, limit = hit
     name = type(module).__name__
-    return {"kind": "recompile_limit", "entries": entries, "limit": limit,
-            "why": (f"blockdance: {name}.forward already has {entries} compiled versions, dynamo's "
-                    f"torch._dynamo.config.recompile_limit = {limit} (several models of one class compiled with "
-                    "different options, or many input shapes), so dynamo runs this "
-                    f"{name} eagerly and never calls the backend: no caching for its calls (they run uncached, as the "
-                    "eager model). Raise torch._dynamo.config.recompile_limit above the number of compiled "
-                    "configurations and shapes, or compile with fullgraph=True to make this an error.")}
+    return {
+        "kind": "recompile_limit",
+        "entries": entries,
+        "limit": limit,
+        "why": (
+            f"blockdance: {name}.forward already has {entries} compiled versions, dynamo's "
+            f"torch._dynamo.config.recompile_limit = {limit} (several models of one class compiled with "
+            "different options, or many input shapes), so dynamo runs this "
+            f"{name} eagerly and never calls the backend: no caching for its calls (they run uncached, as the "
+            "eager model). Raise torch._dynamo.config.recompile_limit above the number of compiled "
+            "configurations and shapes, or compile with fullgraph=True to make this an error."
+        ),
+    }
 
 
 def _first_param(example_inputs):
@@ -142,7 +163,10 @@ def _find_parent(module: torch.nn.Module, start_frame) -> tuple[Optional[torch.n
     found: tuple[Optional[torch.nn.Module], str] = (None, "")
     while frame is not None:
         code = frame.f_code
-        if code.co_filename.endswith(("_dynamo/eval_frame.py", "_dynamo\\eval_frame.py")) and code.co_name in ("_fn", "compile_wrapper"):
+        if code.co_filename.endswith(("_dynamo/eval_frame.py", "_dynamo\\eval_frame.py")) and code.co_name in (
+            "_fn",
+            "compile_wrapper",
+        ):
             break
         for v in list(frame.f_locals.values()):
             if isinstance(v, torch.nn.Module) and v is not module and id(v) not in seen:
@@ -154,7 +178,7 @@ def _find_parent(module: torch.nn.Module, start_frame) -> tuple[Optional[torch.n
         frame = frame.f_back
     if found[0] is not None and hasattr(found[0], "_orig_mod"):  # the torch.compile wrapper itself
         inner = found[0]._orig_mod
-        path = found[1][len("_orig_mod."):] if found[1].startswith("_orig_mod.") else found[1]
+        path = found[1][len("_orig_mod.") :] if found[1].startswith("_orig_mod.") else found[1]
         found = (inner, path) if inner is not module else (None, "")
     return found
 

@@ -26,6 +26,7 @@ Per strategy, with the same seeds and steps:
 - what the strategy says about itself: compiled or eager and why, blockdance's plan, cache-dit's cached
   steps, MagCache's calibrated ratios.
 """
+
 from __future__ import annotations
 
 import copy
@@ -47,10 +48,18 @@ import torch
 
 from . import peers as P
 
-__all__ = ["Workload", "mnist_mmdit_workload", "tiny_sd3_workload", "run_frontier", "write_outputs", "pareto_envelope",
-           "print_table", "FrontierResult"]
+__all__ = [
+    "Workload",
+    "mnist_mmdit_workload",
+    "tiny_sd3_workload",
+    "run_frontier",
+    "write_outputs",
+    "pareto_envelope",
+    "print_table",
+    "FrontierResult",
+]
 
-SPREAD_WARN = 0.10   # (max - min) / median above this: the speed figures of that strategy are shaky
+SPREAD_WARN = 0.10  # (max - min) / median above this: the speed figures of that strategy are shaky
 
 
 # ---------------------------------------------------------------------------------------------- workloads
@@ -72,7 +81,9 @@ class Workload:
     description: str = ""
 
 
-def mnist_mmdit_workload(num_steps: int = 20, per_class: int = 2, seed: int = 0, guidance_scale: float | None = None) -> Workload:
+def mnist_mmdit_workload(
+    num_steps: int = 20, per_class: int = 2, seed: int = 0, guidance_scale: float | None = None
+) -> Workload:
     """The embedded MMDiT (``bdcompile/zoo/mnist_mmdit.py``): ``per_class`` digits of each class per call,
     sampled by the stock ``StableDiffusion3Pipeline`` (CFG as one doubled batch), noise from ``seed``."""
     from .zoo import mnist_mmdit as M
@@ -86,12 +97,22 @@ def mnist_mmdit_workload(num_steps: int = 20, per_class: int = 2, seed: int = 0,
         return M.load_pipeline(copy.deepcopy(base))
 
     def call(pipe):
-        kw = M.pipeline_kwargs(labels, num_steps, guidance, generator=torch.Generator().manual_seed(seed), encoder=encoder)
+        kw = M.pipeline_kwargs(
+            labels, num_steps, guidance, generator=torch.Generator().manual_seed(seed), encoder=encoder
+        )
         return pipe(**kw).images.float().clamp(0, 1)
 
-    return Workload("mnist-mmdit", make_pipe, call, num_steps, len(labels), labels, M.load_classifier,
-                    f"embedded MMDiT (SD3Transformer2DModel, {base.config.num_layers} joint blocks), {len(labels)} digits "
-                    f"({per_class} per class), {num_steps} steps, CFG {guidance:g}, seed {seed}")
+    return Workload(
+        "mnist-mmdit",
+        make_pipe,
+        call,
+        num_steps,
+        len(labels),
+        labels,
+        M.load_classifier,
+        f"embedded MMDiT (SD3Transformer2DModel, {base.config.num_layers} joint blocks), {len(labels)} digits "
+        f"({per_class} per class), {num_steps} steps, CFG {guidance:g}, seed {seed}",
+    )
 
 
 def tiny_sd3_workload(num_steps: int = 6, num_layers: int = 4, batch: int = 2, seed: int = 0) -> Workload:
@@ -102,8 +123,9 @@ def tiny_sd3_workload(num_steps: int = 6, num_layers: int = 4, batch: int = 2, s
     from .zoo import mnist_mmdit as M
 
     torch.manual_seed(seed)
-    cfg = dict(M.MMDIT_CONFIG, num_layers=num_layers, attention_head_dim=8, num_attention_heads=2,
-               caption_projection_dim=16)
+    cfg = dict(
+        M.MMDIT_CONFIG, num_layers=num_layers, attention_head_dim=8, num_attention_heads=2, caption_projection_dim=16
+    )
     base = SD3Transformer2DModel(**cfg).eval()
     encoder = M.LabelEncoder().eval()
     labels = torch.arange(batch) % M.NUM_CLASSES
@@ -115,8 +137,16 @@ def tiny_sd3_workload(num_steps: int = 6, num_layers: int = 4, batch: int = 2, s
         kw = M.pipeline_kwargs(labels, num_steps, generator=torch.Generator().manual_seed(seed), encoder=encoder)
         return pipe(**kw).images.float().clamp(0, 1)
 
-    return Workload("tiny-sd3", make_pipe, call, num_steps, batch, None, None,
-                    f"tiny random SD3 ({num_layers} blocks), {batch} images, {num_steps} steps")
+    return Workload(
+        "tiny-sd3",
+        make_pipe,
+        call,
+        num_steps,
+        batch,
+        None,
+        None,
+        f"tiny random SD3 ({num_layers} blocks), {batch} images, {num_steps} steps",
+    )
 
 
 WORKLOADS = {"mnist-mmdit": mnist_mmdit_workload, "tiny": tiny_sd3_workload}
@@ -199,8 +229,17 @@ def _worker(conn, strategy, workload: Workload, threads: int):
             warm = workload.call(pipe)
             first_s = time.perf_counter() - t0
         after_warm = _dynamo_snapshot()
-        conn.send({"ok": True, "compiled": strategy.compiled, "why": strategy.why, "params": strategy.params,
-                   "calibration": strategy.calibration, "first_s": first_s, "dynamo": after_warm})
+        conn.send(
+            {
+                "ok": True,
+                "compiled": strategy.compiled,
+                "why": strategy.why,
+                "params": strategy.params,
+                "calibration": strategy.calibration,
+                "first_s": first_s,
+                "dynamo": after_warm,
+            }
+        )
         max_round_diff = 0.0
         while True:
             cmd = conn.recv()
@@ -216,13 +255,21 @@ def _worker(conn, strategy, workload: Workload, threads: int):
                 conn.send({"ok": True, "seconds": dt, "cpu_seconds": dc})
             elif cmd == "result":
                 final = _dynamo_snapshot()
-                conn.send({"ok": True, "images": images if images is not None else warm,
-                           "warm_vs_timed": (warm - images).abs().max().item() if images is not None else 0.0,
-                           "max_round_diff": max_round_diff, "dynamo": final,
-                           "frames_during_timing": final["frames"] - after_warm["frames"],
-                           "recompile_limit_hit": any("recompile_limit" in m or "cache_size_limit" in m for m in log.messages),
-                           "warnings": sorted(set(caught + [m for m in log.messages if "recompile" in m]))[:20],
-                           "facts": _strategy_facts(strategy, pipe)})
+                conn.send(
+                    {
+                        "ok": True,
+                        "images": images if images is not None else warm,
+                        "warm_vs_timed": (warm - images).abs().max().item() if images is not None else 0.0,
+                        "max_round_diff": max_round_diff,
+                        "dynamo": final,
+                        "frames_during_timing": final["frames"] - after_warm["frames"],
+                        "recompile_limit_hit": any(
+                            "recompile_limit" in m or "cache_size_limit" in m for m in log.messages
+                        ),
+                        "warnings": sorted(set(caught + [m for m in log.messages if "recompile" in m]))[:20],
+                        "facts": _strategy_facts(strategy, pipe),
+                    }
+                )
             elif cmd == "quit":
                 break
     except Exception as e:  # noqa: BLE001
@@ -278,9 +325,9 @@ class FrontierResult:
     images: int
     rounds: int
     threads: int
-    rows: list = field(default_factory=list)        # one dict per strategy (see run_frontier)
+    rows: list = field(default_factory=list)  # one dict per strategy (see run_frontier)
     warnings: list = field(default_factory=list)
-    load: list = field(default_factory=list)        # os.getloadavg() before, after
+    load: list = field(default_factory=list)  # os.getloadavg() before, after
     cpus: int = 0
     seconds: float = 0.0
     command: str = ""
@@ -291,9 +338,17 @@ def _say(progress, msg):
         print(msg, flush=True)
 
 
-def run_frontier(workload: Workload, strategies: list, rounds: int = 3, threads: int = 1, progress: bool = True,
-                 prepare_timeout: float = 1200.0, call_timeout: float = 600.0, fallback_eager: bool = True,
-                 references: bool = True) -> FrontierResult:
+def run_frontier(
+    workload: Workload,
+    strategies: list,
+    rounds: int = 3,
+    threads: int = 1,
+    progress: bool = True,
+    prepare_timeout: float = 1200.0,
+    call_timeout: float = 600.0,
+    fallback_eager: bool = True,
+    references: bool = True,
+) -> FrontierResult:
     """Measure ``strategies`` on ``workload`` side by side (see the module docstring). ``eager`` (the quality
     reference) and ``inductor`` (the speed reference) are added if missing (``references=False``: only if
     listed; without them there is no PSNR / speed ratio). A compiled peer that fails is retried eagerly
@@ -308,13 +363,27 @@ def run_frontier(workload: Workload, strategies: list, rounds: int = 3, threads:
     if len({s.name for s in strategies}) != len(strategies):
         raise ValueError(f"strategy names must be unique: {[s.name for s in strategies]}")
     cpus = os.cpu_count() or 1
-    res = FrontierResult(workload.name, workload.description, workload.num_steps, workload.images, rounds, threads,
-                         cpus=cpus, load=[list(os.getloadavg())])
-    _say(progress, f"frontier: {workload.description}; {len(strategies)} strategies, {rounds} timed rounds, "
-                   f"{threads} torch thread(s) each, one process per strategy; load average {os.getloadavg()[0]:.1f} on {cpus} CPUs")
+    res = FrontierResult(
+        workload.name,
+        workload.description,
+        workload.num_steps,
+        workload.images,
+        rounds,
+        threads,
+        cpus=cpus,
+        load=[list(os.getloadavg())],
+    )
+    _say(
+        progress,
+        f"frontier: {workload.description}; {len(strategies)} strategies, {rounds} timed rounds, "
+        f"{threads} torch thread(s) each, one process per strategy; "
+        f"load average {os.getloadavg()[0]:.1f} on {cpus} CPUs",
+    )
     if os.getloadavg()[0] > cpus:
-        msg = (f"the machine is loaded (load average {os.getloadavg()[0]:.1f} > {cpus} CPUs): "
-               "timings are shared with other work; read the spreads")
+        msg = (
+            f"the machine is loaded (load average {os.getloadavg()[0]:.1f} > {cpus} CPUs): "
+            "timings are shared with other work; read the spreads"
+        )
         res.warnings.append(msg)
         _say(progress, "WARNING: " + msg)
 
@@ -322,10 +391,18 @@ def run_frontier(workload: Workload, strategies: list, rounds: int = 3, threads:
     handles: dict[str, _Handle] = {}
     try:
         for i, s in enumerate(strategies):
-            row = rows[s.name] = {"strategy": s.name, "family": s.family, "params": dict(s.params), "times": [],
-                                  "cpu_times": []}
-            _say(progress, f"[{i + 1}/{len(strategies)}] {s.name}: building, applying, warm-up call"
-                           f"{' (compiling)' if s.compile else ''} ...")
+            row = rows[s.name] = {
+                "strategy": s.name,
+                "family": s.family,
+                "params": dict(s.params),
+                "times": [],
+                "cpu_times": [],
+            }
+            _say(
+                progress,
+                f"[{i + 1}/{len(strategies)}] {s.name}: building, applying, warm-up call"
+                f"{' (compiling)' if s.compile else ''} ...",
+            )
             for attempt in ("as asked", "eager fallback"):
                 h = _Handle(s, workload, threads)
                 try:
@@ -333,7 +410,12 @@ def run_frontier(workload: Workload, strategies: list, rounds: int = 3, threads:
                 except (RuntimeError, TimeoutError) as e:
                     h.close()
                     err = str(e).splitlines()[0][:300]
-                    if attempt == "as asked" and s.compile and fallback_eager and s.family not in ("reference", "blockdance"):
+                    if (
+                        attempt == "as asked"
+                        and s.compile
+                        and fallback_eager
+                        and s.family not in ("reference", "blockdance")
+                    ):
                         _say(progress, f"    failed compiled ({err}); retrying eagerly")
                         row["compile_error"] = err
                         s = copy.copy(s)
@@ -343,13 +425,21 @@ def run_frontier(workload: Workload, strategies: list, rounds: int = 3, threads:
                     _say(progress, f"    FAILED: {err}")
                     break
                 handles[s.name] = h
-                row.update(compiled=msg["compiled"], why=msg["why"] or ("compile failed: " + row["compile_error"]
-                                                                       if row.get("compile_error") else ""),
-                           first_s=msg["first_s"], params=msg["params"], calibration=msg["calibration"])
+                row.update(
+                    compiled=msg["compiled"],
+                    why=msg["why"] or ("compile failed: " + row["compile_error"] if row.get("compile_error") else ""),
+                    first_s=msg["first_s"],
+                    params=msg["params"],
+                    calibration=msg["calibration"],
+                )
                 row["dynamo_warm"] = msg["dynamo"]
                 d = msg["dynamo"]
-                _say(progress, f"    {'compiled' if msg['compiled'] else 'eager'}; first call {msg['first_s']:.1f} s; "
-                               f"{d['graphs']} graphs, {d['graph_breaks']} breaks, {d['frames']} frames, {d['recompiles']} recompiles")
+                _say(
+                    progress,
+                    f"    {'compiled' if msg['compiled'] else 'eager'}; first call {msg['first_s']:.1f} s; "
+                    f"{d['graphs']} graphs, {d['graph_breaks']} breaks, {d['frames']} frames, "
+                    f"{d['recompiles']} recompiles",
+                )
                 break
         live = [n for n in rows if n in handles]
         for r in range(rounds):
@@ -404,7 +494,10 @@ def _score(res: FrontierResult, rows: dict, outputs: dict, workload: Workload, p
             if ind_cpu and c:
                 row["cpu_speed_vs_inductor"] = statistics.median(ind_cpu) / statistics.median(c)
             if row["spread"] > SPREAD_WARN:
-                msg = f"{name}: timing spread {100 * row['spread']:.0f}% over {len(t)} rounds (min {min(t):.3g} s, max {max(t):.3g} s)"
+                msg = (
+                    f"{name}: timing spread {100 * row['spread']:.0f}% over {len(t)} rounds "
+                    f"(min {min(t):.3g} s, max {max(t):.3g} s)"
+                )
                 res.warnings.append(msg)
         out = outputs.get(name)
         if out is not None and ref is not None:
@@ -420,12 +513,16 @@ def _score(res: FrontierResult, rows: dict, outputs: dict, workload: Workload, p
         row.pop("dynamo", None)
         row.pop("dynamo_warm", None)
         row["theoretical"] = (row.get("facts") or {}).get("theoretical")
-        row["compile_s"] = max(0.0, row["first_s"] - row["median_s"]) if "first_s" in row and "median_s" in row else None
+        row["compile_s"] = (
+            max(0.0, row["first_s"] - row["median_s"]) if "first_s" in row and "median_s" in row else None
+        )
     for name, row in rows.items():
         if row.get("family") not in ("reference",) and row.get("identical_to_eager") and row.get("compiled") is False:
             res.warnings.append(f"{name}: output identical to eager: nothing was skipped (did it hook?)")
         if row.get("frames_during_timing"):
-            res.warnings.append(f"{name}: dynamo compiled {row['frames_during_timing']} frame(s) during the timed calls")
+            res.warnings.append(
+                f"{name}: dynamo compiled {row['frames_during_timing']} frame(s) during the timed calls"
+            )
         if row.get("recompile_limit_hit"):
             res.warnings.append(f"{name}: dynamo hit its recompile limit; the frames past it run eagerly")
         if row.get("max_round_diff"):
@@ -437,10 +534,30 @@ def _score(res: FrontierResult, rows: dict, outputs: dict, workload: Workload, p
 
 
 # ---------------------------------------------------------------------------------------------- reporting
-COLUMNS = ["strategy", "family", "compiled", "s_per_image", "speed_vs_inductor", "ratio_min", "ratio_max", "spread",
-           "cpu_s_per_image", "cpu_speed_vs_inductor", "theoretical",
-           "psnr_db", "ssim", "accuracy", "graphs", "graph_breaks", "frames", "recompiles", "frames_during_timing",
-           "compile_s", "why", "error"]
+COLUMNS = [
+    "strategy",
+    "family",
+    "compiled",
+    "s_per_image",
+    "speed_vs_inductor",
+    "ratio_min",
+    "ratio_max",
+    "spread",
+    "cpu_s_per_image",
+    "cpu_speed_vs_inductor",
+    "theoretical",
+    "psnr_db",
+    "ssim",
+    "accuracy",
+    "graphs",
+    "graph_breaks",
+    "frames",
+    "recompiles",
+    "frames_during_timing",
+    "compile_s",
+    "why",
+    "error",
+]
 
 
 def _cell(v, fmt="{:.3f}"):
@@ -454,32 +571,57 @@ def _cell(v, fmt="{:.3f}"):
 
 
 def table_lines(res: FrontierResult, markdown: bool = False) -> list[str]:
-    head = ["strategy", "run", "s/image", "vs Inductor (min-max)", "spread", "CPU-time vs Ind.", "PSNR dB", "SSIM", "acc",
-            "graphs/breaks/recompiles"]
+    head = [
+        "strategy",
+        "run",
+        "s/image",
+        "vs Inductor (min-max)",
+        "spread",
+        "CPU-time vs Ind.",
+        "PSNR dB",
+        "SSIM",
+        "acc",
+        "graphs/breaks/recompiles",
+    ]
     body = []
     for r in res.rows:
         if r.get("error") and "median_s" not in r:
             body.append([r["strategy"], "FAILED", "-", "-", "-", "-", "-", "-", "-", r["error"][:60]])
             continue
-        vs = "-" if r.get("speed_vs_inductor") is None else \
-            f"{r['speed_vs_inductor']:.2f}x ({r['ratio_min']:.2f}-{r['ratio_max']:.2f})"
+        vs = (
+            "-"
+            if r.get("speed_vs_inductor") is None
+            else f"{r['speed_vs_inductor']:.2f}x ({r['ratio_min']:.2f}-{r['ratio_max']:.2f})"
+        )
         run = "compiled" if r.get("compiled") else "eager"
-        body.append([r["strategy"], run, _cell(r.get("s_per_image"), "{:.4f}"), vs, _cell(100 * r["spread"], "{:.0f}%") if r.get("spread") is not None else "-",
-                     "-" if r.get("cpu_speed_vs_inductor") is None else f"{r['cpu_speed_vs_inductor']:.2f}x",
-                     _cell(r.get("psnr_db"), "{:.1f}"), _cell(r.get("ssim"), "{:.3f}"),
-                     _cell(100 * r["accuracy"], "{:.0f}%") if r.get("accuracy") is not None else "-",
-                     f"{_cell(r.get('graphs'))}/{_cell(r.get('graph_breaks'))}/{_cell(r.get('recompiles'))}"])
+        body.append(
+            [
+                r["strategy"],
+                run,
+                _cell(r.get("s_per_image"), "{:.4f}"),
+                vs,
+                _cell(100 * r["spread"], "{:.0f}%") if r.get("spread") is not None else "-",
+                "-" if r.get("cpu_speed_vs_inductor") is None else f"{r['cpu_speed_vs_inductor']:.2f}x",
+                _cell(r.get("psnr_db"), "{:.1f}"),
+                _cell(r.get("ssim"), "{:.3f}"),
+                _cell(100 * r["accuracy"], "{:.0f}%") if r.get("accuracy") is not None else "-",
+                f"{_cell(r.get('graphs'))}/{_cell(r.get('graph_breaks'))}/{_cell(r.get('recompiles'))}",
+            ]
+        )
     if markdown:
-        return ["| " + " | ".join(head) + " |", "|" + "|".join("---" for _ in head) + "|"] + \
-               ["| " + " | ".join(row) + " |" for row in body]
+        return ["| " + " | ".join(head) + " |", "|" + "|".join("---" for _ in head) + "|"] + [
+            "| " + " | ".join(row) + " |" for row in body
+        ]
     widths = [max(len(str(x)) for x in col) for col in zip(head, *body)]
     fmt = lambda row: "  ".join(str(x).ljust(w) for x, w in zip(row, widths))  # noqa: E731
     return [fmt(head), fmt(["-" * w for w in widths])] + [fmt(row) for row in body]
 
 
 def print_table(res: FrontierResult) -> None:
-    print(f"\n{res.description}; {res.rounds} timed rounds, {res.threads} thread(s), load average "
-          f"{res.load[0][0]:.1f} -> {res.load[-1][0]:.1f} on {res.cpus} CPUs; {res.seconds / 60:.1f} min in all")
+    print(
+        f"\n{res.description}; {res.rounds} timed rounds, {res.threads} thread(s), load average "
+        f"{res.load[0][0]:.1f} -> {res.load[-1][0]:.1f} on {res.cpus} CPUs; {res.seconds / 60:.1f} min in all"
+    )
     for line in table_lines(res):
         print(line)
     notes = [r for r in res.rows if r.get("why")]
@@ -513,14 +655,24 @@ def plot(res: FrontierResult, path: str, psnr_cap: float = 60.0) -> None:
     markers = "osD^v<>Pp*hX"
     fig, ax = plt.subplots(figsize=(9, 6))
     for i, fam in enumerate(["reference"] + fams):
-        pts = [(r["speed_vs_inductor"], min(r["psnr_db"], psnr_cap), r) for r in res.rows
-               if r["family"] == fam and r.get("speed_vs_inductor") is not None and r.get("psnr_db") is not None]
+        pts = [
+            (r["speed_vs_inductor"], min(r["psnr_db"], psnr_cap), r)
+            for r in res.rows
+            if r["family"] == fam and r.get("speed_vs_inductor") is not None and r.get("psnr_db") is not None
+        ]
         if not pts:
             continue
         color = "black" if fam == "reference" else cmap(i % 10)
         for x, y, r in pts:
-            ax.scatter(x, y, color=color, marker=markers[i % len(markers)], s=45,
-                       facecolors="none" if not r.get("compiled") else color, zorder=3)
+            ax.scatter(
+                x,
+                y,
+                color=color,
+                marker=markers[i % len(markers)],
+                s=45,
+                facecolors="none" if not r.get("compiled") else color,
+                zorder=3,
+            )
             ax.annotate(r["strategy"], (x, y), fontsize=6.5, xytext=(4, 3), textcoords="offset points", color=color)
         env = pareto_envelope([(x, y) for x, y, _ in pts])
         if fam != "reference" and len(env) > 0:
@@ -530,7 +682,9 @@ def plot(res: FrontierResult, path: str, psnr_cap: float = 60.0) -> None:
     ax.axvline(1.0, color="grey", lw=0.8, ls=":")
     ax.set_xlabel("speed over torch.compile(backend='inductor') (median of alternated rounds)")
     ax.set_ylabel(f"PSNR vs uncached eager output, dB (identical = {psnr_cap:g})")
-    ax.set_title(f"{res.workload}: {res.images} images, {res.num_steps} steps (hollow marker = runs eagerly)", fontsize=10)
+    ax.set_title(
+        f"{res.workload}: {res.images} images, {res.num_steps} steps (hollow marker = runs eagerly)", fontsize=10
+    )
     ax.grid(alpha=0.3)
     if ax.get_legend_handles_labels()[0]:
         ax.legend(fontsize=8, loc="lower left")
@@ -561,8 +715,22 @@ def write_outputs(res: FrontierResult, prefix: str) -> list[str]:
         w.writeheader()
         for r in res.rows:
             w.writerow({k: ("" if r.get(k) is None else r.get(k)) for k in COLUMNS})
-    data = {k: getattr(res, k) for k in ("workload", "description", "num_steps", "images", "rounds", "threads", "cpus",
-                                          "load", "seconds", "command", "warnings")}
+    data = {
+        k: getattr(res, k)
+        for k in (
+            "workload",
+            "description",
+            "num_steps",
+            "images",
+            "rounds",
+            "threads",
+            "cpus",
+            "load",
+            "seconds",
+            "command",
+            "warnings",
+        )
+    }
     data["rows"] = res.rows
     with open(prefix + ".json", "w") as f:
         json.dump(_jsonable(data), f, indent=1)

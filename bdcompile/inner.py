@@ -1,4 +1,5 @@
 """Inner compilers: turn one variant graph into a callable, once per input signature."""
+
 from __future__ import annotations
 
 import collections
@@ -78,12 +79,14 @@ class LazyVariant:
         phs = [n for n in gm.graph.nodes if n.op == "placeholder"]
         # symbolic ints the graph never reads (the storage offset of a timestep view, new every step) cannot change
         # the compiled code: they are left out of the signature, or every step would compile again
-        self._unread = frozenset(i for i, n in enumerate(phs)
-                                 if isinstance(n.meta.get("example_value"), torch.SymInt) and not n.users)
+        self._unread = frozenset(
+            i for i, n in enumerate(phs) if isinstance(n.meta.get("example_value"), torch.SymInt) and not n.users
+        )
         self.dynamic = any(
             n.op == "placeholder" and isinstance(n.meta.get("example_value"), torch.SymInt) for n in gm.graph.nodes
         ) or any(
-            n.op == "placeholder" and isinstance(n.meta.get("example_value"), torch.Tensor)
+            n.op == "placeholder"
+            and isinstance(n.meta.get("example_value"), torch.Tensor)
             and any(isinstance(d, torch.SymInt) for d in n.meta["example_value"].shape)
             for n in gm.graph.nodes
         )
@@ -108,9 +111,12 @@ class LazyVariant:
                     self.compiled.popitem(last=False)
                     if not self._warned:
                         self._warned = True
-                        warnings.warn(f"blockdance: the {self.name} variant has been compiled for more than "
-                                      f"{self.MAX_COMPILED} input shapes; keeping the {self.MAX_COMPILED} used last "
-                                      "(each new shape compiles again). Pad inputs to a few sizes to avoid recompiles.", stacklevel=1)
+                        warnings.warn(
+                            f"blockdance: the {self.name} variant has been compiled for more than "
+                            f"{self.MAX_COMPILED} input shapes; keeping the {self.MAX_COMPILED} used last "
+                            "(each new shape compiles again). Pad inputs to a few sizes to avoid recompiles.",
+                            stacklevel=1,
+                        )
             elif key is not None:
                 self.compiled.move_to_end(key)
         return fn

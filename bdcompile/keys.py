@@ -5,6 +5,7 @@ same values of plain int/float/bool arguments); a compiled callable of a dynamic
 same signature. Used by the dispatcher's cache key, the exported runners' cache key and
 :class:`bdcompile.inner.LazyVariant`.
 """
+
 from __future__ import annotations
 
 import torch
@@ -13,7 +14,10 @@ import torch
 def signature(args) -> tuple:
     """Shapes, dtypes and devices of tensor arguments and values of int arguments."""
     return tuple(
-        (tuple(a.shape), a.dtype, a.device) if isinstance(a, torch.Tensor)
-        else a if isinstance(a, (int, float, bool)) else type(a)
+        (tuple(a.shape), a.dtype, a.device)
+        if isinstance(a, torch.Tensor)
+        else a
+        if isinstance(a, (int, float, bool))
+        else type(a)
         for a in args
     )

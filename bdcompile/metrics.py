@@ -1,4 +1,5 @@
 """Image quality metrics in plain torch (images in [0, 1], shape [B, C, H, W])."""
+
 from __future__ import annotations
 
 import torch

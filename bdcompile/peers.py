@@ -36,6 +36,7 @@ unless it cannot be (see each constructor):
 :func:`default_strategies` is the default set of the frontier; :func:`from_spec` parses
 ``"kind:key=value,..."`` (``"fbc:threshold=0.1"``, ``"blockdance:interval=3,reuse=forecast"``).
 """
+
 from __future__ import annotations
 
 import ast
@@ -49,8 +50,24 @@ from typing import Any, Callable, Optional
 
 import torch
 
-__all__ = ["Strategy", "PeerContext", "eager", "inductor", "blockdance", "first_block_cache", "taylorseer", "magcache",
-           "pab", "dbcache", "BLOCKDANCE_OPTIONS", "calibrated_plan", "default_strategies", "from_spec", "KINDS", "available"]
+__all__ = [
+    "Strategy",
+    "PeerContext",
+    "eager",
+    "inductor",
+    "blockdance",
+    "first_block_cache",
+    "taylorseer",
+    "magcache",
+    "pab",
+    "dbcache",
+    "BLOCKDANCE_OPTIONS",
+    "calibrated_plan",
+    "default_strategies",
+    "from_spec",
+    "KINDS",
+    "available",
+]
 
 
 @dataclass
@@ -69,10 +86,10 @@ class Strategy:
     name: str
     family: str
     params: dict = field(default_factory=dict)
-    compile: bool = True                # requested: torch.compile the transformer after the hooks
-    compiled: Optional[bool] = None     # after apply: runs under torch.compile
-    why: str = ""                       # why it runs eagerly / what the compile costs
-    calibration: Any = None             # MagCache: the ratios measured
+    compile: bool = True  # requested: torch.compile the transformer after the hooks
+    compiled: Optional[bool] = None  # after apply: runs under torch.compile
+    why: str = ""  # why it runs eagerly / what the compile costs
+    calibration: Any = None  # MagCache: the ratios measured
     _apply: Optional[Callable] = field(default=None, repr=False)
     _remove: Optional[Callable] = field(default=None, repr=False)
 
@@ -117,8 +134,11 @@ def _subclass_pipeline(pipe, attrs: dict, tag: str):
     """Give ``pipe`` a class of its own (same name, signature and module) with ``attrs``: what a library
     patches on the class (cache-dit's ``__call__``) or what we wrap stays with this one instance."""
     cls = type(pipe)
-    sub = type(cls.__name__, (cls,), {"__module__": cls.__module__, "__qualname__": cls.__qualname__,
-                                      f"_peers_{tag}": True, **attrs})
+    sub = type(
+        cls.__name__,
+        (cls,),
+        {"__module__": cls.__module__, "__qualname__": cls.__qualname__, f"_peers_{tag}": True, **attrs},
+    )
     pipe.__class__ = sub
     return pipe
 
@@ -169,7 +189,11 @@ def _block_lists(module):
     """Names of the module's top-level block lists (diffusers' identifiers)."""
     from diffusers.hooks._common import _ALL_TRANSFORMER_BLOCK_IDENTIFIERS
 
-    return [n for n, m in module.named_children() if n in _ALL_TRANSFORMER_BLOCK_IDENTIFIERS and isinstance(m, torch.nn.ModuleList)]
+    return [
+        n
+        for n, m in module.named_children()
+        if n in _ALL_TRANSFORMER_BLOCK_IDENTIFIERS and isinstance(m, torch.nn.ModuleList)
+    ]
 
 
 def _run_tag(compile: bool, default: bool) -> str:
@@ -184,16 +208,20 @@ def _fmt(x) -> str:
 # ---------------------------------------------------------------------------------------------- references
 def eager() -> Strategy:
     """The uncached transformer, uncompiled: the quality reference."""
+
     def apply(s, pipe, ctx):
         s.compiled = False
         s.why = "reference: uncompiled"
+
     return Strategy("eager", "reference", {}, compile=False, _apply=apply)
 
 
 def inductor() -> Strategy:
     """``torch.compile(transformer, backend="inductor")``, uncached: the speed reference."""
+
     def apply(s, pipe, ctx):
         _compile(pipe, s)
+
     return Strategy("inductor", "reference", {}, _apply=apply)
 
 
@@ -201,7 +229,7 @@ def inductor() -> Strategy:
 # Option sets of the backend, as data: (name, options). The main line adds variant kinds as options
 # (reuse="residual", plans, probes, several boundaries); a new entry here is all the harness needs.
 BLOCKDANCE_OPTIONS: list[tuple[str, dict]] = [
-    ("blockdance paper", {}),                                            # boundary 9 of 12, warm-up 0.4, stop 0.95, N=2
+    ("blockdance paper", {}),  # boundary 9 of 12, warm-up 0.4, stop 0.95, N=2
     ("blockdance N=3", {"interval": 3}),
     ("blockdance N=4 w=0.3", {"interval": 4, "warmup": 0.3}),
     ("blockdance forecast N=3", {"reuse": "forecast", "interval": 3}),
@@ -213,15 +241,27 @@ BLOCKDANCE_OPTIONS: list[tuple[str, dict]] = [
     ("blockdance residual N=2", {"reuse": "residual"}),
     ("blockdance residual b=11 N=3 w=0.2", {"reuse": "residual", "boundary": 11, "interval": 3, "warmup": 0.2}),
     ("blockdance residual b=12 N=2 w=0.2", {"reuse": "residual", "boundary": 12, "warmup": 0.2, "stop": 1.0}),
-    ("blockdance residual b=12 N=3 w=0.2", {"reuse": "residual", "boundary": 12, "interval": 3, "warmup": 0.2, "stop": 1.0}),
-    ("blockdance residual b=12 N=3 w=0.15", {"reuse": "residual", "boundary": 12, "interval": 3, "warmup": 0.15, "stop": 1.0}),
+    (
+        "blockdance residual b=12 N=3 w=0.2",
+        {"reuse": "residual", "boundary": 12, "interval": 3, "warmup": 0.2, "stop": 1.0},
+    ),
+    (
+        "blockdance residual b=12 N=3 w=0.15",
+        {"reuse": "residual", "boundary": 12, "interval": 3, "warmup": 0.15, "stop": 1.0},
+    ),
     # adaptive (FirstBlockCache / DBCache Fn-Bn as one compiled graph, decided inside it with torch.cond):
     # probe blocks P, tail blocks B, threshold on the probe residual's relative change; window from 20% of the steps.
     # The threshold is a constant of the compiled graph: each threshold is one more Inductor compile
     ("blockdance adaptive P1 t=0.2", {"reuse": "adaptive", "threshold": 0.2, "warmup": 0.2, "stop": 1.0}),
     ("blockdance adaptive P1 t=0.5", {"reuse": "adaptive", "threshold": 0.5, "warmup": 0.2, "stop": 1.0}),
-    ("blockdance adaptive P2 t=0.3", {"reuse": "adaptive", "threshold": 0.3, "probe_blocks": 2, "warmup": 0.2, "stop": 1.0}),
-    ("blockdance adaptive P1B1 t=0.3", {"reuse": "adaptive", "threshold": 0.3, "tail_blocks": 1, "warmup": 0.2, "stop": 1.0}),
+    (
+        "blockdance adaptive P2 t=0.3",
+        {"reuse": "adaptive", "threshold": 0.3, "probe_blocks": 2, "warmup": 0.2, "stop": 1.0},
+    ),
+    (
+        "blockdance adaptive P1B1 t=0.3",
+        {"reuse": "adaptive", "threshold": 0.3, "tail_blocks": 1, "warmup": 0.2, "stop": 1.0},
+    ),
     # multi-boundary plans (20 steps): 4 full steps, then groups of a full step and skips at different depths
     ("blockdance plan F4(F R12 R12)", {"plan": "FFFF" + "FR12R12" * 5 + "F"}),
     ("blockdance plan F4(F r9 R12)", {"plan": "FFFF" + "Fr9R12" * 5 + "F"}),
@@ -243,7 +283,9 @@ def calibrated_plan(spec: dict, num_steps: int) -> str:
 
     allowed = {"threshold", "max_skips", "retention", "boundary"}
     if not isinstance(spec, dict) or set(spec) - allowed or "threshold" not in spec:
-        raise ValueError(f"blockdance calibrated={spec!r}: a dict with threshold and optionally {sorted(allowed - {'threshold'})}")
+        raise ValueError(
+            f"blockdance calibrated={spec!r}: a dict with threshold and optionally {sorted(allowed - {'threshold'})}"
+        )
     return plan_from_calibration(shipped(num_steps), num_steps=num_steps, **spec)
 
 
@@ -281,6 +323,7 @@ def first_block_cache(threshold: float = 0.05, compile: bool = True) -> Strategy
 
     Compiled: the decision (``_should_compute_remaining_blocks``, a ``.item()``) is
     ``torch.compiler.disable``d, so the forward breaks into pieces around it (counted by the harness)."""
+
     def apply(s, pipe, ctx):
         from diffusers.hooks import FirstBlockCacheConfig, apply_first_block_cache
 
@@ -288,13 +331,21 @@ def first_block_cache(threshold: float = 0.05, compile: bool = True) -> Strategy
         target, kept = _without_pre_only_tail(module)
         apply_first_block_cache(target, FirstBlockCacheConfig(threshold=threshold))
         if kept:
-            s.why = f"{kept} always runs (diffusers' FBC cannot cache the None context its context_pre_only block returns)"
+            s.why = (
+                f"{kept} always runs (diffusers' FBC cannot cache the None context its context_pre_only block returns)"
+            )
         _diffusers_context(pipe, module)
         _compile(pipe, s)
 
     from_names = ("fbc_leader_block_hook", "fbc_block_hook")
-    return Strategy(f"FBC({_fmt(threshold)})" + _run_tag(compile, True), "diffusers FirstBlockCache", {"threshold": threshold}, compile=compile,
-                    _apply=apply, _remove=_remove_diffusers_hooks(from_names))
+    return Strategy(
+        f"FBC({_fmt(threshold)})" + _run_tag(compile, True),
+        "diffusers FirstBlockCache",
+        {"threshold": threshold},
+        compile=compile,
+        _apply=apply,
+        _remove=_remove_diffusers_hooks(from_names),
+    )
 
 
 def _without_pre_only_tail(module):
@@ -314,14 +365,20 @@ def _without_pre_only_tail(module):
     return shim, f"{stacks[0]}.{len(blocks) - 1}"
 
 
-def taylorseer(cache_interval: int = 3, disable_before: float = 0.3, max_order: int = 1, target: str = "blocks",
-               compile: bool = True) -> Strategy:
+def taylorseer(
+    cache_interval: int = 3,
+    disable_before: float = 0.3,
+    max_order: int = 1,
+    target: str = "blocks",
+    compile: bool = True,
+) -> Strategy:
     """diffusers' TaylorSeerCache. ``disable_before``: a fraction of the steps (or a step count if >= 1)
     that always compute. ``target``: ``"blocks"`` hooks ``transformer_blocks.<i>`` (all but the last, see the
     module docstring), ``"attn"`` the library's default patterns (attention modules only).
 
     Compiled: ``_measure_should_compute`` and ``predict`` are ``torch.compiler.disable``d (one break per hooked
     module per call)."""
+
     def apply(s, pipe, ctx):
         from diffusers.hooks import TaylorSeerCacheConfig, apply_taylorseer_cache
 
@@ -334,10 +391,19 @@ def taylorseer(cache_interval: int = 3, disable_before: float = 0.3, max_order: 
                 n = len(getattr(module, stack))
                 last = n - 1 if _last_block_drops_context(getattr(module, stack)[n - 1]) else n
                 ids += [rf"{re.escape(stack)}\.{i}" for i in range(last)]
-        cfg = TaylorSeerCacheConfig(cache_interval=cache_interval, disable_cache_before_step=before, max_order=max_order,
-                                    taylor_factors_dtype=torch.float32, cache_identifiers=ids)
+        cfg = TaylorSeerCacheConfig(
+            cache_interval=cache_interval,
+            disable_cache_before_step=before,
+            max_order=max_order,
+            taylor_factors_dtype=torch.float32,
+            cache_identifiers=ids,
+        )
         apply_taylorseer_cache(module, cfg)
-        hooked = [n for n, m in module.named_modules() if "taylorseer_cache" in getattr(getattr(m, "_diffusers_hook", None), "hooks", {})]
+        hooked = [
+            n
+            for n, m in module.named_modules()
+            if "taylorseer_cache" in getattr(getattr(m, "_diffusers_hook", None), "hooks", {})
+        ]
         if not hooked:
             raise RuntimeError(f"TaylorSeer({target}) hooked no module of {type(module).__name__}")
         s.params["hooked_modules"] = len(hooked)
@@ -345,23 +411,34 @@ def taylorseer(cache_interval: int = 3, disable_before: float = 0.3, max_order: 
         _diffusers_context(pipe, module)
         _compile(pipe, s)
 
-    return Strategy(f"TaylorSeer({target},N={cache_interval},O={max_order})" + _run_tag(compile, True), "diffusers TaylorSeerCache",
-                    {"cache_interval": cache_interval, "disable_before": disable_before, "max_order": max_order, "target": target},
-                    compile=compile, _apply=apply, _remove=_remove_diffusers_hooks(("taylorseer_cache",)))
+    return Strategy(
+        f"TaylorSeer({target},N={cache_interval},O={max_order})" + _run_tag(compile, True),
+        "diffusers TaylorSeerCache",
+        {"cache_interval": cache_interval, "disable_before": disable_before, "max_order": max_order, "target": target},
+        compile=compile,
+        _apply=apply,
+        _remove=_remove_diffusers_hooks(("taylorseer_cache",)),
+    )
 
 
 def _last_block_drops_context(block) -> bool:
     return bool(getattr(block, "context_pre_only", False))
 
 
-def magcache(threshold: float = 0.06, max_skip_steps: int = 3, retention_ratio: float = 0.2, compile: bool = False,
-             mag_ratios=None) -> Strategy:
+def magcache(
+    threshold: float = 0.06,
+    max_skip_steps: int = 3,
+    retention_ratio: float = 0.2,
+    compile: bool = False,
+    mag_ratios=None,
+) -> Strategy:
     """diffusers' MagCache, calibrated on the workload: a first run with ``calibrate=True`` (no skipping)
     prints the per-step magnitude ratios; they configure the cached run (or pass ``mag_ratios``).
 
     Eager by default: every MagCache block hook's ``new_forward`` is ``torch.compiler.disable``d, so under
     ``torch.compile`` the blocks (all the work) run eagerly anyway, plus the dynamo pieces between them
     (``compile=True`` measures that)."""
+
     def apply(s, pipe, ctx):
         from diffusers.hooks import MagCacheConfig, apply_mag_cache
 
@@ -378,18 +455,29 @@ def magcache(threshold: float = 0.06, max_skip_steps: int = 3, retention_ratio: 
             ratios = _parse_mag_ratios(buf.getvalue())
             _remove_diffusers_hooks(("mag_cache_leader_block_hook", "mag_cache_block_hook"))(s, pipe)
             s.calibration = ratios
-        apply_mag_cache(module, MagCacheConfig(threshold=threshold, max_skip_steps=max_skip_steps,
-                                               retention_ratio=retention_ratio, num_inference_steps=ctx.num_steps,
-                                               mag_ratios=torch.tensor(ratios)))
+        apply_mag_cache(
+            module,
+            MagCacheConfig(
+                threshold=threshold,
+                max_skip_steps=max_skip_steps,
+                retention_ratio=retention_ratio,
+                num_inference_steps=ctx.num_steps,
+                mag_ratios=torch.tensor(ratios),
+            ),
+        )
         _diffusers_context(pipe, module)
         _compile(pipe, s)
         if not s.compile:
             s.why = "its block hooks are torch.compiler.disable'd: compiled, the blocks would still run eagerly"
 
-    return Strategy(f"MagCache({_fmt(threshold)},K={max_skip_steps})" + _run_tag(compile, False), "diffusers MagCache",
-                    {"threshold": threshold, "max_skip_steps": max_skip_steps, "retention_ratio": retention_ratio},
-                    compile=compile, _apply=apply,
-                    _remove=_remove_diffusers_hooks(("mag_cache_leader_block_hook", "mag_cache_block_hook")))
+    return Strategy(
+        f"MagCache({_fmt(threshold)},K={max_skip_steps})" + _run_tag(compile, False),
+        "diffusers MagCache",
+        {"threshold": threshold, "max_skip_steps": max_skip_steps, "retention_ratio": retention_ratio},
+        compile=compile,
+        _apply=apply,
+        _remove=_remove_diffusers_hooks(("mag_cache_leader_block_hook", "mag_cache_block_hook")),
+    )
 
 
 def _parse_mag_ratios(text: str) -> list[float]:
@@ -407,6 +495,7 @@ def pab(skip_range: int = 2, timestep_range: tuple = (100, 800), compile: bool =
     Eager by default: the hook keeps a Python counter per attention module (``state.iteration``) that
     dynamo guards on, and the timestep callback reads the scheduler; compiled, every call recompiles until
     ``recompile_limit`` and then runs eagerly anyway (``compile=True`` measures that)."""
+
     def apply(s, pipe, ctx):
         from diffusers.hooks import PyramidAttentionBroadcastConfig, apply_pyramid_attention_broadcast
 
@@ -418,12 +507,17 @@ def pab(skip_range: int = 2, timestep_range: tuple = (100, 800), compile: bool =
             i = sch.step_index if getattr(sch, "step_index", None) is not None else 0
             return float(sch.timesteps[min(i, len(sch.timesteps) - 1)])
 
-        cfg = PyramidAttentionBroadcastConfig(spatial_attention_block_skip_range=skip_range,
-                                              spatial_attention_timestep_skip_range=tuple(timestep_range),
-                                              current_timestep_callback=current_timestep)
+        cfg = PyramidAttentionBroadcastConfig(
+            spatial_attention_block_skip_range=skip_range,
+            spatial_attention_timestep_skip_range=tuple(timestep_range),
+            current_timestep_callback=current_timestep,
+        )
         apply_pyramid_attention_broadcast(module, cfg)
-        hooked = [n for n, m in module.named_modules()
-                  if "pyramid_attention_broadcast" in getattr(getattr(m, "_diffusers_hook", None), "hooks", {})]
+        hooked = [
+            n
+            for n, m in module.named_modules()
+            if "pyramid_attention_broadcast" in getattr(getattr(m, "_diffusers_hook", None), "hooks", {})
+        ]
         if not hooked:
             raise RuntimeError(f"PAB hooked no attention of {type(module).__name__}")
         s.params["hooked_modules"] = len(hooked)
@@ -432,9 +526,14 @@ def pab(skip_range: int = 2, timestep_range: tuple = (100, 800), compile: bool =
         if not s.compile:
             s.why = "a Python counter per hooked attention is guarded by dynamo: every call would recompile"
 
-    return Strategy(f"PAB(N={skip_range},t={timestep_range[0]}-{timestep_range[1]})" + _run_tag(compile, False), "diffusers PAB",
-                    {"skip_range": skip_range, "timestep_range": list(timestep_range)}, compile=compile, _apply=apply,
-                    _remove=_remove_diffusers_hooks(("pyramid_attention_broadcast",)))
+    return Strategy(
+        f"PAB(N={skip_range},t={timestep_range[0]}-{timestep_range[1]})" + _run_tag(compile, False),
+        "diffusers PAB",
+        {"skip_range": skip_range, "timestep_range": list(timestep_range)},
+        compile=compile,
+        _apply=apply,
+        _remove=_remove_diffusers_hooks(("pyramid_attention_broadcast",)),
+    )
 
 
 # ---------------------------------------------------------------------------------------------- cache-dit
@@ -447,8 +546,15 @@ def _import_cache_dit():
     return cache_dit
 
 
-def dbcache(Fn: int = 1, Bn: int = 0, threshold: float = 0.08, warmup: float = 0.2, max_continuous: int = -1,
-            compile: bool = True, forward_pattern: str = "Pattern_1") -> Strategy:
+def dbcache(
+    Fn: int = 1,
+    Bn: int = 0,
+    threshold: float = 0.08,
+    warmup: float = 0.2,
+    max_continuous: int = -1,
+    compile: bool = True,
+    forward_pattern: str = "Pattern_1",
+) -> Strategy:
     """cache-dit's DBCache: the first ``Fn`` blocks always run; the relative L1 change of their residual
     against the previous step's decides (``<= threshold``) whether blocks ``Fn .. n-Bn`` are replaced by the
     cached residual; the last ``Bn`` blocks always run. ``warmup``: steps that always compute, a fraction
@@ -458,6 +564,7 @@ def dbcache(Fn: int = 1, Bn: int = 0, threshold: float = 0.08, warmup: float = 0
     cache-dit recommends (``torch.compile(transformer)`` after ``enable_cache``); its decisions are
     ``torch.compiler.disable``d host reads, so the forward breaks around them. The pipeline gets a class
     of its own first: cache-dit patches ``type(pipe).__call__``."""
+
     def apply(s, pipe, ctx):
         cache_dit = _import_cache_dit()
         from cache_dit import BlockAdapter, DBCacheConfig, ForwardPattern
@@ -469,11 +576,22 @@ def dbcache(Fn: int = 1, Bn: int = 0, threshold: float = 0.08, warmup: float = 0
         w = int(round(warmup * ctx.num_steps)) if warmup < 1 else int(warmup)
         s.params["max_warmup_steps"] = w
         _subclass_pipeline(pipe, {}, "cachedit")
-        adapter = BlockAdapter(pipe=pipe, transformer=module, blocks=getattr(module, stacks[0]),
-                               forward_pattern=getattr(ForwardPattern, forward_pattern), check_forward_pattern=True)
-        cfg = DBCacheConfig(Fn_compute_blocks=Fn, Bn_compute_blocks=Bn, residual_diff_threshold=threshold,
-                            max_warmup_steps=w, max_continuous_cached_steps=max_continuous,
-                            num_inference_steps=ctx.num_steps, enable_separate_cfg=False)
+        adapter = BlockAdapter(
+            pipe=pipe,
+            transformer=module,
+            blocks=getattr(module, stacks[0]),
+            forward_pattern=getattr(ForwardPattern, forward_pattern),
+            check_forward_pattern=True,
+        )
+        cfg = DBCacheConfig(
+            Fn_compute_blocks=Fn,
+            Bn_compute_blocks=Bn,
+            residual_diff_threshold=threshold,
+            max_warmup_steps=w,
+            max_continuous_cached_steps=max_continuous,
+            num_inference_steps=ctx.num_steps,
+            enable_separate_cfg=False,
+        )
         cache_dit.enable_cache(adapter, cache_config=cfg)
         _compile(pipe, s)
 
@@ -484,9 +602,14 @@ def dbcache(Fn: int = 1, Bn: int = 0, threshold: float = 0.08, warmup: float = 0
         _restore_class(pipe, "cachedit")
 
     mc = "" if max_continuous < 0 else f",MC{max_continuous}"
-    return Strategy(f"DBCache(F{Fn}B{Bn},{_fmt(threshold)}{mc})" + _run_tag(compile, True), "cache-dit DBCache",
-                    {"Fn": Fn, "Bn": Bn, "threshold": threshold, "warmup": warmup, "max_continuous": max_continuous},
-                    compile=compile, _apply=apply, _remove=remove)
+    return Strategy(
+        f"DBCache(F{Fn}B{Bn},{_fmt(threshold)}{mc})" + _run_tag(compile, True),
+        "cache-dit DBCache",
+        {"Fn": Fn, "Bn": Bn, "threshold": threshold, "warmup": warmup, "max_continuous": max_continuous},
+        compile=compile,
+        _apply=apply,
+        _remove=remove,
+    )
 
 
 def available(kind: str) -> tuple[bool, str]:
@@ -518,8 +641,14 @@ def default_strategies(peers: bool = True) -> list[Strategy]:
 
 
 KINDS: dict[str, Callable[..., Strategy]] = {
-    "eager": eager, "inductor": inductor, "blockdance": blockdance, "fbc": first_block_cache,
-    "taylorseer": taylorseer, "magcache": magcache, "pab": pab, "dbcache": dbcache,
+    "eager": eager,
+    "inductor": inductor,
+    "blockdance": blockdance,
+    "fbc": first_block_cache,
+    "taylorseer": taylorseer,
+    "magcache": magcache,
+    "pab": pab,
+    "dbcache": dbcache,
 }
 
 

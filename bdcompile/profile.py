@@ -7,6 +7,7 @@ recommend ``boundary`` / ``warmup`` / ``stop``: the schedule that saves the most
 while the cached value (the output of block ``boundary - 1``) changes by at most ``threshold``
 (relative L2) between the steps it stands in for.
 """
+
 from __future__ import annotations
 
 import math
@@ -63,12 +64,17 @@ class BlockProfile:
         finite = data[torch.isfinite(data) & (data > 0)]
         # log scale between the 2nd and 98th percentiles: one violent step (often the last) no longer
         # washes out the rest; values outside are drawn in the end colours
-        lo, hi = (torch.quantile(finite, torch.tensor([0.02, 0.98])).tolist() if finite.numel() else (1e-3, 1.0))
+        lo, hi = torch.quantile(finite, torch.tensor([0.02, 0.98])).tolist() if finite.numel() else (1e-3, 1.0)
         hi = max(hi, lo * 1.01)
         fig, ax = plt.subplots(figsize=(max(6, data.shape[1] * 0.3), max(4, len(self.blocks) * 0.25)))
-        im = ax.imshow(data.clamp_min(lo).numpy(), aspect="auto", cmap="magma_r", origin="upper",
-                       norm=LogNorm(vmin=lo, vmax=hi),
-                       extent=(0.5, self.rel_change.shape[1] - 0.5, len(self.blocks) - 0.5, -0.5))
+        im = ax.imshow(
+            data.clamp_min(lo).numpy(),
+            aspect="auto",
+            cmap="magma_r",
+            origin="upper",
+            norm=LogNorm(vmin=lo, vmax=hi),
+            extent=(0.5, self.rel_change.shape[1] - 0.5, len(self.blocks) - 0.5, -0.5),
+        )
         ax.set_xlabel("denoising step")
         ax.set_ylabel("block (execution order)")
         ax.set_title(title or "relative change of each block's output vs the previous step")
@@ -84,14 +90,16 @@ class BlockProfile:
         return path
 
 
-def profile_blocks(model: torch.nn.Module, generate: Callable[[torch.nn.Module], object],
-                   blocks: list[str] | None = None) -> BlockProfile:
+def profile_blocks(
+    model: torch.nn.Module, generate: Callable[[torch.nn.Module], object], blocks: list[str] | None = None
+) -> BlockProfile:
     """Run ``generate(model)`` (one denoising loop, one model call per step) and record every block's
     output at every step."""
     blocks = blocks or discover_blocks(model, generate)
     records: dict[str, list] = {b: [] for b in blocks}
-    handles = [model.get_submodule(b).register_forward_hook(lambda m, a, o, b=b: records[b].append(_flat(o)))
-               for b in blocks]
+    handles = [
+        model.get_submodule(b).register_forward_hook(lambda m, a, o, b=b: records[b].append(_flat(o))) for b in blocks
+    ]
     try:
         with torch.no_grad():
             generate(model)
@@ -125,8 +133,14 @@ def _drift(change: torch.Tensor, plan: list) -> float:
     return worst
 
 
-def recommend(profile: BlockProfile, threshold: float = 0.1, interval: int = 2, stop: float | None = None,
-              min_warmup: float = 0.2, stops=STOPS) -> dict:
+def recommend(
+    profile: BlockProfile,
+    threshold: float = 0.1,
+    interval: int = 2,
+    stop: float | None = None,
+    min_warmup: float = 0.2,
+    stops=STOPS,
+) -> dict:
     """The (boundary, warmup, stop) that saves the most block evaluations such that, at every reuse step,
     the cached value (output of block boundary-1) has drifted by at most ``threshold`` (relative L2,
     summed over the steps since the full step that cached it).
@@ -151,27 +165,40 @@ def recommend(profile: BlockProfile, threshold: float = 0.1, interval: int = 2, 
                 saved = steps * nb - block_evaluations(plan, nb, b)
                 key = (saved, w, e)
                 if best is None or key > best["_key"]:
-                    best = {"boundary": b, "warmup": round(w / steps, 4), "stop": e, "interval": interval,
-                            "window": (start, end), "saved_block_evaluations": saved,
-                            "theoretical_speedup": steps * nb / (steps * nb - saved), "threshold": threshold,
-                            "drift": _drift(change, plan), "_key": key}
+                    best = {
+                        "boundary": b,
+                        "warmup": round(w / steps, 4),
+                        "stop": e,
+                        "interval": interval,
+                        "window": (start, end),
+                        "saved_block_evaluations": saved,
+                        "theoretical_speedup": steps * nb / (steps * nb - saved),
+                        "threshold": threshold,
+                        "drift": _drift(change, plan),
+                        "_key": key,
+                    }
     if best is not None:
         del best["_key"]
     profile.meta["recommendation"] = best
-    return best or {"boundary": None, "threshold": threshold,
-                    "note": f"no block's output stays within a drift of {threshold} over a reuse window of "
-                            f"N={interval} (warm-up >= {min_warmup}); raise --threshold (the heatmap shows the "
-                            "changes)"}
+    return best or {
+        "boundary": None,
+        "threshold": threshold,
+        "note": f"no block's output stays within a drift of {threshold} over a reuse window of "
+        f"N={interval} (warm-up >= {min_warmup}); raise --threshold (the heatmap shows the "
+        "changes)",
+    }
 
 
 def summary(profile: BlockProfile, name: str = "model") -> str:
     """Mean change per step over the last 60% of steps, by thirds of the blocks, and a row per block."""
     nb, steps = profile.rel_change.shape
-    late = profile.rel_change[:, int(0.4 * steps):]
-    thirds = [late[i * nb // 3:(i + 1) * nb // 3].nanmean().item() for i in range(3)]
-    lines = [f"{name}: {nb} blocks, {steps} steps; mean relative change per step over the last 60% of steps:",
-             f"  shallow third {thirds[0]:.4f}   middle third {thirds[1]:.4f}   deep third {thirds[2]:.4f}",
-             f"  change per block (rows) at steps 1, 1 + k, 1 + 2k, ... (k = {max(1, (steps - 1) // 12)}):"]
+    late = profile.rel_change[:, int(0.4 * steps) :]
+    thirds = [late[i * nb // 3 : (i + 1) * nb // 3].nanmean().item() for i in range(3)]
+    lines = [
+        f"{name}: {nb} blocks, {steps} steps; mean relative change per step over the last 60% of steps:",
+        f"  shallow third {thirds[0]:.4f}   middle third {thirds[1]:.4f}   deep third {thirds[2]:.4f}",
+        f"  change per block (rows) at steps 1, 1 + k, 1 + 2k, ... (k = {max(1, (steps - 1) // 12)}):",
+    ]
     for i, b in enumerate(profile.blocks):
         row = profile.rel_change[i, 1:]
         lines.append(f"  {b:<28} " + " ".join(f"{v:5.3f}" for v in row[:: max(1, len(row) // 12)].tolist()))

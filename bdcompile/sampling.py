@@ -10,6 +10,7 @@ combined as the diffusers pipelines do (``uncond + guidance * (cond - uncond)``,
 The embedded models' ``sample_from_noise``, ``bench``'s random-weight loop and the Ada training
 environment all run this loop, so their numerics are the pipelines' (tests pin the equalities).
 """
+
 from __future__ import annotations
 
 from typing import Callable, Sequence
@@ -34,9 +35,16 @@ def rewind(scheduler) -> None:
 
 
 @torch.no_grad()
-def denoise(predict: Callable[[torch.Tensor, torch.Tensor], torch.Tensor], scheduler, x: torch.Tensor,
-            timesteps: Sequence | None = None, *, guidance: float = 1.0, cond_first: bool = True,
-            num_steps: int | None = None) -> torch.Tensor:
+def denoise(
+    predict: Callable[[torch.Tensor, torch.Tensor], torch.Tensor],
+    scheduler,
+    x: torch.Tensor,
+    timesteps: Sequence | None = None,
+    *,
+    guidance: float = 1.0,
+    cond_first: bool = True,
+    num_steps: int | None = None,
+) -> torch.Tensor:
     """Run ``scheduler`` from ``x`` over ``timesteps`` (default: all of ``scheduler.timesteps``, after
     ``set_timesteps(num_steps)`` when given) with CFG on a doubled batch; returns the final latents."""
     if num_steps is not None:

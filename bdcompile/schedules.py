@@ -14,6 +14,7 @@ A schedule is pure: it maps a step position to an *action*, a token naming a var
 A skip action may name its boundary: ``"reuse@6"``, ``"residual@12"`` (otherwise the configured one).
 Plan strings write one step per letter, F r f R a, with an optional boundary: ``"FFFr6R12F"``.
 """
+
 from __future__ import annotations
 
 import math
@@ -25,9 +26,24 @@ FULL, REUSE, FORECAST, RESIDUAL, ADAPTIVE = "full", "reuse", "forecast", "residu
 ACTIONS = (FULL, REUSE, FORECAST, RESIDUAL, ADAPTIVE)
 SKIP_KINDS = (REUSE, FORECAST, RESIDUAL)  # actions that take a boundary
 
-__all__ = ["FULL", "REUSE", "FORECAST", "RESIDUAL", "ADAPTIVE", "ACTIONS", "SKIP_KINDS", "StaticSchedule",
-           "PlanSchedule", "parse_action", "action_token", "parse_plan_string", "block_evaluations",
-           "theoretical_speedup", "plan_string", "LETTERS"]
+__all__ = [
+    "FULL",
+    "REUSE",
+    "FORECAST",
+    "RESIDUAL",
+    "ADAPTIVE",
+    "ACTIONS",
+    "SKIP_KINDS",
+    "StaticSchedule",
+    "PlanSchedule",
+    "parse_action",
+    "action_token",
+    "parse_plan_string",
+    "block_evaluations",
+    "theoretical_speedup",
+    "plan_string",
+    "LETTERS",
+]
 
 LETTERS = {FULL: "F", REUSE: "r", FORECAST: "f", RESIDUAL: "R", ADAPTIVE: "a"}
 _FROM_LETTER = {v: k for k, v in LETTERS.items()}
@@ -39,8 +55,10 @@ def parse_action(token: str) -> tuple[str, Optional[int]]:
         raise ValueError(f"blockdance: a step action is a string such as 'full' or 'reuse@6'; got {token!r}")
     kind, sep, b = token.partition("@")
     if kind not in ACTIONS or (sep and (kind not in SKIP_KINDS or not b.isdigit() or int(b) < 1)):
-        raise ValueError(f"blockdance: {token!r} is not a step action: one of {list(ACTIONS)}, and "
-                         f"{list(SKIP_KINDS)} may name a boundary >= 1 ('reuse@6', 'residual@12')")
+        raise ValueError(
+            f"blockdance: {token!r} is not a step action: one of {list(ACTIONS)}, and "
+            f"{list(SKIP_KINDS)} may name a boundary >= 1 ('reuse@6', 'residual@12')"
+        )
     return kind, (int(b) if sep else None)
 
 
@@ -52,14 +70,18 @@ def parse_plan_string(text: str) -> tuple:
     """``"FFr6R12a"`` -> ``("full", "full", "reuse@6", "residual@12", "adaptive")``."""
     tokens = re.findall(r"([A-Za-z])(\d*)", text)
     if "".join(letter + digits for letter, digits in tokens) != text or not tokens:
-        raise ValueError(f"blockdance: option plan={text!r} is not a plan string: one letter per step, F (full), "
-                         "r (reuse), f (forecast), R (residual), a (adaptive), each skip letter optionally followed "
-                         "by its boundary ('FFFr6R12')")
+        raise ValueError(
+            f"blockdance: option plan={text!r} is not a plan string: one letter per step, F (full), "
+            "r (reuse), f (forecast), R (residual), a (adaptive), each skip letter optionally followed "
+            "by its boundary ('FFFr6R12')"
+        )
     out = []
     for letter, digits in tokens:
         if letter not in _FROM_LETTER:
-            raise ValueError(f"blockdance: option plan={text!r} holds letters {sorted({t for t, _ in tokens} - set(_FROM_LETTER))}: "
-                             "a plan string uses F (full), r (reuse), f (forecast), R (residual), a (adaptive)")
+            raise ValueError(
+                f"blockdance: option plan={text!r} holds letters {sorted({t for t, _ in tokens} - set(_FROM_LETTER))}: "
+                "a plan string uses F (full), r (reuse), f (forecast), R (residual), a (adaptive)"
+            )
         token = _FROM_LETTER[letter] + (f"@{digits}" if digits else "")
         parse_action(token)
         out.append(token)
@@ -83,11 +105,20 @@ class StaticSchedule:
 
     def __post_init__(self):
         if not (0.0 <= self.warmup <= 1.0) or not (0.0 <= self.stop <= 1.0):
-            raise ValueError(f"blockdance: warmup and stop are fractions of the steps in [0, 1]; got warmup={self.warmup}, stop={self.stop}")
+            raise ValueError(
+                "blockdance: warmup and stop are fractions of the steps in [0, 1]; "
+                f"got warmup={self.warmup}, stop={self.stop}"
+            )
         if self.warmup > self.stop:
-            raise ValueError(f"blockdance: warmup ({self.warmup}) must not exceed stop ({self.stop}): the reuse window is [warmup, stop) of the steps")
+            raise ValueError(
+                f"blockdance: warmup ({self.warmup}) must not exceed stop ({self.stop}): "
+                "the reuse window is [warmup, stop) of the steps"
+            )
         if not isinstance(self.interval, int) or isinstance(self.interval, bool) or self.interval < 1:
-            raise ValueError(f"blockdance: interval (N) must be an integer >= 1 (1 = never reuse, 2 = every other step); got {self.interval!r}")
+            raise ValueError(
+                "blockdance: interval (N) must be an integer >= 1 (1 = never reuse, 2 = every other step); "
+                f"got {self.interval!r}"
+            )
         if parse_action(self.skip_action)[0] == FULL:
             raise ValueError(f"blockdance: skip_action must be a skip action; got {self.skip_action!r}")
 
@@ -148,7 +179,9 @@ def block_evaluations(plan: Sequence[str], num_blocks: int, boundary: int) -> in
     total = 0
     for a in plan:
         kind, b = parse_action(a)
-        total += num_blocks if kind in (FULL, ADAPTIVE) else num_blocks - min(b if b is not None else boundary, num_blocks)
+        total += (
+            num_blocks if kind in (FULL, ADAPTIVE) else num_blocks - min(b if b is not None else boundary, num_blocks)
+        )
     return total
 
 

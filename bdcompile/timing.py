@@ -14,6 +14,7 @@ strategy alike. A ratio is the median of the per-round ratios, with their range.
 when the machine's load or the run-to-run spread makes such a ratio meaningless. No torch import at
 module level (the CLI's ``--help`` stays fast).
 """
+
 from __future__ import annotations
 
 import logging
@@ -25,8 +26,21 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Callable
 
-__all__ = ["cores", "load", "free_cores", "pin_threads", "Timing", "Ratio", "time_interleaved", "speedup",
-           "describe", "warnings", "stage", "show_compiles", "SPREAD_LIMIT"]
+__all__ = [
+    "cores",
+    "load",
+    "free_cores",
+    "pin_threads",
+    "Timing",
+    "Ratio",
+    "time_interleaved",
+    "speedup",
+    "describe",
+    "warnings",
+    "stage",
+    "show_compiles",
+    "SPREAD_LIMIT",
+]
 
 SPREAD_LIMIT = 0.10  # relative spread ((max - min) / median) above which a timed figure is flagged
 
@@ -132,8 +146,10 @@ def describe(t: Timing, per: int = 1, unit: str = "") -> str:
         return "not timed"
     if len(t.times) == 1:
         return f"{_fmt_s(t.median / per)}{unit} (one timed run: spread unknown)"
-    return (f"{_fmt_s(t.median / per)}{unit} (median of {len(t.times)}; {_fmt_s(t.min / per)}-{_fmt_s(t.max / per)}, "
-            f"spread {t.spread:.0%})")
+    return (
+        f"{_fmt_s(t.median / per)}{unit} (median of {len(t.times)}; {_fmt_s(t.min / per)}-{_fmt_s(t.max / per)}, "
+        f"spread {t.spread:.0%})"
+    )
 
 
 def speedup(baseline: Timing, other: Timing) -> Ratio:
@@ -144,8 +160,13 @@ def speedup(baseline: Timing, other: Timing) -> Ratio:
     return Ratio(statistics.median(pairs), min(pairs), max(pairs))
 
 
-def time_interleaved(strategies: dict[str, Callable[[], object]], repeats: int = 3, progress: bool = True,
-                     desc: str = "timing", first: bool = True) -> dict[str, Timing]:
+def time_interleaved(
+    strategies: dict[str, Callable[[], object]],
+    repeats: int = 3,
+    progress: bool = True,
+    desc: str = "timing",
+    first: bool = True,
+) -> dict[str, Timing]:
     """Run each strategy once (``first``: compiles and warm-ups, reported with their time), then
     ``repeats`` rounds in a rotated order; returns name -> :class:`Timing`."""
     from tqdm import tqdm
@@ -172,8 +193,9 @@ def time_interleaved(strategies: dict[str, Callable[[], object]], repeats: int =
     return out
 
 
-def warnings(timings: dict[str, Timing] | list[Timing], threads: int | None = None,
-             spread_limit: float = SPREAD_LIMIT) -> list[str]:
+def warnings(
+    timings: dict[str, Timing] | list[Timing], threads: int | None = None, spread_limit: float = SPREAD_LIMIT
+) -> list[str]:
     """Why the figures of ``timings`` may not mean much: a machine busier than its free cores, or
     runs that disagree by more than ``spread_limit``. Empty when they look sound."""
     ts = list(timings.values()) if isinstance(timings, dict) else list(timings)
@@ -187,16 +209,21 @@ def warnings(timings: dict[str, Timing] | list[Timing], threads: int | None = No
     peak = max(loads)
     # the load counts our own `threads` too: more runnable threads than cores means someone waited for a core
     if peak > n + 0.5:
-        out.append(f"the machine is busy: load average up to {peak:.1f} on {n} cores while timing "
-                   f"({threads} thread(s) of ours); other processes took CPU time, so times and ratios are "
-                   "unreliable: rerun on an idle machine")
+        out.append(
+            f"the machine is busy: load average up to {peak:.1f} on {n} cores while timing "
+            f"({threads} thread(s) of ours); other processes took CPU time, so times and ratios are "
+            "unreliable: rerun on an idle machine"
+        )
     single = [t.name for t in ts if len(t.times) == 1]
     if single:
         out.append(f"one timed run of {', '.join(single)}: the spread is unknown; use more repeats for a ratio")
     wide = [t for t in ts if t.spread > spread_limit]
     if wide:
-        out.append("runs disagree by more than {:.0%}: {}; a ratio within that spread means nothing".format(
-            spread_limit, ", ".join(f"{t.name} {t.spread:.0%}" for t in wide)))
+        out.append(
+            "runs disagree by more than {:.0%}: {}; a ratio within that spread means nothing".format(
+                spread_limit, ", ".join(f"{t.name} {t.spread:.0%}" for t in wide)
+            )
+        )
     return out
 
 

@@ -18,6 +18,7 @@ embedded classifier (confidence for the requested class, accuracy, Fréchet dist
 features to real held-out digits).  ``--time`` adds wall-clock ratios over ``backend="inductor"``
 for one configuration per family, measured side by side in the same run.
 """
+
 from __future__ import annotations
 
 import math
@@ -38,23 +39,38 @@ class Strategy:
     meta: dict = field(default_factory=dict)
 
 
-def default_strategies(steps: int, policies=(), intervals=(2, 3, 4, 6), orders=(1, 2), warmups=(0.3, 0.5),
-                       stops=(0.95, 1.0)) -> list[Strategy]:
+def default_strategies(
+    steps: int, policies=(), intervals=(2, 3, 4, 6), orders=(1, 2), warmups=(0.3, 0.5), stops=(0.95, 1.0)
+) -> list[Strategy]:
     """The static family over ``intervals`` x warm-ups (0.4 and ``warmups``) x ``stops``, the forecast family
     over ``intervals`` (the paper's window), and one Ada per policy file."""
     out = []
     for w in (0.4, *warmups):
         for stop in stops:
             for n in intervals:
-                name = (f"static N={n}" + ("" if w == 0.4 else f" warmup={w:g}")
-                        + ("" if stop == 0.95 else f" stop={stop:g}"))
-                out.append(Strategy(name, "static", dict(num_steps=steps, interval=n, warmup=w, stop=stop),
-                                    {"interval": n, "warmup": w, "stop": stop}))
+                name = (
+                    f"static N={n}"
+                    + ("" if w == 0.4 else f" warmup={w:g}")
+                    + ("" if stop == 0.95 else f" stop={stop:g}")
+                )
+                out.append(
+                    Strategy(
+                        name,
+                        "static",
+                        dict(num_steps=steps, interval=n, warmup=w, stop=stop),
+                        {"interval": n, "warmup": w, "stop": stop},
+                    )
+                )
     for k in orders:
         for n in intervals:
-            out.append(Strategy(f"forecast-{k} N={n}", f"forecast-{k}",
-                                dict(num_steps=steps, interval=n, reuse="forecast", order=k),
-                                {"interval": n, "order": k}))
+            out.append(
+                Strategy(
+                    f"forecast-{k} N={n}",
+                    f"forecast-{k}",
+                    dict(num_steps=steps, interval=n, reuse="forecast", order=k),
+                    {"interval": n, "order": k},
+                )
+            )
     for path in policies:
         out.append(ada_strategy(path, steps))
     return out
@@ -66,10 +82,11 @@ def ada_strategy(path, steps: int) -> Strategy:
     plan = policy_option(path)  # the policy's record says which inputs it reads
     meta = plan.meta
     if meta["num_steps"] != steps:
-        raise ValueError(f"tradeoff: the policy {path} was trained for {meta['num_steps']} steps; run with "
-                         f"--steps {meta['num_steps']}")
-    opts = dict(num_steps=steps, boundary=meta["boundary"], policy=plan,
-                policy_start=meta["start"] / steps)
+        raise ValueError(
+            f"tradeoff: the policy {path} was trained for {meta['num_steps']} steps; run with "
+            f"--steps {meta['num_steps']}"
+        )
+    opts = dict(num_steps=steps, boundary=meta["boundary"], policy=plan, policy_start=meta["start"] / steps)
     name = f"ada lam={meta['lam']:g}"
     if meta.get("quality", "ssim") != "ssim":
         name += f" {meta['quality']} reward"
@@ -77,8 +94,9 @@ def ada_strategy(path, steps: int) -> Strategy:
         name += f" {meta['init']} init"
     if len(meta.get("classes", range(10))) != 10:
         name += " classes " + ",".join(map(str, meta["classes"]))
-    return Strategy(name, "ada", opts,
-                    {"lam": meta["lam"], "classes": meta.get("classes", list(range(10))), "path": str(path)})
+    return Strategy(
+        name, "ada", opts, {"lam": meta["lam"], "classes": meta.get("classes", list(range(10))), "path": str(path)}
+    )
 
 
 def eval_set(n: int, size: int = 8) -> tuple[torch.Tensor, torch.Tensor]:
@@ -86,8 +104,9 @@ def eval_set(n: int, size: int = 8) -> tuple[torch.Tensor, torch.Tensor]:
     as the model's pipeline draws it for a batch-1 call with
     ``generator=torch.Generator().manual_seed(EVAL_SEED0 + i)``."""
     labels = torch.arange(n) % 10
-    noise = torch.cat([torch.randn(1, 1, size, size, generator=torch.Generator().manual_seed(EVAL_SEED0 + i))
-                       for i in range(n)])
+    noise = torch.cat(
+        [torch.randn(1, 1, size, size, generator=torch.Generator().manual_seed(EVAL_SEED0 + i)) for i in range(n)]
+    )
     return labels, noise
 
 
@@ -97,8 +116,9 @@ def generate(model, labels, noise, steps: int, per_sample: bool, module=None) ->
     m = module if module is not None else zoo.embedded("digits")
     if not per_sample:
         return m.sample_from_noise(model, noise, labels, steps)
-    return torch.cat([m.sample_from_noise(model, noise[i : i + 1], labels[i : i + 1], steps)
-                      for i in range(len(labels))])
+    return torch.cat(
+        [m.sample_from_noise(model, noise[i : i + 1], labels[i : i + 1], steps) for i in range(len(labels))]
+    )
 
 
 def default_policies(model: str) -> list:
@@ -108,8 +128,9 @@ def default_policies(model: str) -> list:
 
 
 @torch.no_grad()
-def evaluate(strategies: list[Strategy], n: int, steps: int, inner: str = "eager", progress: bool = True,
-             model: str = "digits") -> list[dict]:
+def evaluate(
+    strategies: list[Strategy], n: int, steps: int, inner: str = "eager", progress: bool = True, model: str = "digits"
+) -> list[dict]:
     """Quality and reuse of each strategy on the ``n`` held-out samples (plus the uncached reference).
     Static and forecast plans are the same for every sample and run as one batch; Ada runs each
     sample as its own generation (its plan is per instance)."""
@@ -131,11 +152,14 @@ def evaluate(strategies: list[Strategy], n: int, steps: int, inner: str = "eager
     def quality(img):
         probs = clf(img).softmax(-1)
         per_ssim = ssim_per_image(img, ref)
-        return dict(psnr_db=psnr(img, ref), ssim=float(per_ssim.mean()),
-                    confidence=float(probs.gather(1, labels[:, None]).mean()),
-                    class_acc=float((probs.argmax(-1) == labels).float().mean()),
-                    fid_digits=frechet_distance(clf.features(img), real),
-                    _ssim=per_ssim)
+        return dict(
+            psnr_db=psnr(img, ref),
+            ssim=float(per_ssim.mean()),
+            confidence=float(probs.gather(1, labels[:, None]).mean()),
+            class_acc=float((probs.argmax(-1) == labels).float().mean()),
+            fid_digits=frechet_distance(clf.features(img), real),
+            _ssim=per_ssim,
+        )
 
     rows.append(dict(strategy="uncached", family="reference", reuse=0.0, theoretical=1.0, **quality(ref)))
     for s in tqdm(strategies, desc="tradeoff: strategies", disable=not progress):
@@ -155,15 +179,24 @@ def evaluate(strategies: list[Strategy], n: int, steps: int, inner: str = "eager
         reuse_per = reuse_per if per_sample else reuse_per.expand(n)  # one generation: its plan is every sample's
         distinct = sorted({plan_string(p) for p in plans})
         evals = sum(block_evaluations(p, nblocks, boundary) for p in plans)
-        row = dict(strategy=s.name, family=s.family, reuse=float(reuse_per.mean()),
-                   theoretical=sum(len(p) for p in plans) * nblocks / evals, boundary=boundary,
-                   plan=distinct[0] if len(distinct) == 1 else f"{len(distinct)} distinct plans", **s.meta,
-                   **quality(img))
+        row = dict(
+            strategy=s.name,
+            family=s.family,
+            reuse=float(reuse_per.mean()),
+            theoretical=sum(len(p) for p in plans) * nblocks / evals,
+            boundary=boundary,
+            plan=distinct[0] if len(distinct) == 1 else f"{len(distinct)} distinct plans",
+            **s.meta,
+            **quality(img),
+        )
         if per_sample and len(s.meta.get("classes", range(10))) < 10:
             seen = torch.isin(labels, torch.tensor(s.meta["classes"]))
-            row["unseen_classes"] = dict(ssim=float(row["_ssim"][~seen].mean()), reuse=float(reuse_per[~seen].mean()),
-                                         seen_ssim=float(row["_ssim"][seen].mean()),
-                                         seen_reuse=float(reuse_per[seen].mean()))
+            row["unseen_classes"] = dict(
+                ssim=float(row["_ssim"][~seen].mean()),
+                reuse=float(reuse_per[~seen].mean()),
+                seen_ssim=float(row["_ssim"][seen].mean()),
+                seen_reuse=float(reuse_per[seen].mean()),
+            )
         rows.append(row)
     return rows
 
@@ -194,15 +227,30 @@ def matched(rows: list[dict], key: str = "psnr_db") -> list[dict]:
             continue
         q_static = _interp(front, r["reuse"])
         reuse_static = _interp(inv, r[key])
-        out.append(dict(strategy=r["strategy"], reuse=r["reuse"], theoretical=r["theoretical"], quality=r[key],
-                        static_quality_at_same_reuse=q_static, static_reuse_at_same_quality=reuse_static,
-                        static_theoretical_at_same_quality=(_interp(theo, reuse_static)
-                                                            if not math.isnan(reuse_static) else float("nan"))))
+        out.append(
+            dict(
+                strategy=r["strategy"],
+                reuse=r["reuse"],
+                theoretical=r["theoretical"],
+                quality=r[key],
+                static_quality_at_same_reuse=q_static,
+                static_reuse_at_same_quality=reuse_static,
+                static_theoretical_at_same_quality=(
+                    _interp(theo, reuse_static) if not math.isnan(reuse_static) else float("nan")
+                ),
+            )
+        )
     return out
 
 
-def time_strategies(strategies: list[Strategy], steps: int, samples: int = 10, repeats: int = 3, progress: bool = True,
-                    model: str = "digits") -> dict:
+def time_strategies(
+    strategies: list[Strategy],
+    steps: int,
+    samples: int = 10,
+    repeats: int = 3,
+    progress: bool = True,
+    model: str = "digits",
+) -> dict:
     """Wall clock of batch-1 generations of ``samples`` held-out samples with Inductor as the inner compiler,
     and plain ``backend="inductor"`` as the reference: name -> :class:`bdcompile.timing.Timing` (seconds for
     the ``samples``; interleaved rounds)."""
@@ -215,22 +263,32 @@ def time_strategies(strategies: list[Strategy], steps: int, samples: int = 10, r
         runners[s.name] = torch.compile(transformer, backend="blockdance", options=dict(s.options, inner="inductor"))
     # every runner compiles the same forward: past dynamo's recompile_limit (8) the rest would run eagerly
     limit = max(torch._dynamo.config.recompile_limit, 2 * len(runners))
-    with torch._dynamo.config.patch(recompile_limit=limit, accumulated_recompile_limit=max(256, 4 * limit)), \
-            timing.show_compiles():
+    with (
+        torch._dynamo.config.patch(recompile_limit=limit, accumulated_recompile_limit=max(256, 4 * limit)),
+        timing.show_compiles(),
+    ):
         for name, r in runners.items():
             with timing.stage(f"compiling {name}", progress):
                 generate(r, labels[:1], noise[:1], steps, per_sample=True, module=m)
         return timing.time_interleaved(
-            {name: (lambda r=r: generate(r, labels, noise, steps, per_sample=True, module=m))
-             for name, r in runners.items()},
-            repeats=repeats, progress=progress, desc="tradeoff: timing", first=False)
+            {
+                name: (lambda r=r: generate(r, labels, noise, steps, per_sample=True, module=m))
+                for name, r in runners.items()
+            },
+            repeats=repeats,
+            progress=progress,
+            desc="tradeoff: timing",
+            first=False,
+        )
 
 
-FAMILY_STYLE = {"static": ("tab:blue", "o", "static BlockDance (reuse)"),
-                "forecast-1": ("tab:orange", "s", "forecast, order 1"),
-                "forecast-2": ("tab:green", "^", "forecast, order 2"),
-                "forecast-3": ("tab:purple", "v", "forecast, order 3"),
-                "ada": ("tab:red", "*", "BlockDance-Ada (per-instance plans)")}
+FAMILY_STYLE = {
+    "static": ("tab:blue", "o", "static BlockDance (reuse)"),
+    "forecast-1": ("tab:orange", "s", "forecast, order 1"),
+    "forecast-2": ("tab:green", "^", "forecast, order 2"),
+    "forecast-3": ("tab:purple", "v", "forecast, order 3"),
+    "ada": ("tab:red", "*", "BlockDance-Ada (per-instance plans)"),
+}
 
 
 def plot(rows: list[dict], path, title: str = "quality against reuse") -> None:
@@ -239,24 +297,39 @@ def plot(rows: list[dict], path, title: str = "quality against reuse") -> None:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    keys = [("psnr_db", "PSNR vs uncached (dB)"), ("ssim", "SSIM vs uncached"),
-            ("confidence", "classifier confidence (requested class)")]
+    keys = [
+        ("psnr_db", "PSNR vs uncached (dB)"),
+        ("ssim", "SSIM vs uncached"),
+        ("confidence", "classifier confidence (requested class)"),
+    ]
     fig, axes = plt.subplots(1, 3, figsize=(15, 4.6))
     for ax, (key, label) in zip(axes, keys, strict=True):
         front = static_front(rows, key)
-        ax.plot([p[0] for p in front], [p[1] for p in front], color="tab:blue", lw=1.2,
-                label="best static (envelope of the grid)")
+        ax.plot(
+            [p[0] for p in front],
+            [p[1] for p in front],
+            color="tab:blue",
+            lw=1.2,
+            label="best static (envelope of the grid)",
+        )
         for fam, (color, marker, name) in FAMILY_STYLE.items():
-            pts = sorted((r["reuse"], r[key], r["strategy"]) for r in rows
-                         if r["family"] == fam and math.isfinite(r[key]))
+            pts = sorted(
+                (r["reuse"], r[key], r["strategy"]) for r in rows if r["family"] == fam and math.isfinite(r[key])
+            )
             if not pts:
                 continue
             if fam.startswith("forecast"):
                 ax.plot([p[0] for p in pts], [p[1] for p in pts], color=color, lw=1)
-            ax.scatter([p[0] for p in pts], [p[1] for p in pts], color=color, marker=marker,
-                       s=110 if fam == "ada" else 22, alpha=0.45 if fam == "static" else 1.0,
-                       label=name + (" grid: N x warm-up x stop" if fam == "static" else ""),
-                       zorder=3)
+            ax.scatter(
+                [p[0] for p in pts],
+                [p[1] for p in pts],
+                color=color,
+                marker=marker,
+                s=110 if fam == "ada" else 22,
+                alpha=0.45 if fam == "static" else 1.0,
+                label=name + (" grid: N x warm-up x stop" if fam == "static" else ""),
+                zorder=3,
+            )
             for x, y, n in pts:
                 if fam == "static" and (x, y) not in front:
                     continue

@@ -5,6 +5,7 @@ generation of it with fixed seeds.
     model = w.make_model()
     images = w.generate(model)            # [20, 1, 8, 8] in [0, 1], the same seeds every call
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -20,7 +21,7 @@ __all__ = ["PRESETS", "MODELS", "random_dit", "denoise", "Workload", "workload"]
 # name: (num_layers, heads, head_dim, latent size)
 PRESETS = {
     "tiny": (12, 2, 16, 8),
-    "dit-s-28": (28, 6, 64, 16),     # DiT-S width, the paper's 28-block depth
+    "dit-s-28": (28, 6, 64, 16),  # DiT-S width, the paper's 28-block depth
     "pixart-alpha": (28, 16, 72, 16),  # PixArt-alpha / DiT-XL width (1152), small latent for CPU
 }
 MODELS = [*zoo.EMBEDDED, *PRESETS]
@@ -34,8 +35,15 @@ def random_dit(preset: str = "dit-s-28", seed: int = 0):
     layers, heads, dim, size = PRESETS[preset]
     torch.manual_seed(seed)
     return DiTTransformer2DModel(
-        num_attention_heads=heads, attention_head_dim=dim, in_channels=4, out_channels=8, num_layers=layers,
-        sample_size=size, patch_size=2, norm_type="ada_norm_zero", num_embeds_ada_norm=1000,
+        num_attention_heads=heads,
+        attention_head_dim=dim,
+        in_channels=4,
+        out_channels=8,
+        num_layers=layers,
+        sample_size=size,
+        patch_size=2,
+        norm_type="ada_norm_zero",
+        num_embeds_ada_norm=1000,
         activation_fn="gelu-approximate",
     ).eval()
 
@@ -54,8 +62,9 @@ def denoise(model, num_steps: int = 50, batch: int = 2, size: int | None = None,
     g = torch.Generator().manual_seed(seed)
     latents = torch.randn(batch, cfg.in_channels, size, size, generator=g)
     labels = torch.randint(0, 1000, (batch,), generator=g)
-    return loop(class_conditional(model, labels, 1000), DDIMScheduler(), latents, guidance=guidance,
-                num_steps=num_steps)
+    return loop(
+        class_conditional(model, labels, 1000), DDIMScheduler(), latents, guidance=guidance, num_steps=num_steps
+    )
 
 
 @dataclass
@@ -89,7 +98,12 @@ def workload(name: str, steps: int, per_class: int = 1, batch: int = 2, seed: in
         return Workload(name, steps, m.load_transformer, generate, zoo.EMBEDDED[name][1], len(labels), labels, m)
     if name in PRESETS:
         layers, heads, dim, size = PRESETS[name]
-        return Workload(name, steps, lambda: random_dit(name),
-                        lambda model: denoise(model, steps, batch=batch, seed=seed),
-                        f"random-weight DiT: {layers} blocks x {heads * dim} wide, latent {size}x{size}", batch)
+        return Workload(
+            name,
+            steps,
+            lambda: random_dit(name),
+            lambda model: denoise(model, steps, batch=batch, seed=seed),
+            f"random-weight DiT: {layers} blocks x {heads * dim} wide, latent {size}x{size}",
+            batch,
+        )
     raise ValueError(f"bdcompile: unknown model {name!r}; choose one of {', '.join(MODELS)}")

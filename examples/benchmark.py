@@ -8,6 +8,7 @@ per-round ratios, with their range), the theoretical one from the schedule (bloc
 and their ratio (the share of the ceiling reached); warns when the machine is too busy for the figures
 to mean anything.
 """
+
 import argparse
 
 import torch
@@ -26,8 +27,12 @@ def main(argv=None):
     ap.add_argument("--warmup", type=float, default=0.4)
     ap.add_argument("--stop", type=float, default=0.95)
     ap.add_argument("--interval", type=int, default=2)
-    ap.add_argument("--inner", default="inductor", choices=["inductor", "eager"],
-                    help="compiler of both sides (eager: no compile time, no meaningful speed)")
+    ap.add_argument(
+        "--inner",
+        default="inductor",
+        choices=["inductor", "eager"],
+        help="compiler of both sides (eager: no compile time, no meaningful speed)",
+    )
     ap.add_argument("--threads", type=int, default=0, help="torch threads (0: the free cores)")
     args = ap.parse_args(argv)
 
@@ -39,16 +44,21 @@ def main(argv=None):
     base = torch.compile(model, backend=args.inner)
     bd = torch.compile(model, backend="blockdance", options=opts)
     with timing.show_compiles():
-        res = timing.time_interleaved({
-            args.inner: lambda: denoise(base, args.steps),
-            "blockdance": lambda: denoise(bd, args.steps),
-        }, repeats=args.repeats)
+        res = timing.time_interleaved(
+            {
+                args.inner: lambda: denoise(base, args.steps),
+                "blockdance": lambda: denoise(bd, args.steps),
+            },
+            repeats=args.repeats,
+        )
     info = bdcompile.explain(bd, num_steps=args.steps)
     ratio = timing.speedup(res[args.inner], res["blockdance"])
     theo = info["theoretical_speedup"]
     layers, heads, dim, size = PRESETS[args.preset]
-    print(f"preset {args.preset}: {layers} blocks x {heads * dim} wide, latent {size}x{size}, batch 2 (CFG), "
-          f"{args.steps} DDIM steps, {threads} thread(s)")
+    print(
+        f"preset {args.preset}: {layers} blocks x {heads * dim} wide, latent {size}x{size}, batch 2 (CFG), "
+        f"{args.steps} DDIM steps, {threads} thread(s)"
+    )
     print("\n".join(line for line in str(info).splitlines() if line.startswith(("plan", "block evaluations"))))
     for r in res.values():
         print(f"{r.name:<12} {timing.describe(r)}, first run (compiles) {r.first_s:.1f} s")

@@ -11,6 +11,7 @@ an older checkout for a before/after comparison:
     python examples/benchmark_dispatch.py --calls 20000
     PYTHONPATH=/path/to/old/checkout python /path/to/old/checkout/examples/benchmark_dispatch.py
 """
+
 from __future__ import annotations
 
 import argparse
@@ -84,6 +85,7 @@ def main(argv=None) -> int:
                 per_step.append(a)
             for a in per_step:  # the first generation compiles the reuse variant
                 disp(*a)
+
             def call(i, disp=disp, per_step=per_step):
                 return disp(*per_step[i % n])
 

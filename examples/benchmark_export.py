@@ -18,6 +18,7 @@ generation so that machine drift hits them alike; medians are reported, with the
 generations and a warning when the machine is too busy for the figures to mean anything. The export goes
 to a temporary folder removed at the end (--out DIR keeps it).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -37,10 +38,22 @@ def pixart_like(layers: int, heads: int, head_dim: int, size: int, caption: int,
 
     torch.manual_seed(seed)
     return PixArtTransformer2DModel(
-        sample_size=size, num_layers=layers, patch_size=2, attention_head_dim=head_dim, num_attention_heads=heads,
-        caption_channels=caption, in_channels=4, cross_attention_dim=heads * head_dim, out_channels=8,
-        attention_bias=True, activation_fn="gelu-approximate", num_embeds_ada_norm=1000, norm_type="ada_norm_single",
-        norm_elementwise_affine=False, norm_eps=1e-6, use_additional_conditions=False,
+        sample_size=size,
+        num_layers=layers,
+        patch_size=2,
+        attention_head_dim=head_dim,
+        num_attention_heads=heads,
+        caption_channels=caption,
+        in_channels=4,
+        cross_attention_dim=heads * head_dim,
+        out_channels=8,
+        attention_bias=True,
+        activation_fn="gelu-approximate",
+        num_embeds_ada_norm=1000,
+        norm_type="ada_norm_single",
+        norm_elementwise_affine=False,
+        norm_eps=1e-6,
+        use_additional_conditions=False,
     ).eval()
 
 
@@ -52,8 +65,13 @@ def generation(fn, actions_of, steps: int, batch: int, size: int, text: torch.Te
     calls = []
     with torch.no_grad():
         for t in ts:
-            kw = dict(hidden_states=latents, encoder_hidden_states=text, timestep=torch.full((batch,), t),
-                      added_cond_kwargs={"resolution": None, "aspect_ratio": None}, return_dict=False)
+            kw = dict(
+                hidden_states=latents,
+                encoder_hidden_states=text,
+                timestep=torch.full((batch,), t),
+                added_cond_kwargs={"resolution": None, "aspect_ratio": None},
+                return_dict=False,
+            )
             t0 = time.perf_counter()
             out = fn(**kw)[0]
             calls.append([time.perf_counter() - t0, None])
@@ -80,8 +98,12 @@ def main(argv=None):
     ap.add_argument("--stop", type=float, default=0.95)
     ap.add_argument("--interval", type=int, default=2)
     ap.add_argument("--formats", nargs="+", default=["onnx", "aoti"], choices=["onnx", "aoti"])
-    ap.add_argument("--inner", default="inductor", choices=["inductor", "eager"],
-                    help="compiler of the torch.compile rows (eager: no compile time, no meaningful speed)")
+    ap.add_argument(
+        "--inner",
+        default="inductor",
+        choices=["inductor", "eager"],
+        help="compiler of the torch.compile rows (eager: no compile time, no meaningful speed)",
+    )
     ap.add_argument("--out", default=None, help="export directory, kept (default: a temporary one, removed at the end)")
     ap.add_argument("--skip-export", action="store_true", help="reuse the export already in --out (same arguments)")
     args = ap.parse_args(argv)
@@ -107,19 +129,25 @@ def run(args, out_dir: Path):
         args.boundary = default_boundary(args.layers)
     model = pixart_like(args.layers, args.heads, args.head_dim, args.size, args.caption)
     text = torch.randn(args.batch, args.text_len, args.caption, generator=torch.Generator().manual_seed(1))
-    opts = dict(boundary=args.boundary, warmup=args.warmup, stop=args.stop, interval=args.interval,
-                num_steps=args.steps)
+    opts = dict(
+        boundary=args.boundary, warmup=args.warmup, stop=args.stop, interval=args.interval, num_steps=args.steps
+    )
     params = sum(p.numel() for p in model.parameters()) / 1e6
-    print(f"PixArt-like: {args.layers} blocks x {args.heads * args.head_dim} wide ({params:.1f}M params), latent "
-          f"{args.size}x{args.size} ({(args.size // 2) ** 2} tokens), text {args.text_len}x{args.caption}, batch "
-          f"{args.batch}, {args.steps} steps, boundary {args.boundary}, {args.threads} thread(s), "
-          f"torch {torch.__version__}, "
-          f"onnxruntime {ort.__version__}")
+    print(
+        f"PixArt-like: {args.layers} blocks x {args.heads * args.head_dim} wide ({params:.1f}M params), latent "
+        f"{args.size}x{args.size} ({(args.size // 2) ** 2} tokens), text {args.text_len}x{args.caption}, batch "
+        f"{args.batch}, {args.steps} steps, boundary {args.boundary}, {args.threads} thread(s), "
+        f"torch {torch.__version__}, "
+        f"onnxruntime {ort.__version__}"
+    )
 
-    example = dict(hidden_states=torch.randn(args.batch, 4, args.size, args.size), encoder_hidden_states=text,
-                   timestep=torch.full((args.batch,), 999),
-                   added_cond_kwargs={"resolution": None, "aspect_ratio": None},
-                   return_dict=False)
+    example = dict(
+        hidden_states=torch.randn(args.batch, 4, args.size, args.size),
+        encoder_hidden_states=text,
+        timestep=torch.full((args.batch,), 999),
+        added_cond_kwargs={"resolution": None, "aspect_ratio": None},
+        return_dict=False,
+    )
     setup = {}
     t0 = time.perf_counter()
     if args.skip_export:
@@ -167,8 +195,10 @@ def run(args, out_dir: Path):
             gens[name].load.append(timing.load())
 
     ref = finals["blockdance backend"]
-    print(f"\n{'runtime':<22}{'full ms':>9}{'reuse ms':>10}{'ms/step':>9}{'cache x':>9}{'vs inductor':>13}{'gen s':>8}"
-          f"{'first gen s':>13}{'rel diff':>10}")
+    print(
+        f"\n{'runtime':<22}{'full ms':>9}{'reuse ms':>10}{'ms/step':>9}{'cache x':>9}{'vs inductor':>13}{'gen s':>8}"
+        f"{'first gen s':>13}{'rel diff':>10}"
+    )
     base_step = None
     for name, runs in results.items():
         med = {}
@@ -180,19 +210,25 @@ def run(args, out_dir: Path):
         base_step = base_step or step
         gen = statistics.median(sum(c[0] for c in calls) for calls in runs)
         diff = float((finals[name] - ref).norm() / ref.norm())
-        print(f"{name:<22}{1e3 * med['full']:>9.2f}{1e3 * med['reuse']:>10.2f}{1e3 * step:>9.2f}"
-              f"{med['full'] / step:>8.3f}x"
-              f"{base_step / step:>12.3f}x{gen:>8.3f}{setup[name]:>13.1f}{diff:>10.1e}")
+        print(
+            f"{name:<22}{1e3 * med['full']:>9.2f}{1e3 * med['reuse']:>10.2f}{1e3 * step:>9.2f}"
+            f"{med['full'] / step:>8.3f}x"
+            f"{base_step / step:>12.3f}x{gen:>8.3f}{setup[name]:>13.1f}{diff:>10.1e}"
+        )
     plan = manifest["plan"]
     nb = len(manifest["blocks"]["names"])
     theo = bdcompile.theoretical_speedup(["full" if c == "F" else "reuse" for c in plan], nb, args.boundary)
-    print(f"\nplan {plan}: {plan.count('r')} reuse steps of {len(plan)}, theoretical speedup (block evaluations) "
-          f"{theo:.3f}x")
-    print("full/reuse ms: median per call; ms/step: those medians weighted by what ran at each step; cache x: full ms "
-          "/ ms/step (the schedule's gain within one runtime);\nvs inductor: ms/step of plain torch.compile / this "
-          "one; "
-          "gen s: median wall time of a whole generation; first gen s: loading + the first generation\n(compilation, "
-          "session warm-up); rel diff: final latents vs the blockdance backend")
+    print(
+        f"\nplan {plan}: {plan.count('r')} reuse steps of {len(plan)}, theoretical speedup (block evaluations) "
+        f"{theo:.3f}x"
+    )
+    print(
+        "full/reuse ms: median per call; ms/step: those medians weighted by what ran at each step; cache x: full ms "
+        "/ ms/step (the schedule's gain within one runtime);\nvs inductor: ms/step of plain torch.compile / this "
+        "one; "
+        "gen s: median wall time of a whole generation; first gen s: loading + the first generation\n(compilation, "
+        "session warm-up); rel diff: final latents vs the blockdance backend"
+    )
     for name, t in gens.items():
         print(f"  {name:<22} whole generation {timing.describe(t)}")
     for w in timing.warnings(gens, args.threads):

@@ -22,6 +22,7 @@ Latency = one request (generate) or one whole image (denoise). Server CPU = user
 server's process group (tritonserver + model stubs) over the window, per image: on a shared machine it
 moves less than wall-clock throughput. Needs the serving venv (.ci/serving_venv.sh).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -115,15 +116,19 @@ def _drive(client, clients, seconds, warmup, lat, stop, go, pgid):
     for t in threads:
         t.join(timeout=600)
     done = sorted(lat[:n])
-    return {"images": n, "seconds": elapsed, "images_per_s": n / elapsed,
-            "server_cpu_ms_per_image": 1e3 * cpu / n if cpu is not None and n else None,
-            "p50_ms": 1e3 * statistics.median(done) if done else None,
-            "p99_ms": 1e3 * done[min(len(done) - 1, int(0.99 * len(done)))] if done else None}
+    return {
+        "images": n,
+        "seconds": elapsed,
+        "images_per_s": n / elapsed,
+        "server_cpu_ms_per_image": 1e3 * cpu / n if cpu is not None and n else None,
+        "p50_ms": 1e3 * statistics.median(done) if done else None,
+        "p99_ms": 1e3 * done[min(len(done) - 1, int(0.99 * len(done)))] if done else None,
+    }
 
 
 SCHEDULES = {  # name: export options (boundary 9 of 12 blocks, warmup 0.4, stop 0.95 unless given)
-    "paper": dict(interval=2),   # BlockDance's N=2: 5 of 20 steps reuse (theoretical 1.23x)
-    "n3": dict(interval=3),      # N=3: 7 of 20 steps reuse (theoretical 1.36x; lower quality, see BENCHMARKS.md)
+    "paper": dict(interval=2),  # BlockDance's N=2: 5 of 20 steps reuse (theoretical 1.23x)
+    "n3": dict(interval=3),  # N=3: 7 of 20 steps reuse (theoretical 1.36x; lower quality, see BENCHMARKS.md)
     "res2": dict(interval=2, reuse="residual"),  # N=2, skipped blocks replaced by input + their last residual
     "res3": dict(interval=3, reuse="residual"),  # N=3 residual
 }
@@ -157,24 +162,45 @@ def quality(servers: dict, model: str, n: int) -> dict:
     labels, seeds = [k % 10 for k in range(n)], [10_000 + k for k in range(n)]
     images = {}
     for name, srv in servers.items():
-        images[name] = np.concatenate([generate_images(srv.http_address, labels[i:i + 10], seeds[i:i + 10], model=model)
-                                       for i in range(0, n, 10)])
+        images[name] = np.concatenate(
+            [
+                generate_images(srv.http_address, labels[i : i + 10], seeds[i : i + 10], model=model)
+                for i in range(0, n, 10)
+            ]
+        )
     ref = images["uncached"]
     per = {name: [psnr(img[k], ref[k]) for k in range(n)] for name, img in images.items()}
-    return {name: {"psnr_db": psnr(img, ref), "psnr_db_min_image": min(per[name]),
-                   "max_abs": float(np.abs(img - ref).max()), "images": n} for name, img in images.items()}
+    return {
+        name: {
+            "psnr_db": psnr(img, ref),
+            "psnr_db_min_image": min(per[name]),
+            "max_abs": float(np.abs(img - ref).max()),
+            "images": n,
+        }
+        for name, img in images.items()
+    }
 
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--model", default="mnist", choices=["mnist", "digits"], help="embedded model served")
     ap.add_argument("--export-root", default=None, help="where the exports are kept (default: a temp dir)")
-    ap.add_argument("--schedules", nargs="+", default=["paper"], choices=sorted(SCHEDULES),
-                    help="cached servers to run next to the uncached one")
+    ap.add_argument(
+        "--schedules",
+        nargs="+",
+        default=["paper"],
+        choices=sorted(SCHEDULES),
+        help="cached servers to run next to the uncached one",
+    )
     ap.add_argument("--steps", type=int, default=20)
     ap.add_argument("--clients", type=int, nargs="+", default=[1, 4, 16])
-    ap.add_argument("--mode", nargs="+", default=["generate"], choices=["generate", "denoise"],
-                    help="denoise: digits only (its step-by-step client)")
+    ap.add_argument(
+        "--mode",
+        nargs="+",
+        default=["generate"],
+        choices=["generate", "denoise"],
+        help="denoise: digits only (its step-by-step client)",
+    )
     ap.add_argument("--seconds", type=float, default=12.0)
     ap.add_argument("--warmup", type=float, default=3.0)
     ap.add_argument("--rounds", type=int, default=2, help="passes over every (mode, clients, server); medians")
@@ -193,8 +219,9 @@ def main():
 
     torch.set_num_threads(1)
     root = Path(args.export_root or tempfile.mkdtemp(prefix=f"bdcompile-{args.model}-"))
-    exports = {name: export_model(root, args.model, name, args.steps)
-               for name in dict.fromkeys(["paper"] + args.schedules)}
+    exports = {
+        name: export_model(root, args.model, name, args.steps) for name in dict.fromkeys(["paper"] + args.schedules)
+    }
     tmp = Path(tempfile.mkdtemp(prefix="bdcompile-bench-"))
     common = dict(threads=args.threads, idle_timeout_s=60, pipeline=args.model)
     repos = {"uncached": write_repository(exports["paper"], tmp / "uncached", caching=False, **common)}
@@ -207,19 +234,25 @@ def main():
             srv.start(timeout=300)
         qual = quality(servers, args.model, args.quality_images) if args.quality_images else {}
         for name, q in qual.items():
-            print(f"quality {name:17s}: PSNR {q['psnr_db']:.1f} dB vs uncached over {q['images']} images "
-                  f"(worst image {q['psnr_db_min_image']:.1f} dB, max |diff| {q['max_abs']:.3g})", flush=True)
+            print(
+                f"quality {name:17s}: PSNR {q['psnr_db']:.1f} dB vs uncached over {q['images']} images "
+                f"(worst image {q['psnr_db_min_image']:.1f} dB, max |diff| {q['max_abs']:.3g})",
+                flush=True,
+            )
         for rnd in range(args.rounds):
             for mode in args.mode:
                 for n in args.clients:
                     order = list(servers.items())
-                    for name, srv in (order if rnd % 2 == 0 else order[::-1]):
+                    for name, srv in order if rnd % 2 == 0 else order[::-1]:
                         fn = measure_generate if mode == "generate" else measure_denoise
                         r = fn(srv.http_address, n, args.seconds, args.warmup, pgid=srv.proc.pid, model=args.model)
                         results.setdefault((mode, name, n), []).append(r)
-                        print(f"round {rnd} {mode:8s} {name:17s} {n:2d} clients: {r['images_per_s']:.1f} images/s "
-                              f"p50 {r['p50_ms']:.0f} ms p99 {r['p99_ms']:.0f} ms ({r['images']} images), server CPU "
-                              f"{r['server_cpu_ms_per_image']:.1f} ms/image", flush=True)
+                        print(
+                            f"round {rnd} {mode:8s} {name:17s} {n:2d} clients: {r['images_per_s']:.1f} images/s "
+                            f"p50 {r['p50_ms']:.0f} ms p99 {r['p99_ms']:.0f} ms ({r['images']} images), server CPU "
+                            f"{r['server_cpu_ms_per_image']:.1f} ms/image",
+                            flush=True,
+                        )
     finally:
         for srv in servers.values():
             srv.close()
@@ -233,20 +266,35 @@ def main():
                     row[k] = statistics.median(r[k] for r in rs)
                 base = results[(mode, "uncached", n)]
                 row["vs_uncached"] = row["images_per_s"] / statistics.median(r["images_per_s"] for r in base)
-                row["cpu_vs_uncached"] = statistics.median(r["server_cpu_ms_per_image"] for r in base) / row[
-                    "server_cpu_ms_per_image"]
+                row["cpu_vs_uncached"] = (
+                    statistics.median(r["server_cpu_ms_per_image"] for r in base) / row["server_cpu_ms_per_image"]
+                )
                 table.append(row)
-    print("\n| mode | clients | server | images/s | vs uncached | p50 ms | p99 ms | server CPU ms / image | "
-          "CPU: uncached / this | PSNR vs uncached |\n|---|---|---|---|---|---|---|---|---|---|")
+    print(
+        "\n| mode | clients | server | images/s | vs uncached | p50 ms | p99 ms | server CPU ms / image | "
+        "CPU: uncached / this | PSNR vs uncached |\n|---|---|---|---|---|---|---|---|---|---|"
+    )
     for r in table:
         q = "-" if r["psnr_db"] is None else ("exact" if r["psnr_db"] == float("inf") else f"{r['psnr_db']:.1f} dB")
-        print(f"| {r['mode']} | {r['clients']} | {r['server']} | {r['images_per_s']:.1f} | {r['vs_uncached']:.2f}x | "
-              f"{r['p50_ms']:.0f} | {r['p99_ms']:.0f} | {r['server_cpu_ms_per_image']:.1f} | "
-              f"{r['cpu_vs_uncached']:.2f}x | {q} |")
+        print(
+            f"| {r['mode']} | {r['clients']} | {r['server']} | {r['images_per_s']:.1f} | {r['vs_uncached']:.2f}x | "
+            f"{r['p50_ms']:.0f} | {r['p99_ms']:.0f} | {r['server_cpu_ms_per_image']:.1f} | "
+            f"{r['cpu_vs_uncached']:.2f}x | {q} |"
+        )
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)
-    Path(f"{out}.json").write_text(json.dumps({"args": vars(args), "rows": table, "quality": qual, "runs": {
-        f"{m}/{s}/{n}": v for (m, s, n), v in results.items()}}, indent=2) + "\n")
+    Path(f"{out}.json").write_text(
+        json.dumps(
+            {
+                "args": vars(args),
+                "rows": table,
+                "quality": qual,
+                "runs": {f"{m}/{s}/{n}": v for (m, s, n), v in results.items()},
+            },
+            indent=2,
+        )
+        + "\n"
+    )
     plot(table, args, f"{out}.png")
     print(f"wrote {out}.json, {out}.png")
 
@@ -267,7 +315,7 @@ def plot(table, args, path):
             style = "s--" if name == "uncached" else "o-"
             q = rows[0].get("psnr_db") if rows else None
             label = name if q is None or name == "uncached" else f"{name} ({q:.1f} dB vs uncached)"
-            line, = axes[0][j].plot(xs, [r["images_per_s"] for r in rows], style, label=label)
+            (line,) = axes[0][j].plot(xs, [r["images_per_s"] for r in rows], style, label=label)
             axes[1][j].plot(xs, [r["p50_ms"] for r in rows], style, color=line.get_color(), label=f"{name} p50")
             axes[1][j].plot(xs, [r["p99_ms"] for r in rows], ":", color=line.get_color(), label=f"{name} p99")
         for i in range(2):

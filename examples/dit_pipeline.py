@@ -7,6 +7,7 @@ Prints the time per step of the full and the reuse variant and the end-to-end ti
 backend="inductor" (interleaved rounds, median and range); the transformer and the pipeline code are
 unmodified.
 """
+
 import argparse
 import time
 
@@ -20,8 +21,13 @@ from bdcompile.workloads import PRESETS, random_dit
 
 def tiny_vae():
     torch.manual_seed(0)
-    return AutoencoderKL(block_out_channels=(32,), down_block_types=("DownEncoderBlock2D",),
-                         up_block_types=("UpDecoderBlock2D",), latent_channels=4, norm_num_groups=8).eval()
+    return AutoencoderKL(
+        block_out_channels=(32,),
+        down_block_types=("DownEncoderBlock2D",),
+        up_block_types=("UpDecoderBlock2D",),
+        latent_channels=4,
+        norm_num_groups=8,
+    ).eval()
 
 
 def step_timer(module):
@@ -37,8 +43,12 @@ def main(argv=None):
     ap.add_argument("--preset", default="dit-s-28", choices=sorted(PRESETS))
     ap.add_argument("--steps", type=int, default=30)
     ap.add_argument("--repeats", type=int, default=2)
-    ap.add_argument("--inner", default="inductor", choices=["inductor", "eager"],
-                    help="compiler of both sides (eager: no compile time, no meaningful speed)")
+    ap.add_argument(
+        "--inner",
+        default="inductor",
+        choices=["inductor", "eager"],
+        help="compiler of both sides (eager: no compile time, no meaningful speed)",
+    )
     ap.add_argument("--threads", type=int, default=0, help="torch threads (0: the free cores)")
     args = ap.parse_args(argv)
     threads = timing.pin_threads(args.threads)
@@ -57,8 +67,13 @@ def main(argv=None):
     def run(transformer):
         def go():
             pipe.transformer = transformer
-            pipe(class_labels=[3, 7], num_inference_steps=steps, generator=torch.Generator().manual_seed(0),
-                 output_type="np")
+            pipe(
+                class_labels=[3, 7],
+                num_inference_steps=steps,
+                generator=torch.Generator().manual_seed(0),
+                output_type="np",
+            )
+
         return go
 
     with timing.show_compiles():
@@ -72,10 +87,12 @@ def main(argv=None):
     for a, ts in per.items():
         if ts:
             print(f"{a:>5} step: median {ts[len(ts) // 2] * 1000:.1f} ms over {len(ts)} steps")
-    print(f"end to end ({steps} steps, CFG, VAE decode included, {threads} thread(s)): {args.inner} "
-          f"{timing.describe(walls[args.inner])}, blockdance {timing.describe(walls['blockdance'])}, speedup "
-          f"{timing.speedup(walls[args.inner], walls['blockdance'])} (theoretical, blocks only: "
-          f"{info['theoretical_speedup']:.3f}x)")
+    print(
+        f"end to end ({steps} steps, CFG, VAE decode included, {threads} thread(s)): {args.inner} "
+        f"{timing.describe(walls[args.inner])}, blockdance {timing.describe(walls['blockdance'])}, speedup "
+        f"{timing.speedup(walls[args.inner], walls['blockdance'])} (theoretical, blocks only: "
+        f"{info['theoretical_speedup']:.3f}x)"
+    )
     for w in timing.warnings(walls, threads):
         print(f"WARNING: {w}")
 

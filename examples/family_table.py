@@ -3,6 +3,7 @@ backend="blockdance" (one traced call, eager inner): block stacks found, default
 
     python examples/family_table.py [FAMILY ...] > /tmp/table.md
 """
+
 import sys
 import warnings
 from pathlib import Path
@@ -26,14 +27,21 @@ for name in names:
     if fam.probe.get("traced_via") == "return_dict_false":
         kw["return_dict"] = False
     kw = fam.with_timestep(kw, fam.timesteps(10)[0])
-    opts = dict(num_steps=10, inner="eager", **(dict(timestep_arg=fam.timestep_kwarg) if fam.timestep_kwarg else dict(step_source="counter")))
+    opts = dict(
+        num_steps=10,
+        inner="eager",
+        **(dict(timestep_arg=fam.timestep_kwarg) if fam.timestep_kwarg else dict(step_source="counter")),
+    )
     try:
         with torch.no_grad():
             model(**kw)  # builds lazy tables (Z-Image, BriaFibo2)
             torch.compile(model, backend="blockdance", fullgraph=True, options=opts)(**kw)
         g = bdcompile.explain(model)["graphs"][0]
         stacks = ", ".join(f"`{k}` x{v}" for k, v in g["stacks"].items())
-        print(f"| {name} | {fam.cls_name} | {stacks} | {g['boundary']} of {len(g['blocks'])} | {len(g['cut'])} | one graph |")
+        print(
+            f"| {name} | {fam.cls_name} | {stacks} | {g['boundary']} of {len(g['blocks'])} | {len(g['cut'])} "
+            "| one graph |"
+        )
     except Exception as e:  # noqa: BLE001
         reason = str(e).strip().splitlines()[0][:70].replace("|", "/")
         # not one graph: what dynamo hands the backend without fullgraph (pieces and fragments)
@@ -49,12 +57,16 @@ for name in names:
             if cached:
                 g = cached[0]
                 stacks = ", ".join(f"`{k}` x{v}" for k, v in g["stacks"].items())
-                print(f"| {name} | {fam.cls_name} | {stacks} | {g['boundary']} of {len(g['blocks'])} | {len(g['cut'])} "
-                      f"| graph breaks ({reason}): the piece holding the blocks is specialised |")
+                print(
+                    f"| {name} | {fam.cls_name} | {stacks} | {g['boundary']} of {len(g['blocks'])} | {len(g['cut'])} "
+                    f"| graph breaks ({reason}): the piece holding the blocks is specialised |"
+                )
             else:
-                print(f"| {name} | {fam.cls_name} | - | - | - | graph breaks ({reason}): {len(info.get('pieces', []))} "
-                      f"pieces, {len(info.get('fragments', []))} fragments, none holds the whole stack: compiled plainly, "
-                      "uncached |")
+                print(
+                    f"| {name} | {fam.cls_name} | - | - | - | graph breaks ({reason}): "
+                    f"{len(info.get('pieces', []))} pieces, {len(info.get('fragments', []))} fragments, "
+                    "none holds the whole stack: compiled plainly, uncached |"
+                )
         except Exception as e2:  # noqa: BLE001
             print(f"| {name} | {fam.cls_name} | - | - | - | fails: {str(e2).strip().splitlines()[0][:90]} |")
     sys.stdout.flush()

@@ -1,12 +1,14 @@
 """Print the README's pipeline table from the results tests/test_pipelines_blockdance.py writes:
 
-    BDC_RUN_SLOW=1 BDC_PIPELINE_JSON=$PWD/docs/pipelines_blockdance.json python -m pytest tests/test_pipelines_blockdance.py
+    BDC_RUN_SLOW=1 BDC_PIPELINE_JSON=$PWD/docs/pipelines_blockdance.json \
+        python -m pytest tests/test_pipelines_blockdance.py
     python examples/pipeline_table.py [docs/pipelines_blockdance.json] > /tmp/table.md
 
 One row per tested case (pipeline class, transformer class, transformer calls per scheduler step and how CFG runs,
 result against the oracle), then one row per DiT pipeline class of diffusers that no case covers (tests/pipelines.py
 NOT_COVERED, with the reason).
 """
+
 import inspect
 import json
 import sys
@@ -58,7 +60,11 @@ def result(rec) -> str:
     total = sum(len(run[a]["oracle"]) for run in rec["runs"] for a in attrs)
     b = rec.get("boundary", {})
     depth = "; ".join(f"boundary {b[a]} of {len(rec['blocks'][a])}" for a in attrs[:1] if a in b)
-    out = f"exact vs oracle ({reuses} of {total} calls reused; {depth})" if reuses else f"exact vs oracle, no reuse step ran ({depth})"
+    out = (
+        f"exact vs oracle ({reuses} of {total} calls reused; {depth})"
+        if reuses
+        else f"exact vs oracle, no reuse step ran ({depth})"
+    )
     notes = []
     if rec.get("compile_kw"):
         notes.append("compiled with " + ", ".join(f"{k}={v}" for k, v in rec["compile_kw"].items()))
@@ -91,8 +97,7 @@ def main(argv):
         kind = res.split(" ")[0].split(",")[0].strip("*")
         counts[kind] = counts.get(kind, 0) + 1
         tname = " / ".join(rec.get("transformer", [])) or transformer_class(rec["pipeline"])
-        rows.append(f"| {rec['pipeline']} | {name} | {tname} | {calls(rec)} | "
-                    f"{style(rec)} | {res.replace('|', '/')} |")
+        rows.append(f"| {rec['pipeline']} | {name} | {tname} | {calls(rec)} | {style(rec)} | {res.replace('|', '/')} |")
     from pipelines import NOT_COVERED  # noqa: E402
 
     tested = {rec["pipeline"] for rec in data.values()}

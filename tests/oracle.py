@@ -1,10 +1,11 @@
 """An independent eager implementation of BlockDance, for tests.
 
-No FX, no bdcompile code: the model runs eagerly; on a full step forward hooks record the output of
-every block before the boundary; on a reuse step those blocks' ``forward`` is replaced by a stub that returns the recorded outputs without computing anything, so the first block after the
-boundary receives the cached hidden states (and long skips receive the cached early outputs) while
-everything else runs with the current timestep and conditioning.
+No FX, no bdcompile code: the model runs eagerly; on a full step forward hooks record the output of every block
+before the boundary; on a reuse step those blocks' ``forward`` is replaced by a stub that returns the recorded
+outputs without computing anything, so the first block after the boundary receives the cached hidden states (and
+long skips receive the cached early outputs) while everything else runs with the current timestep and conditioning.
 """
+
 from __future__ import annotations
 
 import torch
@@ -33,9 +34,7 @@ def _snapshot(out):
 
 
 def _signature(kwargs) -> tuple:
-    return tuple(
-        (k, tuple(v.shape), v.dtype) for k, v in sorted(kwargs.items()) if isinstance(v, torch.Tensor)
-    )
+    return tuple((k, tuple(v.shape), v.dtype) for k, v in sorted(kwargs.items()) if isinstance(v, torch.Tensor))
 
 
 class Oracle:
@@ -74,9 +73,11 @@ class Oracle:
     def _full(self, slot, sig, kwargs):
         record, handles = {}, []
         deepest = max([len(self._skipped_for(a)) for a in self.plan if a.startswith("reuse")], default=0)
-        for name, idx in self.blocks[:max(deepest, len(self.skipped))]:
+        for name, idx in self.blocks[: max(deepest, len(self.skipped))]:
             block = self._module_list(name)[idx]
-            handles.append(block.register_forward_hook(lambda m, a, out, key=(name, idx): record.__setitem__(key, _snapshot(out))))
+            handles.append(
+                block.register_forward_hook(lambda m, a, out, key=(name, idx): record.__setitem__(key, _snapshot(out)))
+            )
         try:
             out = self.model(**kwargs)
         finally:
@@ -87,7 +88,7 @@ class Oracle:
 
     def _reuse(self, record, kwargs, skipped=None):
         blocks = []
-        for name, idx in (skipped if skipped is not None else self.skipped):
+        for name, idx in skipped if skipped is not None else self.skipped:
             block = self._module_list(name)[idx]
             block.forward = lambda *a, _out=record[(name, idx)], **k: _snapshot(_out)  # replay, compute nothing
             blocks.append(block)
@@ -115,8 +116,11 @@ def eager_block_order(model: nn.Module, list_names: list[str], call) -> list[tup
     for name in list_names:
         lst = model.get_submodule(name)
         for idx, block in enumerate(lst):
-            handles.append(block.register_forward_pre_hook(
-                lambda m, a, key=(name, idx): order.append(key) if key not in order else None))
+            handles.append(
+                block.register_forward_pre_hook(
+                    lambda m, a, key=(name, idx): order.append(key) if key not in order else None
+                )
+            )
     try:
         with torch.no_grad():
             call()
@@ -218,8 +222,16 @@ class ResidualOracle:
     refreshed. ``plan[step] == "full"`` forces a computed step.
     """
 
-    def __init__(self, model: nn.Module, blocks: list, hi: int, plan: list, probe: int = 0,
-                 threshold: float = 0.0, mode: str = "plan"):
+    def __init__(
+        self,
+        model: nn.Module,
+        blocks: list,
+        hi: int,
+        plan: list,
+        probe: int = 0,
+        threshold: float = 0.0,
+        mode: str = "plan",
+    ):
         self.model, self.blocks, self.hi, self.plan = model, blocks, hi, plan
         self.probe, self.threshold, self.mode = probe, threshold, mode
         self.caches: dict = {}  # slot -> (signature, {"t": residuals of the range, "h": probe residuals})
@@ -261,6 +273,7 @@ class ResidualOracle:
         def record_in(i):
             def hook(m, args, kwargs_):
                 entry[i] = (args, kwargs_)
+
             return hook
 
         def record_out(i):
@@ -287,6 +300,7 @@ class ResidualOracle:
                         ins = [next((x for x in rec["lo_out"] if x.shape == o.shape), None) for o in outs]
                     rec["t"] = [o - x if x is not None else o for o, x in zip(outs, ins)]
                 return out
+
             return hook
 
         for i in range(self.hi):
@@ -304,6 +318,7 @@ class ResidualOracle:
                 if i == self.hi - 1:
                     outs = [x + r for x, r in zip(outs, t)]
                 return _rebuild(tmpl, outs)
+
             return forward
 
         if skip is not False:

@@ -29,6 +29,7 @@ forward calls per ``scheduler.step`` (and how CFG runs: in the batch or as separ
 direction. ``--blockdance`` also runs one generation with ``torch.compile(transformer, backend="blockdance",
 options={"inner": "eager"})`` + ``bdcompile.attach(pipe)`` and reports pass / the error.
 """
+
 from __future__ import annotations
 
 import dataclasses
@@ -178,7 +179,7 @@ def _pil(g, h=8, w=8):
 
 def _mask(b=1, h=8, w=8):
     m = torch.zeros(b, 1, h, w)
-    m[..., h // 4: 3 * h // 4, w // 4: 3 * w // 4] = 1.0
+    m[..., h // 4 : 3 * h // 4, w // 4 : 3 * w // 4] = 1.0
     return m
 
 
@@ -206,20 +207,42 @@ def _vae_kl(latent_channels=4, scale=1, shift=None, scaling_factor=1.5035, **kw)
     """AutoencoderKL; vae_scale_factor = 2**(len(block_out_channels) - 1) = ``scale`` (1 or 2)."""
     n = 1 if scale == 1 else 2
     return _d("AutoencoderKL")(
-        sample_size=32, in_channels=3, out_channels=3, block_out_channels=(4,) * n,
-        down_block_types=("DownEncoderBlock2D",) * n, up_block_types=("UpDecoderBlock2D",) * n,
-        layers_per_block=1, latent_channels=latent_channels, norm_num_groups=1, use_quant_conv=False,
-        use_post_quant_conv=False, shift_factor=shift, scaling_factor=scaling_factor, **kw)
+        sample_size=32,
+        in_channels=3,
+        out_channels=3,
+        block_out_channels=(4,) * n,
+        down_block_types=("DownEncoderBlock2D",) * n,
+        up_block_types=("UpDecoderBlock2D",) * n,
+        layers_per_block=1,
+        latent_channels=latent_channels,
+        norm_num_groups=1,
+        use_quant_conv=False,
+        use_post_quant_conv=False,
+        shift_factor=shift,
+        scaling_factor=scaling_factor,
+        **kw,
+    )
 
 
 def _vae_dc(latent_channels=4):
     return _d("AutoencoderDC")(
-        in_channels=3, latent_channels=latent_channels, attention_head_dim=2,
-        encoder_block_types=("ResBlock", "EfficientViTBlock"), decoder_block_types=("ResBlock", "EfficientViTBlock"),
-        encoder_block_out_channels=(8, 8), decoder_block_out_channels=(8, 8), encoder_qkv_multiscales=((), (5,)),
-        decoder_qkv_multiscales=((), (5,)), encoder_layers_per_block=(1, 1), decoder_layers_per_block=[1, 1],
-        downsample_block_type="conv", upsample_block_type="interpolate", decoder_norm_types="rms_norm",
-        decoder_act_fns="silu", scaling_factor=0.41407)
+        in_channels=3,
+        latent_channels=latent_channels,
+        attention_head_dim=2,
+        encoder_block_types=("ResBlock", "EfficientViTBlock"),
+        decoder_block_types=("ResBlock", "EfficientViTBlock"),
+        encoder_block_out_channels=(8, 8),
+        decoder_block_out_channels=(8, 8),
+        encoder_qkv_multiscales=((), (5,)),
+        decoder_qkv_multiscales=((), (5,)),
+        encoder_layers_per_block=(1, 1),
+        decoder_layers_per_block=[1, 1],
+        downsample_block_type="conv",
+        upsample_block_type="interpolate",
+        decoder_norm_types="rms_norm",
+        decoder_act_fns="silu",
+        scaling_factor=0.41407,
+    )
 
 
 def _fm(**kw):
@@ -231,12 +254,16 @@ def _fm(**kw):
 # ================================================================================================================
 
 _case(
-    "dit", "DiTPipeline",
+    "dit",
+    "DiTPipeline",
     lambda: dict(transformer=_fam("dit"), vae=_vae_kl(4), scheduler=_d("DDIMScheduler")()),
     lambda g, cfg: dict(class_labels=[1]),
-    cfg_on=dict(guidance_scale=4.0), cfg_off=dict(guidance_scale=1.0),
+    cfg_on=dict(guidance_scale=4.0),
+    cfg_off=dict(guidance_scale=1.0),
     cfg_how="guidance_scale > 1: latents doubled, CFG in the batch (2B)",
-    output_type="pt", shape=(1, 3, 8, 8), family="dit",
+    output_type="pt",
+    shape=(1, 3, 8, 8),
+    family="dit",
     notes="always decodes with the VAE (no latent output); `pt` gives (B, 3, H, W)",
 )
 
@@ -246,23 +273,40 @@ _case(
 
 
 def _pixart_inputs(g, cfg, L=6, dim=32):
-    kw = dict(prompt_embeds=_rn(g, 1, L, dim), prompt_attention_mask=torch.ones(1, L, dtype=torch.long),
-              negative_prompt_embeds=_rn(g, 1, L, dim), negative_prompt_attention_mask=torch.ones(1, L, dtype=torch.long),
-              height=8, width=8, use_resolution_binning=False)
+    kw = dict(
+        prompt_embeds=_rn(g, 1, L, dim),
+        prompt_attention_mask=torch.ones(1, L, dtype=torch.long),
+        negative_prompt_embeds=_rn(g, 1, L, dim),
+        negative_prompt_attention_mask=torch.ones(1, L, dtype=torch.long),
+        height=8,
+        width=8,
+        use_resolution_binning=False,
+    )
     return kw
 
 
-for _name, _cls in (("pixart_alpha", "PixArtAlphaPipeline"), ("pixart_sigma", "PixArtSigmaPipeline"),
-                    ("pixart_sigma_pag", "PixArtSigmaPAGPipeline")):
+for _name, _cls in (
+    ("pixart_alpha", "PixArtAlphaPipeline"),
+    ("pixart_sigma", "PixArtSigmaPipeline"),
+    ("pixart_sigma_pag", "PixArtSigmaPAGPipeline"),
+):
     _case(
-        _name, _cls,
-        lambda: dict(transformer=_fam("pixart"), vae=_vae_kl(4), scheduler=_d("DPMSolverMultistepScheduler")(),
-                     tokenizer=None, text_encoder=None),
+        _name,
+        _cls,
+        lambda: dict(
+            transformer=_fam("pixart"),
+            vae=_vae_kl(4),
+            scheduler=_d("DPMSolverMultistepScheduler")(),
+            tokenizer=None,
+            text_encoder=None,
+        ),
         _pixart_inputs,
-        cfg_on=dict(guidance_scale=4.5), cfg_off=dict(guidance_scale=1.0),
-        cfg_how="guidance_scale > 1: CFG in the batch (2B)" + (
-            "; PAG (pag_scale=3) adds a third batch slot" if "pag" in _name else ""),
-        shape=(1, 4, 8, 8), family="pixart",
+        cfg_on=dict(guidance_scale=4.5),
+        cfg_off=dict(guidance_scale=1.0),
+        cfg_how="guidance_scale > 1: CFG in the batch (2B)"
+        + ("; PAG (pag_scale=3) adds a third batch slot" if "pag" in _name else ""),
+        shape=(1, 4, 8, 8),
+        family="pixart",
         notes="learned-sigma output (8 channels), the pipeline keeps the first 4",
     )
 
@@ -270,40 +314,69 @@ for _name, _cls in (("pixart_alpha", "PixArtAlphaPipeline"), ("pixart_sigma", "P
 def _sana_components(transformer=None, scheduler=None):
     return lambda: dict(
         transformer=transformer() if transformer else _sana_transformer(),
-        vae=_vae_dc(4), scheduler=scheduler() if scheduler else _fm(shift=3.0), tokenizer=None, text_encoder=None)
+        vae=_vae_dc(4),
+        scheduler=scheduler() if scheduler else _fm(shift=3.0),
+        tokenizer=None,
+        text_encoder=None,
+    )
 
 
 def _sana_transformer(**kw):
-    cfg = dict(patch_size=1, in_channels=4, out_channels=4, num_layers=4, num_attention_heads=2, attention_head_dim=4,
-               num_cross_attention_heads=2, cross_attention_head_dim=4, cross_attention_dim=8, caption_channels=8,
-               sample_size=32)
+    cfg = dict(
+        patch_size=1,
+        in_channels=4,
+        out_channels=4,
+        num_layers=4,
+        num_attention_heads=2,
+        attention_head_dim=4,
+        num_cross_attention_heads=2,
+        cross_attention_head_dim=4,
+        cross_attention_dim=8,
+        caption_channels=8,
+        sample_size=32,
+    )
     cfg.update(kw)
     return _d("SanaTransformer2DModel")(**cfg)
 
 
 def _sana_inputs(g, cfg, L=6, dim=8, size=32):
-    return dict(prompt_embeds=_rn(g, 1, L, dim), prompt_attention_mask=torch.ones(1, L, dtype=torch.long),
-                negative_prompt_embeds=_rn(g, 1, L, dim),
-                negative_prompt_attention_mask=torch.ones(1, L, dtype=torch.long),
-                height=size, width=size, use_resolution_binning=False, complex_human_instruction=None)
+    return dict(
+        prompt_embeds=_rn(g, 1, L, dim),
+        prompt_attention_mask=torch.ones(1, L, dtype=torch.long),
+        negative_prompt_embeds=_rn(g, 1, L, dim),
+        negative_prompt_attention_mask=torch.ones(1, L, dtype=torch.long),
+        height=size,
+        width=size,
+        use_resolution_binning=False,
+        complex_human_instruction=None,
+    )
 
 
 _case(
-    "sana", "SanaPipeline", _sana_components(), _sana_inputs,
-    cfg_on=dict(guidance_scale=4.5), cfg_off=dict(guidance_scale=1.0),
-    cfg_how="guidance_scale > 1: CFG in the batch (2B)", shape=(1, 4, 16, 16),
+    "sana",
+    "SanaPipeline",
+    _sana_components(),
+    _sana_inputs,
+    cfg_on=dict(guidance_scale=4.5),
+    cfg_off=dict(guidance_scale=1.0),
+    cfg_how="guidance_scale > 1: CFG in the batch (2B)",
+    shape=(1, 4, 16, 16),
     notes="AutoencoderDC with 2 stages (vae_scale_factor 2; the pipeline wants H, W divisible by 32): 32x32 "
-          "pixels = 16x16 latent tokens; transformer after diffusers' Sana test, 4 layers",
+    "pixels = 16x16 latent tokens; transformer after diffusers' Sana test, 4 layers",
 )
 
 _case(
-    "sana_pag", "SanaPAGPipeline", _sana_components(), _sana_inputs,
-    cfg_on=dict(guidance_scale=4.5, pag_scale=3.0), cfg_off=dict(guidance_scale=1.0, pag_scale=3.0),
+    "sana_pag",
+    "SanaPAGPipeline",
+    _sana_components(),
+    _sana_inputs,
+    cfg_on=dict(guidance_scale=4.5, pag_scale=3.0),
+    cfg_off=dict(guidance_scale=1.0, pag_scale=3.0),
     cfg_how="guidance_scale > 1: CFG in the batch; PAG (pag_scale=3, layer 1) adds a batch slot either way",
-    shape=(1, 4, 16, 16), notes="pag_applied_layers=['transformer_blocks.1']",
+    shape=(1, 4, 16, 16),
+    notes="pag_applied_layers=['transformer_blocks.1']",
 )
-PIPELINES["sana_pag"].components = (
-    lambda: dict(_sana_components()(), pag_applied_layers=["transformer_blocks.1"]))
+PIPELINES["sana_pag"].components = lambda: dict(_sana_components()(), pag_applied_layers=["transformer_blocks.1"])
 
 
 def _sprint_inputs(g, cfg):
@@ -314,22 +387,31 @@ def _sprint_inputs(g, cfg):
 
 
 _case(
-    "sana_sprint", "SanaSprintPipeline",
-    _sana_components(lambda: _sana_transformer(guidance_embeds=True, qk_norm="rms_norm_across_heads"),
-                     lambda: _d("SCMScheduler")()),
-    _sprint_inputs, cfg_supported=False, steps=2, shape=(1, 4, 16, 16),
+    "sana_sprint",
+    "SanaSprintPipeline",
+    _sana_components(
+        lambda: _sana_transformer(guidance_embeds=True, qk_norm="rms_norm_across_heads"), lambda: _d("SCMScheduler")()
+    ),
+    _sprint_inputs,
+    cfg_supported=False,
+    steps=2,
+    shape=(1, 4, 16, 16),
     cfg_how="no CFG: guidance is embedded (guidance_embeds=True), one call per step",
     cfg_off=dict(guidance_scale=4.5, max_timesteps=1.5708, intermediate_timesteps=1.3),
     notes="SCM consistency sampler: 2 steps (intermediate_timesteps only for 2 steps); timestep is passed as "
-          "sigma-like (t/(t+... )) in [0, pi/2]",
+    "sigma-like (t/(t+... )) in [0, pi/2]",
 )
 
 _case(
-    "sana_sprint_img2img", "SanaSprintImg2ImgPipeline",
-    _sana_components(lambda: _sana_transformer(guidance_embeds=True, qk_norm="rms_norm_across_heads"),
-                     lambda: _d("SCMScheduler")()),
+    "sana_sprint_img2img",
+    "SanaSprintImg2ImgPipeline",
+    _sana_components(
+        lambda: _sana_transformer(guidance_embeds=True, qk_norm="rms_norm_across_heads"), lambda: _d("SCMScheduler")()
+    ),
     lambda g, cfg: dict(_sprint_inputs(g, cfg), image=_img(g), strength=0.5),
-    cfg_supported=False, steps=2, shape=(1, 4, 16, 16),
+    cfg_supported=False,
+    steps=2,
+    shape=(1, 4, 16, 16),
     cfg_how="no CFG: guidance is embedded (guidance_embeds=True)",
     cfg_off=dict(guidance_scale=4.5, max_timesteps=1.5708, intermediate_timesteps=1.3),
 )
@@ -351,9 +433,14 @@ def _sd3_components(controlnet=None):
 
 def _sd3_inputs(extra=None):
     def inputs(g, cfg, L=8):
-        kw = dict(prompt_embeds=_rn(g, 1, L, 16), pooled_prompt_embeds=_rn(g, 1, 16),
-                  negative_prompt_embeds=_rn(g, 1, L, 16), negative_pooled_prompt_embeds=_rn(g, 1, 16),
-                  height=8, width=8)
+        kw = dict(
+            prompt_embeds=_rn(g, 1, L, 16),
+            pooled_prompt_embeds=_rn(g, 1, 16),
+            negative_prompt_embeds=_rn(g, 1, L, 16),
+            negative_pooled_prompt_embeds=_rn(g, 1, 16),
+            height=8,
+            width=8,
+        )
         if extra:
             kw.update(extra(g))
         return kw
@@ -361,43 +448,88 @@ def _sd3_inputs(extra=None):
     return inputs
 
 
-_SD3_CFG = dict(cfg_on=dict(guidance_scale=5.0), cfg_off=dict(guidance_scale=1.0),
-                cfg_how="guidance_scale > 1: CFG in the batch (2B)", shape=(1, 4, 8, 8), family="sd3")
+_SD3_CFG = dict(
+    cfg_on=dict(guidance_scale=5.0),
+    cfg_off=dict(guidance_scale=1.0),
+    cfg_how="guidance_scale > 1: CFG in the batch (2B)",
+    shape=(1, 4, 8, 8),
+    family="sd3",
+)
 
 _case("sd3", "StableDiffusion3Pipeline", _sd3_components(), _sd3_inputs(), **_SD3_CFG)
-_case("sd3_img2img", "StableDiffusion3Img2ImgPipeline", _sd3_components(),
-      _sd3_inputs(lambda g: dict(image=_img(g), strength=0.75)), steps=8,
-      notes="strength 0.75 of 8 steps: 6 denoising steps", **_SD3_CFG)
-_case("sd3_inpaint", "StableDiffusion3InpaintPipeline",
-      lambda: dict(transformer=_fam("sd3", in_channels=16, out_channels=16), vae=_vae_kl(16, shift=0.0609),
-                   scheduler=_fm(shift=3.0)),
-      _sd3_inputs(lambda g: dict(image=_img(g), mask_image=_mask(), strength=0.75)), steps=8,
-      notes="strength 0.75 of 8 steps: 6 denoising steps; the pipeline wants 16 (or 33) transformer input channels: "
-            "16-channel VAE", **dict(_SD3_CFG, shape=(1, 16, 8, 8), family=None))
-_case("sd3_pag", "StableDiffusion3PAGPipeline",
-      lambda: dict(_sd3_components()(), pag_applied_layers=["transformer_blocks.1"]),
-      _sd3_inputs(lambda g: dict(pag_scale=3.0)),
-      **dict(_SD3_CFG, cfg_how="guidance_scale > 1: CFG in the batch; PAG (pag_scale=3) adds a slot either way"))
-_case("sd3_pag_img2img", "StableDiffusion3PAGImg2ImgPipeline",
-      lambda: dict(_sd3_components()(), pag_applied_layers=["transformer_blocks.1"]),
-      _sd3_inputs(lambda g: dict(pag_scale=3.0, image=_img(g), strength=0.75)), steps=8,
-      **dict(_SD3_CFG, cfg_how="guidance_scale > 1: CFG in the batch; PAG (pag_scale=3) adds a slot either way"))
+_case(
+    "sd3_img2img",
+    "StableDiffusion3Img2ImgPipeline",
+    _sd3_components(),
+    _sd3_inputs(lambda g: dict(image=_img(g), strength=0.75)),
+    steps=8,
+    notes="strength 0.75 of 8 steps: 6 denoising steps",
+    **_SD3_CFG,
+)
+_case(
+    "sd3_inpaint",
+    "StableDiffusion3InpaintPipeline",
+    lambda: dict(
+        transformer=_fam("sd3", in_channels=16, out_channels=16),
+        vae=_vae_kl(16, shift=0.0609),
+        scheduler=_fm(shift=3.0),
+    ),
+    _sd3_inputs(lambda g: dict(image=_img(g), mask_image=_mask(), strength=0.75)),
+    steps=8,
+    notes="strength 0.75 of 8 steps: 6 denoising steps; the pipeline wants 16 (or 33) transformer input channels: "
+    "16-channel VAE",
+    **dict(_SD3_CFG, shape=(1, 16, 8, 8), family=None),
+)
+_case(
+    "sd3_pag",
+    "StableDiffusion3PAGPipeline",
+    lambda: dict(_sd3_components()(), pag_applied_layers=["transformer_blocks.1"]),
+    _sd3_inputs(lambda g: dict(pag_scale=3.0)),
+    **dict(_SD3_CFG, cfg_how="guidance_scale > 1: CFG in the batch; PAG (pag_scale=3) adds a slot either way"),
+)
+_case(
+    "sd3_pag_img2img",
+    "StableDiffusion3PAGImg2ImgPipeline",
+    lambda: dict(_sd3_components()(), pag_applied_layers=["transformer_blocks.1"]),
+    _sd3_inputs(lambda g: dict(pag_scale=3.0, image=_img(g), strength=0.75)),
+    steps=8,
+    **dict(_SD3_CFG, cfg_how="guidance_scale > 1: CFG in the batch; PAG (pag_scale=3) adds a slot either way"),
+)
 
 
 def _sd3_controlnet(extra=0):
     return lambda: _d("SD3ControlNetModel")(
-        sample_size=8, patch_size=2, in_channels=4, num_layers=1, attention_head_dim=8, num_attention_heads=2,
-        joint_attention_dim=16, caption_projection_dim=16, pooled_projection_dim=16, out_channels=4,
-        pos_embed_max_size=16, extra_conditioning_channels=extra)
+        sample_size=8,
+        patch_size=2,
+        in_channels=4,
+        num_layers=1,
+        attention_head_dim=8,
+        num_attention_heads=2,
+        joint_attention_dim=16,
+        caption_projection_dim=16,
+        pooled_projection_dim=16,
+        out_channels=4,
+        pos_embed_max_size=16,
+        extra_conditioning_channels=extra,
+    )
 
 
-_case("sd3_controlnet", "StableDiffusion3ControlNetPipeline", _sd3_components(_sd3_controlnet()),
-      _sd3_inputs(lambda g: dict(control_image=_img(g), controlnet_conditioning_scale=0.5)),
-      notes="SD3ControlNetModel with 1 layer", **_SD3_CFG)
-_case("sd3_controlnet_inpaint", "StableDiffusion3ControlNetInpaintingPipeline",
-      _sd3_components(_sd3_controlnet(extra=1)),
-      _sd3_inputs(lambda g: dict(control_image=_img(g), control_mask=_mask(), controlnet_conditioning_scale=0.5)),
-      notes="SD3ControlNetModel with 1 layer, extra_conditioning_channels=1 (the mask)", **_SD3_CFG)
+_case(
+    "sd3_controlnet",
+    "StableDiffusion3ControlNetPipeline",
+    _sd3_components(_sd3_controlnet()),
+    _sd3_inputs(lambda g: dict(control_image=_img(g), controlnet_conditioning_scale=0.5)),
+    notes="SD3ControlNetModel with 1 layer",
+    **_SD3_CFG,
+)
+_case(
+    "sd3_controlnet_inpaint",
+    "StableDiffusion3ControlNetInpaintingPipeline",
+    _sd3_components(_sd3_controlnet(extra=1)),
+    _sd3_inputs(lambda g: dict(control_image=_img(g), control_mask=_mask(), controlnet_conditioning_scale=0.5)),
+    notes="SD3ControlNetModel with 1 layer, extra_conditioning_channels=1 (the mask)",
+    **_SD3_CFG,
+)
 
 # ================================================================================================================
 # Flux
@@ -416,8 +548,9 @@ def _flux_components(controlnet=None, lc=1, **override):
 
 def _flux_inputs(extra=None, negative=True):
     def inputs(g, cfg, L=8):
-        kw = dict(prompt_embeds=_rn(g, 1, L, 16), pooled_prompt_embeds=_rn(g, 1, 16), height=8, width=8,
-                  guidance_scale=3.5)
+        kw = dict(
+            prompt_embeds=_rn(g, 1, L, 16), pooled_prompt_embeds=_rn(g, 1, 16), height=8, width=8, guidance_scale=3.5
+        )
         if negative:
             kw.update(negative_prompt_embeds=_rn(g, 1, L, 16), negative_pooled_prompt_embeds=_rn(g, 1, 16))
         if extra:
@@ -427,57 +560,146 @@ def _flux_inputs(extra=None, negative=True):
     return inputs
 
 
-_FLUX_CFG = dict(cfg_on=dict(true_cfg_scale=2.0), cfg_off=dict(true_cfg_scale=1.0), family="flux",
-                 cfg_how="true_cfg_scale > 1 with negative embeddings: two transformer calls per step "
-                         "(cond, then uncond); guidance_scale is the embedded guidance either way",
-                 shape=(1, 16, 4))
-_FLUX_NOCFG = dict(cfg_supported=False, family="flux", shape=(1, 16, 4),
-                   cfg_how="no true CFG in this pipeline: guidance_scale is embedded (guidance_embeds=True)")
+_FLUX_CFG = dict(
+    cfg_on=dict(true_cfg_scale=2.0),
+    cfg_off=dict(true_cfg_scale=1.0),
+    family="flux",
+    cfg_how="true_cfg_scale > 1 with negative embeddings: two transformer calls per step "
+    "(cond, then uncond); guidance_scale is the embedded guidance either way",
+    shape=(1, 16, 4),
+)
+_FLUX_NOCFG = dict(
+    cfg_supported=False,
+    family="flux",
+    shape=(1, 16, 4),
+    cfg_how="no true CFG in this pipeline: guidance_scale is embedded (guidance_embeds=True)",
+)
 
-_case("flux", "FluxPipeline", _flux_components(), _flux_inputs(), **_FLUX_CFG,
-      notes="latent output is packed: (B, (H/2)*(W/2), 4*latent_channels)")
-_case("flux_img2img", "FluxImg2ImgPipeline", _flux_components(),
-      _flux_inputs(lambda g: dict(image=_img(g), strength=0.75)), steps=8, **_FLUX_CFG,
-      notes="strength 0.75 of 8 steps: 6 denoising steps")
-_case("flux_inpaint", "FluxInpaintPipeline", _flux_components(),
-      _flux_inputs(lambda g: dict(image=_img(g), mask_image=_mask(), strength=0.75)), steps=8, **_FLUX_CFG,
-      notes="strength 0.75 of 8 steps: 6 denoising steps")
-_case("flux_fill", "FluxFillPipeline", _flux_components(in_channels=12, out_channels=4),
-      _flux_inputs(lambda g: dict(image=_img(g), mask_image=_mask(), guidance_scale=30.0), negative=False),
-      **dict(_FLUX_NOCFG, family=None),
-      notes="transformer in_channels 12 = packed latents 4 + packed masked-image latents 4 + packed mask 4")
-_case("flux_control", "FluxControlPipeline", _flux_components(in_channels=8, out_channels=4),
-      _flux_inputs(lambda g: dict(control_image=_img(g)), negative=False), **dict(_FLUX_NOCFG, family=None),
-      notes="transformer in_channels 8 = latents 4 + control latents 4 (channel concat)")
-_case("flux_control_img2img", "FluxControlImg2ImgPipeline", _flux_components(in_channels=8, out_channels=4),
-      _flux_inputs(lambda g: dict(image=_img(g), control_image=_img(g), strength=0.75), negative=False), steps=8,
-      **dict(_FLUX_NOCFG, family=None))
-_case("flux_control_inpaint", "FluxControlInpaintPipeline", _flux_components(in_channels=8, out_channels=4),
-      _flux_inputs(lambda g: dict(image=_img(g), control_image=_img(g), mask_image=_mask(), strength=0.75),
-                   negative=False), steps=8, **dict(_FLUX_NOCFG, family=None))
-_case("flux_kontext", "FluxKontextPipeline", _flux_components(),
-      _flux_inputs(lambda g: dict(image=_img(g), max_area=64, _auto_resize=False)), **_FLUX_CFG,
-      notes="the reference image's latents are appended to the sequence (32 tokens in, 16 out)")
-_case("flux_kontext_inpaint", "FluxKontextInpaintPipeline", _flux_components(),
-      _flux_inputs(lambda g: dict(image=_img(g), mask_image=_mask(), strength=0.75, max_area=64,
-                                  _auto_resize=False)), steps=8, **_FLUX_CFG)
+_case(
+    "flux",
+    "FluxPipeline",
+    _flux_components(),
+    _flux_inputs(),
+    **_FLUX_CFG,
+    notes="latent output is packed: (B, (H/2)*(W/2), 4*latent_channels)",
+)
+_case(
+    "flux_img2img",
+    "FluxImg2ImgPipeline",
+    _flux_components(),
+    _flux_inputs(lambda g: dict(image=_img(g), strength=0.75)),
+    steps=8,
+    **_FLUX_CFG,
+    notes="strength 0.75 of 8 steps: 6 denoising steps",
+)
+_case(
+    "flux_inpaint",
+    "FluxInpaintPipeline",
+    _flux_components(),
+    _flux_inputs(lambda g: dict(image=_img(g), mask_image=_mask(), strength=0.75)),
+    steps=8,
+    **_FLUX_CFG,
+    notes="strength 0.75 of 8 steps: 6 denoising steps",
+)
+_case(
+    "flux_fill",
+    "FluxFillPipeline",
+    _flux_components(in_channels=12, out_channels=4),
+    _flux_inputs(lambda g: dict(image=_img(g), mask_image=_mask(), guidance_scale=30.0), negative=False),
+    **dict(_FLUX_NOCFG, family=None),
+    notes="transformer in_channels 12 = packed latents 4 + packed masked-image latents 4 + packed mask 4",
+)
+_case(
+    "flux_control",
+    "FluxControlPipeline",
+    _flux_components(in_channels=8, out_channels=4),
+    _flux_inputs(lambda g: dict(control_image=_img(g)), negative=False),
+    **dict(_FLUX_NOCFG, family=None),
+    notes="transformer in_channels 8 = latents 4 + control latents 4 (channel concat)",
+)
+_case(
+    "flux_control_img2img",
+    "FluxControlImg2ImgPipeline",
+    _flux_components(in_channels=8, out_channels=4),
+    _flux_inputs(lambda g: dict(image=_img(g), control_image=_img(g), strength=0.75), negative=False),
+    steps=8,
+    **dict(_FLUX_NOCFG, family=None),
+)
+_case(
+    "flux_control_inpaint",
+    "FluxControlInpaintPipeline",
+    _flux_components(in_channels=8, out_channels=4),
+    _flux_inputs(
+        lambda g: dict(image=_img(g), control_image=_img(g), mask_image=_mask(), strength=0.75), negative=False
+    ),
+    steps=8,
+    **dict(_FLUX_NOCFG, family=None),
+)
+_case(
+    "flux_kontext",
+    "FluxKontextPipeline",
+    _flux_components(),
+    _flux_inputs(lambda g: dict(image=_img(g), max_area=64, _auto_resize=False)),
+    **_FLUX_CFG,
+    notes="the reference image's latents are appended to the sequence (32 tokens in, 16 out)",
+)
+_case(
+    "flux_kontext_inpaint",
+    "FluxKontextInpaintPipeline",
+    _flux_components(),
+    _flux_inputs(lambda g: dict(image=_img(g), mask_image=_mask(), strength=0.75, max_area=64, _auto_resize=False)),
+    steps=8,
+    **_FLUX_CFG,
+)
 
 
 def _flux_controlnet():
     return _d("FluxControlNetModel")(
-        patch_size=1, in_channels=4, num_layers=1, num_single_layers=1, attention_head_dim=16, num_attention_heads=2,
-        joint_attention_dim=16, pooled_projection_dim=16, guidance_embeds=True, axes_dims_rope=[4, 4, 8])
+        patch_size=1,
+        in_channels=4,
+        num_layers=1,
+        num_single_layers=1,
+        attention_head_dim=16,
+        num_attention_heads=2,
+        joint_attention_dim=16,
+        pooled_projection_dim=16,
+        guidance_embeds=True,
+        axes_dims_rope=[4, 4, 8],
+    )
 
 
-_case("flux_controlnet", "FluxControlNetPipeline", _flux_components(_flux_controlnet),
-      _flux_inputs(lambda g: dict(control_image=_img(g), controlnet_conditioning_scale=0.5)), **_FLUX_CFG,
-      notes="FluxControlNetModel with 1+1 layers")
-_case("flux_controlnet_img2img", "FluxControlNetImg2ImgPipeline", _flux_components(_flux_controlnet),
-      _flux_inputs(lambda g: dict(image=_img(g), control_image=_img(g), strength=0.75,
-                                  controlnet_conditioning_scale=0.5), negative=False), steps=8, **_FLUX_NOCFG)
-_case("flux_controlnet_inpaint", "FluxControlNetInpaintPipeline", _flux_components(_flux_controlnet),
-      _flux_inputs(lambda g: dict(image=_img(g), mask_image=_mask(), control_image=_img(g), strength=0.75,
-                                  controlnet_conditioning_scale=0.5), negative=False), steps=8, **_FLUX_NOCFG)
+_case(
+    "flux_controlnet",
+    "FluxControlNetPipeline",
+    _flux_components(_flux_controlnet),
+    _flux_inputs(lambda g: dict(control_image=_img(g), controlnet_conditioning_scale=0.5)),
+    **_FLUX_CFG,
+    notes="FluxControlNetModel with 1+1 layers",
+)
+_case(
+    "flux_controlnet_img2img",
+    "FluxControlNetImg2ImgPipeline",
+    _flux_components(_flux_controlnet),
+    _flux_inputs(
+        lambda g: dict(image=_img(g), control_image=_img(g), strength=0.75, controlnet_conditioning_scale=0.5),
+        negative=False,
+    ),
+    steps=8,
+    **_FLUX_NOCFG,
+)
+_case(
+    "flux_controlnet_inpaint",
+    "FluxControlNetInpaintPipeline",
+    _flux_components(_flux_controlnet),
+    _flux_inputs(
+        lambda g: dict(
+            image=_img(g), mask_image=_mask(), control_image=_img(g), strength=0.75, controlnet_conditioning_scale=0.5
+        ),
+        negative=False,
+    ),
+    steps=8,
+    **_FLUX_NOCFG,
+)
 
 # ================================================================================================================
 # Flux-like: Flux2, Chroma, Bria, LongCat, Ovis, HiDream
@@ -486,9 +708,18 @@ _case("flux_controlnet_inpaint", "FluxControlNetInpaintPipeline", _flux_componen
 
 def _vae_flux2(lc=1):
     return _d("AutoencoderKLFlux2")(
-        sample_size=32, in_channels=3, out_channels=3, down_block_types=("DownEncoderBlock2D",),
-        up_block_types=("UpDecoderBlock2D",), block_out_channels=(4,), layers_per_block=1, latent_channels=lc,
-        norm_num_groups=1, use_quant_conv=False, use_post_quant_conv=False)
+        sample_size=32,
+        in_channels=3,
+        out_channels=3,
+        down_block_types=("DownEncoderBlock2D",),
+        up_block_types=("UpDecoderBlock2D",),
+        block_out_channels=(4,),
+        layers_per_block=1,
+        latent_channels=lc,
+        norm_num_groups=1,
+        use_quant_conv=False,
+        use_post_quant_conv=False,
+    )
 
 
 def _flux2_inputs(extra=None, negative=False):
@@ -503,34 +734,66 @@ def _flux2_inputs(extra=None, negative=False):
     return inputs
 
 
-_case("flux2", "Flux2Pipeline",
-      lambda: dict(transformer=_fam("flux2"), vae=_vae_flux2(), scheduler=_fm()), _flux2_inputs(),
-      cfg_supported=False, cfg_off=dict(guidance_scale=4.0), family="flux2", shape=(1, 16, 4),
-      cfg_how="no CFG: FLUX.2 [dev] embeds the guidance (guidance_embeds)")
-_case("flux2_klein", "Flux2KleinPipeline",
-      lambda: dict(transformer=_fam("flux2", guidance_embeds=False), vae=_vae_flux2(), scheduler=_fm(),
-                   is_distilled=False), _flux2_inputs(negative=True),
-      cfg_on=dict(guidance_scale=4.0), cfg_off=dict(guidance_scale=1.0), shape=(1, 1, 8, 8),
-      cfg_how="guidance_scale > 1 (is_distilled=False): two transformer calls per step (cond, uncond)")
-_case("flux2_klein_inpaint", "Flux2KleinInpaintPipeline",
-      lambda: dict(transformer=_fam("flux2", guidance_embeds=False), vae=_vae_flux2(), scheduler=_fm(),
-                   is_distilled=False),
-      _flux2_inputs(lambda g: dict(image=_img(g), mask_image=_mask(), strength=0.75), negative=True), steps=8,
-      cfg_on=dict(guidance_scale=4.0), cfg_off=dict(guidance_scale=1.0), shape=(1, 1, 8, 8),
-      cfg_how="guidance_scale > 1 (is_distilled=False): two transformer calls per step")
-_case("flux2_klein_kv", "Flux2KleinKVPipeline",
-      lambda: dict(transformer=_fam("flux2", guidance_embeds=False), vae=_vae_flux2(), scheduler=_fm(),
-                   is_distilled=True),
-      _flux2_inputs(lambda g: dict(image=_pil(g, 64, 64))), cfg_supported=False, shape=(1, 1, 8, 8),
-      cfg_how="no guidance argument (distilled); reference-image KV cache",
-      notes="the reference image must be a PIL image of >= 64 px")
+_case(
+    "flux2",
+    "Flux2Pipeline",
+    lambda: dict(transformer=_fam("flux2"), vae=_vae_flux2(), scheduler=_fm()),
+    _flux2_inputs(),
+    cfg_supported=False,
+    cfg_off=dict(guidance_scale=4.0),
+    family="flux2",
+    shape=(1, 16, 4),
+    cfg_how="no CFG: FLUX.2 [dev] embeds the guidance (guidance_embeds)",
+)
+_case(
+    "flux2_klein",
+    "Flux2KleinPipeline",
+    lambda: dict(
+        transformer=_fam("flux2", guidance_embeds=False), vae=_vae_flux2(), scheduler=_fm(), is_distilled=False
+    ),
+    _flux2_inputs(negative=True),
+    cfg_on=dict(guidance_scale=4.0),
+    cfg_off=dict(guidance_scale=1.0),
+    shape=(1, 1, 8, 8),
+    cfg_how="guidance_scale > 1 (is_distilled=False): two transformer calls per step (cond, uncond)",
+)
+_case(
+    "flux2_klein_inpaint",
+    "Flux2KleinInpaintPipeline",
+    lambda: dict(
+        transformer=_fam("flux2", guidance_embeds=False), vae=_vae_flux2(), scheduler=_fm(), is_distilled=False
+    ),
+    _flux2_inputs(lambda g: dict(image=_img(g), mask_image=_mask(), strength=0.75), negative=True),
+    steps=8,
+    cfg_on=dict(guidance_scale=4.0),
+    cfg_off=dict(guidance_scale=1.0),
+    shape=(1, 1, 8, 8),
+    cfg_how="guidance_scale > 1 (is_distilled=False): two transformer calls per step",
+)
+_case(
+    "flux2_klein_kv",
+    "Flux2KleinKVPipeline",
+    lambda: dict(
+        transformer=_fam("flux2", guidance_embeds=False), vae=_vae_flux2(), scheduler=_fm(), is_distilled=True
+    ),
+    _flux2_inputs(lambda g: dict(image=_pil(g, 64, 64))),
+    cfg_supported=False,
+    shape=(1, 1, 8, 8),
+    cfg_how="no guidance argument (distilled); reference-image KV cache",
+    notes="the reference image must be a PIL image of >= 64 px",
+)
 
 
 def _chroma_inputs(extra=None):
     def inputs(g, cfg, L=8):
-        kw = dict(prompt_embeds=_rn(g, 1, L, 16), negative_prompt_embeds=_rn(g, 1, L, 16),
-                  prompt_attention_mask=torch.ones(1, L, dtype=torch.bool),
-                  negative_prompt_attention_mask=torch.ones(1, L, dtype=torch.bool), height=8, width=8)
+        kw = dict(
+            prompt_embeds=_rn(g, 1, L, 16),
+            negative_prompt_embeds=_rn(g, 1, L, 16),
+            prompt_attention_mask=torch.ones(1, L, dtype=torch.bool),
+            negative_prompt_attention_mask=torch.ones(1, L, dtype=torch.bool),
+            height=8,
+            width=8,
+        )
         if extra:
             kw.update(extra(g))
         return kw
@@ -538,28 +801,55 @@ def _chroma_inputs(extra=None):
     return inputs
 
 
-_CHROMA = dict(cfg_on=dict(guidance_scale=4.0), cfg_off=dict(guidance_scale=1.0), family="chroma",
-               cfg_how="guidance_scale > 1: two transformer calls per step (cond, uncond)", shape=(1, 16, 4))
+_CHROMA = dict(
+    cfg_on=dict(guidance_scale=4.0),
+    cfg_off=dict(guidance_scale=1.0),
+    family="chroma",
+    cfg_how="guidance_scale > 1: two transformer calls per step (cond, uncond)",
+    shape=(1, 16, 4),
+)
 _chroma_comps = lambda: dict(transformer=_fam("chroma"), vae=_vae_kl(1, shift=0.0609), scheduler=_fm())  # noqa: E731
 _case("chroma", "ChromaPipeline", _chroma_comps, _chroma_inputs(), **_CHROMA)
-_case("chroma_img2img", "ChromaImg2ImgPipeline", _chroma_comps,
-      _chroma_inputs(lambda g: dict(image=_img(g), strength=0.75)), steps=8, **_CHROMA)
+_case(
+    "chroma_img2img",
+    "ChromaImg2ImgPipeline",
+    _chroma_comps,
+    _chroma_inputs(lambda g: dict(image=_img(g), strength=0.75)),
+    steps=8,
+    **_CHROMA,
+)
+
+
 def _chroma_guidance_cfg(pipe):
     pipe.transformer.register_to_config(guidance_embeds=False)
 
 
-_case("chroma_inpaint", "ChromaInpaintPipeline", _chroma_comps,
-      _chroma_inputs(lambda g: dict(image=_img(g), mask_image=_mask(), strength=0.75)), steps=8,
-      setup=_chroma_guidance_cfg,
-      **dict(_CHROMA, notes="true_cfg_scale is accepted but unused (CFG follows guidance_scale > 1); the pipeline reads transformer.config.guidance_embeds, which Chroma's config lacks (diffusers "
-                   "0.42.1): setup registers guidance_embeds=False"))
+_case(
+    "chroma_inpaint",
+    "ChromaInpaintPipeline",
+    _chroma_comps,
+    _chroma_inputs(lambda g: dict(image=_img(g), mask_image=_mask(), strength=0.75)),
+    steps=8,
+    setup=_chroma_guidance_cfg,
+    **dict(
+        _CHROMA,
+        notes="true_cfg_scale is accepted but unused (CFG follows guidance_scale > 1); the pipeline reads "
+        "transformer.config.guidance_embeds, which Chroma's config lacks (diffusers 0.42.1): "
+        "setup registers guidance_embeds=False",
+    ),
+)
 
-_case("bria", "BriaPipeline",
-      lambda: dict(transformer=_fam("bria"), vae=_vae_kl(1, shift=0.0609), scheduler=_fm()),
-      lambda g, cfg: dict(prompt_embeds=_rn(g, 1, 8, 16), negative_prompt_embeds=_rn(g, 1, 8, 16), height=8,
-                          width=8),
-      cfg_on=dict(guidance_scale=5.0), cfg_off=dict(guidance_scale=1.0), family="bria", shape=(1, 16, 4),
-      cfg_how="guidance_scale > 1: CFG in the batch (2B)")
+_case(
+    "bria",
+    "BriaPipeline",
+    lambda: dict(transformer=_fam("bria"), vae=_vae_kl(1, shift=0.0609), scheduler=_fm()),
+    lambda g, cfg: dict(prompt_embeds=_rn(g, 1, 8, 16), negative_prompt_embeds=_rn(g, 1, 8, 16), height=8, width=8),
+    cfg_on=dict(guidance_scale=5.0),
+    cfg_off=dict(guidance_scale=1.0),
+    family="bria",
+    shape=(1, 16, 4),
+    cfg_how="guidance_scale > 1: CFG in the batch (2B)",
+)
 
 
 def _longcat_inputs(extra=None):
@@ -583,35 +873,63 @@ def _longcat_setup(pipe):
     pipe.encode_prompt = encode_prompt
 
 
-_case("longcat_image", "LongCatImagePipeline", setup=_longcat_setup,
-      notes="encode_prompt takes len(prompt) even when prompt_embeds is given (diffusers 0.42.1): setup wraps it "
-            "to pass [''] * batch; the pipeline hardcodes 16 latent channels (transformer in_channels 64)",
-      components=lambda: dict(transformer=_fam("longcat_image", in_channels=64, out_channels=64),
-                              vae=_vae_kl(16, shift=0.0609), scheduler=_fm()),
-      inputs=
-      _longcat_inputs(lambda g: dict(enable_prompt_rewrite=False)),
-      cfg_on=dict(guidance_scale=4.5), cfg_off=dict(guidance_scale=1.0), shape=(1, 16, 64),
-      cfg_how="guidance_scale > 1: two transformer calls per step")
-_case("ovis_image", "OvisImagePipeline",
-      lambda: dict(transformer=_fam("ovis_image"), vae=_vae_kl(1, shift=0.0609), scheduler=_fm()),
-      _longcat_inputs(), cfg_on=dict(guidance_scale=5.0), cfg_off=dict(guidance_scale=1.0), family="ovis_image",
-      shape=(1, 16, 4), cfg_how="guidance_scale > 1: two transformer calls per step")
+_case(
+    "longcat_image",
+    "LongCatImagePipeline",
+    setup=_longcat_setup,
+    notes="encode_prompt takes len(prompt) even when prompt_embeds is given (diffusers 0.42.1): setup wraps it "
+    "to pass [''] * batch; the pipeline hardcodes 16 latent channels (transformer in_channels 64)",
+    components=lambda: dict(
+        transformer=_fam("longcat_image", in_channels=64, out_channels=64),
+        vae=_vae_kl(16, shift=0.0609),
+        scheduler=_fm(),
+    ),
+    inputs=_longcat_inputs(lambda g: dict(enable_prompt_rewrite=False)),
+    cfg_on=dict(guidance_scale=4.5),
+    cfg_off=dict(guidance_scale=1.0),
+    shape=(1, 16, 64),
+    cfg_how="guidance_scale > 1: two transformer calls per step",
+)
+_case(
+    "ovis_image",
+    "OvisImagePipeline",
+    lambda: dict(transformer=_fam("ovis_image"), vae=_vae_kl(1, shift=0.0609), scheduler=_fm()),
+    _longcat_inputs(),
+    cfg_on=dict(guidance_scale=5.0),
+    cfg_off=dict(guidance_scale=1.0),
+    family="ovis_image",
+    shape=(1, 16, 4),
+    cfg_how="guidance_scale > 1: two transformer calls per step",
+)
 
 
 def _hidream_inputs(g, cfg):
-    return dict(prompt_embeds_t5=_rn(g, 1, 6, 8), prompt_embeds_llama3=_rn(g, 6, 1, 6, 4),
-                pooled_prompt_embeds=_rn(g, 1, 8), negative_prompt_embeds_t5=_rn(g, 1, 6, 8),
-                negative_prompt_embeds_llama3=_rn(g, 6, 1, 6, 4), negative_pooled_prompt_embeds=_rn(g, 1, 8),
-                height=8, width=8)
+    return dict(
+        prompt_embeds_t5=_rn(g, 1, 6, 8),
+        prompt_embeds_llama3=_rn(g, 6, 1, 6, 4),
+        pooled_prompt_embeds=_rn(g, 1, 8),
+        negative_prompt_embeds_t5=_rn(g, 1, 6, 8),
+        negative_prompt_embeds_llama3=_rn(g, 6, 1, 6, 4),
+        negative_pooled_prompt_embeds=_rn(g, 1, 8),
+        height=8,
+        width=8,
+    )
 
 
-_case("hidream", "HiDreamImagePipeline",
-      lambda: dict(transformer=_fam("hidream"), vae=_vae_kl(4, shift=0.0609), scheduler=_fm(shift=3.0)),
-      _hidream_inputs, cfg_on=dict(guidance_scale=5.0), cfg_off=dict(guidance_scale=1.0), family="hidream",
-      shape=(1, 4, 8, 8), cfg_how="guidance_scale > 1: CFG in the batch (2B)",
-      setup=lambda pipe: setattr(pipe, "default_sample_size", 8),
-      notes="llama3 embeddings: (layers, B, L, D), one layer per block; the pipeline rescales every request to the "
-            "area (default_sample_size * vae_scale_factor)**2: setup sets default_sample_size = 8 (8x8 latents)")
+_case(
+    "hidream",
+    "HiDreamImagePipeline",
+    lambda: dict(transformer=_fam("hidream"), vae=_vae_kl(4, shift=0.0609), scheduler=_fm(shift=3.0)),
+    _hidream_inputs,
+    cfg_on=dict(guidance_scale=5.0),
+    cfg_off=dict(guidance_scale=1.0),
+    family="hidream",
+    shape=(1, 4, 8, 8),
+    cfg_how="guidance_scale > 1: CFG in the batch (2B)",
+    setup=lambda pipe: setattr(pipe, "default_sample_size", 8),
+    notes="llama3 embeddings: (layers, B, L, D), one layer per block; the pipeline rescales every request to the "
+    "area (default_sample_size * vae_scale_factor)**2: setup sets default_sample_size = 8 (8x8 latents)",
+)
 
 # ================================================================================================================
 # AuraFlow, Lumina, Lumina2, HunyuanDiT, CogView
@@ -620,9 +938,14 @@ _case("hidream", "HiDreamImagePipeline",
 
 def _masked_inputs(dim, L=8, h=8, w=8, extra=None, mask_dtype=torch.long):
     def inputs(g, cfg):
-        kw = dict(prompt_embeds=_rn(g, 1, L, dim), prompt_attention_mask=torch.ones(1, L, dtype=mask_dtype),
-                  negative_prompt_embeds=_rn(g, 1, L, dim),
-                  negative_prompt_attention_mask=torch.ones(1, L, dtype=mask_dtype), height=h, width=w)
+        kw = dict(
+            prompt_embeds=_rn(g, 1, L, dim),
+            prompt_attention_mask=torch.ones(1, L, dtype=mask_dtype),
+            negative_prompt_embeds=_rn(g, 1, L, dim),
+            negative_prompt_attention_mask=torch.ones(1, L, dtype=mask_dtype),
+            height=h,
+            width=w,
+        )
         if extra:
             kw.update(extra(g))
         return kw
@@ -630,32 +953,57 @@ def _masked_inputs(dim, L=8, h=8, w=8, extra=None, mask_dtype=torch.long):
     return inputs
 
 
-_case("auraflow", "AuraFlowPipeline",
-      lambda: dict(transformer=_fam("auraflow"), vae=_vae_kl(4), scheduler=_fm()), _masked_inputs(16),
-      cfg_on=dict(guidance_scale=3.5), cfg_off=dict(guidance_scale=1.0), family="auraflow", shape=(1, 4, 8, 8),
-      cfg_how="guidance_scale > 1: CFG in the batch (2B)")
-_case("lumina", "LuminaPipeline",
-      lambda: dict(transformer=_fam("lumina_next", learn_sigma=True), vae=_vae_kl(4), scheduler=_fm()),
-      _masked_inputs(16, h=64, w=64, extra=lambda g: dict(clean_caption=False)),
-      cfg_on=dict(guidance_scale=4.0), cfg_off=dict(guidance_scale=1.0), shape=(1, 4, 8, 8),
-      cfg_how="guidance_scale > 1: CFG in the batch (2B)",
-      notes="the pipeline hardcodes vae_scale_factor 8 (64 px = 8x8 latents) and splits a learned sigma "
-            "(learn_sigma=True)")
-_case("lumina2", "Lumina2Pipeline",
-      lambda: dict(transformer=_fam("lumina2"), vae=_vae_kl(4), scheduler=_fm()), _masked_inputs(16, h=64, w=64),
-      cfg_on=dict(guidance_scale=4.0), cfg_off=dict(guidance_scale=1.0), family="lumina2", shape=(1, 4, 8, 8),
-      cfg_how="guidance_scale > 1: two transformer calls per step (cond, uncond)")
+_case(
+    "auraflow",
+    "AuraFlowPipeline",
+    lambda: dict(transformer=_fam("auraflow"), vae=_vae_kl(4), scheduler=_fm()),
+    _masked_inputs(16),
+    cfg_on=dict(guidance_scale=3.5),
+    cfg_off=dict(guidance_scale=1.0),
+    family="auraflow",
+    shape=(1, 4, 8, 8),
+    cfg_how="guidance_scale > 1: CFG in the batch (2B)",
+)
+_case(
+    "lumina",
+    "LuminaPipeline",
+    lambda: dict(transformer=_fam("lumina_next", learn_sigma=True), vae=_vae_kl(4), scheduler=_fm()),
+    _masked_inputs(16, h=64, w=64, extra=lambda g: dict(clean_caption=False)),
+    cfg_on=dict(guidance_scale=4.0),
+    cfg_off=dict(guidance_scale=1.0),
+    shape=(1, 4, 8, 8),
+    cfg_how="guidance_scale > 1: CFG in the batch (2B)",
+    notes="the pipeline hardcodes vae_scale_factor 8 (64 px = 8x8 latents) and splits a learned sigma "
+    "(learn_sigma=True)",
+)
+_case(
+    "lumina2",
+    "Lumina2Pipeline",
+    lambda: dict(transformer=_fam("lumina2"), vae=_vae_kl(4), scheduler=_fm()),
+    _masked_inputs(16, h=64, w=64),
+    cfg_on=dict(guidance_scale=4.0),
+    cfg_off=dict(guidance_scale=1.0),
+    family="lumina2",
+    shape=(1, 4, 8, 8),
+    cfg_how="guidance_scale > 1: two transformer calls per step (cond, uncond)",
+)
 
 
 def _hunyuan_dit_inputs(extra=None):
     def inputs(g, cfg, L=4):
-        kw = dict(prompt_embeds=_rn(g, 1, L, 8), prompt_attention_mask=torch.ones(1, L, dtype=torch.long),
-                  prompt_embeds_2=_rn(g, 1, L, 8), prompt_attention_mask_2=torch.ones(1, L, dtype=torch.long),
-                  negative_prompt_embeds=_rn(g, 1, L, 8),
-                  negative_prompt_attention_mask=torch.ones(1, L, dtype=torch.long),
-                  negative_prompt_embeds_2=_rn(g, 1, L, 8),
-                  negative_prompt_attention_mask_2=torch.ones(1, L, dtype=torch.long),
-                  height=16, width=16, use_resolution_binning=False)
+        kw = dict(
+            prompt_embeds=_rn(g, 1, L, 8),
+            prompt_attention_mask=torch.ones(1, L, dtype=torch.long),
+            prompt_embeds_2=_rn(g, 1, L, 8),
+            prompt_attention_mask_2=torch.ones(1, L, dtype=torch.long),
+            negative_prompt_embeds=_rn(g, 1, L, 8),
+            negative_prompt_attention_mask=torch.ones(1, L, dtype=torch.long),
+            negative_prompt_embeds_2=_rn(g, 1, L, 8),
+            negative_prompt_attention_mask_2=torch.ones(1, L, dtype=torch.long),
+            height=16,
+            width=16,
+            use_resolution_binning=False,
+        )
         if extra:
             kw.update(extra(g))
         return kw
@@ -663,54 +1011,112 @@ def _hunyuan_dit_inputs(extra=None):
     return inputs
 
 
-_HDIT = dict(cfg_on=dict(guidance_scale=5.0), cfg_off=dict(guidance_scale=1.0), family="hunyuan_dit",
-             cfg_how="guidance_scale > 1: CFG in the batch (2B)", shape=(1, 4, 8, 8))
-_case("hunyuan_dit", "HunyuanDiTPipeline",
-      lambda: dict(transformer=_fam("hunyuan_dit"), vae=_vae_kl(4, scale=2), scheduler=_d("DDPMScheduler")()),
-      _hunyuan_dit_inputs(), **_HDIT, notes="the pipeline's RoPE assumes vae_scale_factor 8 in a grid "
-                                            "computation; 16x16 pixels, 2x VAE: 8x8 latents")
-_case("hunyuan_dit_pag", "HunyuanDiTPAGPipeline",
-      lambda: dict(transformer=_fam("hunyuan_dit"), vae=_vae_kl(4, scale=2), scheduler=_d("DDPMScheduler")(),
-                   pag_applied_layers=["blocks.1"]),
-      _hunyuan_dit_inputs(),
-      **dict(_HDIT, cfg_on=dict(guidance_scale=5.0, pag_scale=3.0), cfg_off=dict(guidance_scale=1.0, pag_scale=0.0),
-             cfg_how="on: guidance_scale 5 + PAG (pag_scale=3): 3 batch slots; off: no CFG and no PAG",
-             notes="PAG without CFG fails in diffusers 0.42.1 (add_time_ids/style are tripled for 2 slots), so the "
-                   "CFG-off call also switches PAG off"))
+_HDIT = dict(
+    cfg_on=dict(guidance_scale=5.0),
+    cfg_off=dict(guidance_scale=1.0),
+    family="hunyuan_dit",
+    cfg_how="guidance_scale > 1: CFG in the batch (2B)",
+    shape=(1, 4, 8, 8),
+)
+_case(
+    "hunyuan_dit",
+    "HunyuanDiTPipeline",
+    lambda: dict(transformer=_fam("hunyuan_dit"), vae=_vae_kl(4, scale=2), scheduler=_d("DDPMScheduler")()),
+    _hunyuan_dit_inputs(),
+    **_HDIT,
+    notes="the pipeline's RoPE assumes vae_scale_factor 8 in a grid computation; 16x16 pixels, 2x VAE: 8x8 latents",
+)
+_case(
+    "hunyuan_dit_pag",
+    "HunyuanDiTPAGPipeline",
+    lambda: dict(
+        transformer=_fam("hunyuan_dit"),
+        vae=_vae_kl(4, scale=2),
+        scheduler=_d("DDPMScheduler")(),
+        pag_applied_layers=["blocks.1"],
+    ),
+    _hunyuan_dit_inputs(),
+    **dict(
+        _HDIT,
+        cfg_on=dict(guidance_scale=5.0, pag_scale=3.0),
+        cfg_off=dict(guidance_scale=1.0, pag_scale=0.0),
+        cfg_how="on: guidance_scale 5 + PAG (pag_scale=3): 3 batch slots; off: no CFG and no PAG",
+        notes="PAG without CFG fails in diffusers 0.42.1 (add_time_ids/style are tripled for 2 slots), so the "
+        "CFG-off call also switches PAG off",
+    ),
+)
 
 
 def _hunyuan_dit_controlnet():
     return _d("HunyuanDiT2DControlNetModel")(
-        sample_size=8, patch_size=2, in_channels=4, transformer_num_layers=6, attention_head_dim=8,
+        sample_size=8,
+        patch_size=2,
+        in_channels=4,
+        transformer_num_layers=6,
+        attention_head_dim=8,
         num_attention_heads=2,
-        cross_attention_dim=8, cross_attention_dim_t5=8, pooled_projection_dim=4, hidden_size=16, text_len=4,
-        text_len_t5=4, activation_fn="gelu-approximate")
+        cross_attention_dim=8,
+        cross_attention_dim_t5=8,
+        pooled_projection_dim=4,
+        hidden_size=16,
+        text_len=4,
+        text_len_t5=4,
+        activation_fn="gelu-approximate",
+    )
 
 
-_case("hunyuan_dit_controlnet", "HunyuanDiTControlNetPipeline",
-      lambda: dict(transformer=_fam("hunyuan_dit"), vae=_vae_kl(4, scale=2), scheduler=_d("DDPMScheduler")(),
-                   controlnet=_hunyuan_dit_controlnet()),
-      _hunyuan_dit_inputs(lambda g: dict(control_image=_img(g, h=16, w=16), controlnet_conditioning_scale=0.5)),
-      **_HDIT)
+_case(
+    "hunyuan_dit_controlnet",
+    "HunyuanDiTControlNetPipeline",
+    lambda: dict(
+        transformer=_fam("hunyuan_dit"),
+        vae=_vae_kl(4, scale=2),
+        scheduler=_d("DDPMScheduler")(),
+        controlnet=_hunyuan_dit_controlnet(),
+    ),
+    _hunyuan_dit_inputs(lambda g: dict(control_image=_img(g, h=16, w=16), controlnet_conditioning_scale=0.5)),
+    **_HDIT,
+)
 
-_case("cogview3plus", "CogView3PlusPipeline",
-      lambda: dict(transformer=_fam("cogview3plus"), vae=_vae_kl(4), scheduler=_d("CogVideoXDDIMScheduler")()),
-      lambda g, cfg: dict(prompt_embeds=_rn(g, 1, 8, 8), negative_prompt_embeds=_rn(g, 1, 8, 8), height=8, width=8),
-      cfg_on=dict(guidance_scale=5.0), cfg_off=dict(guidance_scale=1.0), family="cogview3plus", shape=(1, 4, 8, 8),
-      cfg_how="guidance_scale > 1: CFG in the batch (2B)")
-_case("cogview4", "CogView4Pipeline",
-      lambda: dict(transformer=_fam("cogview4"), vae=_vae_kl(4, scale=2), scheduler=_fm()),
-      lambda g, cfg: dict(prompt_embeds=_rn(g, 1, 8, 8), negative_prompt_embeds=_rn(g, 1, 8, 8), height=16,
-                          width=16),
-      cfg_on=dict(guidance_scale=5.0), cfg_off=dict(guidance_scale=1.0), family="cogview4", shape=(1, 4, 8, 8),
-      cfg_how="guidance_scale > 1: two transformer calls per step (cond, uncond)")
-_case("cogview4_control", "CogView4ControlPipeline",
-      lambda: dict(transformer=_fam("cogview4", in_channels=8), vae=_vae_kl(4, scale=2), scheduler=_fm()),
-      lambda g, cfg: dict(prompt_embeds=_rn(g, 1, 8, 8), negative_prompt_embeds=_rn(g, 1, 8, 8), height=16,
-                          width=16, control_image=_img(g, h=16, w=16)),
-      cfg_on=dict(guidance_scale=5.0), cfg_off=dict(guidance_scale=1.0), shape=(1, 4, 8, 8),
-      cfg_how="guidance_scale > 1: two transformer calls per step",
-      notes="transformer in_channels 8 = latents 4 + control latents 4")
+_case(
+    "cogview3plus",
+    "CogView3PlusPipeline",
+    lambda: dict(transformer=_fam("cogview3plus"), vae=_vae_kl(4), scheduler=_d("CogVideoXDDIMScheduler")()),
+    lambda g, cfg: dict(prompt_embeds=_rn(g, 1, 8, 8), negative_prompt_embeds=_rn(g, 1, 8, 8), height=8, width=8),
+    cfg_on=dict(guidance_scale=5.0),
+    cfg_off=dict(guidance_scale=1.0),
+    family="cogview3plus",
+    shape=(1, 4, 8, 8),
+    cfg_how="guidance_scale > 1: CFG in the batch (2B)",
+)
+_case(
+    "cogview4",
+    "CogView4Pipeline",
+    lambda: dict(transformer=_fam("cogview4"), vae=_vae_kl(4, scale=2), scheduler=_fm()),
+    lambda g, cfg: dict(prompt_embeds=_rn(g, 1, 8, 8), negative_prompt_embeds=_rn(g, 1, 8, 8), height=16, width=16),
+    cfg_on=dict(guidance_scale=5.0),
+    cfg_off=dict(guidance_scale=1.0),
+    family="cogview4",
+    shape=(1, 4, 8, 8),
+    cfg_how="guidance_scale > 1: two transformer calls per step (cond, uncond)",
+)
+_case(
+    "cogview4_control",
+    "CogView4ControlPipeline",
+    lambda: dict(transformer=_fam("cogview4", in_channels=8), vae=_vae_kl(4, scale=2), scheduler=_fm()),
+    lambda g, cfg: dict(
+        prompt_embeds=_rn(g, 1, 8, 8),
+        negative_prompt_embeds=_rn(g, 1, 8, 8),
+        height=16,
+        width=16,
+        control_image=_img(g, h=16, w=16),
+    ),
+    cfg_on=dict(guidance_scale=5.0),
+    cfg_off=dict(guidance_scale=1.0),
+    shape=(1, 4, 8, 8),
+    cfg_how="guidance_scale > 1: two transformer calls per step",
+    notes="transformer in_channels 8 = latents 4 + control latents 4",
+)
 
 # ================================================================================================================
 # video: Wan (2.1, 2.2 with two experts), SkyReels-V2, CogVideoX, HunyuanVideo, LTX, Mochi, Allegro, Latte,
@@ -719,14 +1125,19 @@ _case("cogview4_control", "CogView4ControlPipeline",
 
 
 def _vae_wan(z=4):
-    return _d("AutoencoderKLWan")(base_dim=3, z_dim=z, dim_mult=[1, 1, 1, 1], num_res_blocks=1,
-                                  temperal_downsample=[False, True, True], latents_mean=[0.0] * z,
-                                  latents_std=[1.0] * z)
+    return _d("AutoencoderKLWan")(
+        base_dim=3,
+        z_dim=z,
+        dim_mult=[1, 1, 1, 1],
+        num_res_blocks=1,
+        temperal_downsample=[False, True, True],
+        latents_mean=[0.0] * z,
+        latents_std=[1.0] * z,
+    )
 
 
 def _unipc(shift=3.0):
-    return _d("UniPCMultistepScheduler")(prediction_type="flow_prediction", use_flow_sigmas=True,
-                                         flow_shift=shift)
+    return _d("UniPCMultistepScheduler")(prediction_type="flow_prediction", use_flow_sigmas=True, flow_shift=shift)
 
 
 def _video(g, n=9, h=32, w=32):
@@ -735,8 +1146,13 @@ def _video(g, n=9, h=32, w=32):
 
 def _wan_inputs(extra=None, L=8, h=32, w=32, frames=9):
     def inputs(g, cfg):
-        kw = dict(prompt_embeds=_rn(g, 1, L, 16), negative_prompt_embeds=_rn(g, 1, L, 16), height=h, width=w,
-                  num_frames=frames)
+        kw = dict(
+            prompt_embeds=_rn(g, 1, L, 16),
+            negative_prompt_embeds=_rn(g, 1, L, 16),
+            height=h,
+            width=w,
+            num_frames=frames,
+        )
         if extra:
             kw.update(extra(g))
         return kw
@@ -744,59 +1160,121 @@ def _wan_inputs(extra=None, L=8, h=32, w=32, frames=9):
     return inputs
 
 
-_WAN = dict(cfg_on=dict(guidance_scale=5.0), cfg_off=dict(guidance_scale=1.0), shape=(1, 4, 3, 4, 4),
-            cfg_how="guidance_scale > 1: two transformer calls per step (cond, uncond)")
-_case("wan", "WanPipeline",
-      lambda: dict(transformer=_fam("wan"), vae=_vae_wan(), scheduler=_unipc()), _wan_inputs(),
-      family="wan", notes="Wan 2.1 T2V; 9 frames 32x32 px = 3x4x4 latents (2x2 patches: 12 tokens)", **_WAN)
-_case("wan22", "WanPipeline",
-      lambda: dict(transformer=_fam("wan"), transformer_2=_fam("wan"), vae=_vae_wan(), scheduler=_unipc(),
-                   boundary_ratio=0.875), _wan_inputs(),
-      transformer_attrs=["transformer", "transformer_2"], family="wan",
-      cfg_on=dict(guidance_scale=5.0, guidance_scale_2=4.0), cfg_off=dict(guidance_scale=1.0, guidance_scale_2=1.0),
-      cfg_how="guidance_scale / guidance_scale_2 > 1: two calls per step of the active expert",
-      shape=(1, 4, 3, 4, 4),
-      notes="Wan 2.2 A14B-style: `transformer` (high noise) runs while t >= boundary_ratio * 1000, then "
-            "`transformer_2` (low noise)")
-_case("wan22_i2v", "WanImageToVideoPipeline",
-      lambda: dict(transformer=_fam("wan", in_channels=12), transformer_2=_fam("wan", in_channels=12),
-                   vae=_vae_wan(), scheduler=_unipc(), boundary_ratio=0.9, image_encoder=None,
-                   image_processor=None),
-      _wan_inputs(lambda g: dict(image=_pil(g, 32, 32))),
-      transformer_attrs=["transformer", "transformer_2"],
-      cfg_on=dict(guidance_scale=5.0, guidance_scale_2=4.0), cfg_off=dict(guidance_scale=1.0, guidance_scale_2=1.0),
-      cfg_how="guidance_scale / guidance_scale_2 > 1: two calls per step of the active expert",
-      shape=(1, 4, 3, 4, 4),
-      notes="Wan 2.2 I2V-A14B-style (no CLIP image encoder): in_channels 12 = latents 4 + image condition 4 + "
-            "mask 4")
-_case("wan_v2v", "WanVideoToVideoPipeline",
-      lambda: dict(transformer=_fam("wan"), vae=_vae_wan(), scheduler=_unipc()),
-      lambda g, cfg: dict(prompt_embeds=_rn(g, 1, 8, 16), negative_prompt_embeds=_rn(g, 1, 8, 16), height=32,
-                          width=32, video=_video(g), strength=0.75),
-      steps=8, family="wan", notes="strength 0.75 of 8 steps: 6 denoising steps", **_WAN)
-_case("wan_vace", "WanVACEPipeline",
-      lambda: dict(transformer=_fam("wan_vace", vace_in_channels=72), vae=_vae_wan(), scheduler=_unipc()),
-      _wan_inputs(lambda g: dict(video=_video(g), mask=[_pil(g, 32, 32).convert("L") for _ in range(9)])),
-      notes="vace_in_channels 72 = inactive 4 + reactive 4 + mask 64 (8x8 pixels per latent)", **_WAN)
-_case("skyreels_v2", "SkyReelsV2Pipeline",
-      lambda: dict(transformer=_fam("skyreels_v2"), vae=_vae_wan(), scheduler=_unipc(8.0)), _wan_inputs(),
-      family="skyreels_v2", **_WAN)
-_case("skyreels_v2_df", "SkyReelsV2DiffusionForcingPipeline",
-      lambda: dict(transformer=_fam("skyreels_v2"), vae=_vae_wan(), scheduler=_unipc(8.0)),
-      _wan_inputs(lambda g: dict(base_num_frames=9, ar_step=0, causal_block_size=None, overlap_history=None)),
-      family="skyreels_v2", notes="diffusion forcing with ar_step=0 (synchronous): per-frame timesteps all equal",
-      **_WAN)
+_WAN = dict(
+    cfg_on=dict(guidance_scale=5.0),
+    cfg_off=dict(guidance_scale=1.0),
+    shape=(1, 4, 3, 4, 4),
+    cfg_how="guidance_scale > 1: two transformer calls per step (cond, uncond)",
+)
+_case(
+    "wan",
+    "WanPipeline",
+    lambda: dict(transformer=_fam("wan"), vae=_vae_wan(), scheduler=_unipc()),
+    _wan_inputs(),
+    family="wan",
+    notes="Wan 2.1 T2V; 9 frames 32x32 px = 3x4x4 latents (2x2 patches: 12 tokens)",
+    **_WAN,
+)
+_case(
+    "wan22",
+    "WanPipeline",
+    lambda: dict(
+        transformer=_fam("wan"), transformer_2=_fam("wan"), vae=_vae_wan(), scheduler=_unipc(), boundary_ratio=0.875
+    ),
+    _wan_inputs(),
+    transformer_attrs=["transformer", "transformer_2"],
+    family="wan",
+    cfg_on=dict(guidance_scale=5.0, guidance_scale_2=4.0),
+    cfg_off=dict(guidance_scale=1.0, guidance_scale_2=1.0),
+    cfg_how="guidance_scale / guidance_scale_2 > 1: two calls per step of the active expert",
+    shape=(1, 4, 3, 4, 4),
+    notes="Wan 2.2 A14B-style: `transformer` (high noise) runs while t >= boundary_ratio * 1000, then "
+    "`transformer_2` (low noise)",
+)
+_case(
+    "wan22_i2v",
+    "WanImageToVideoPipeline",
+    lambda: dict(
+        transformer=_fam("wan", in_channels=12),
+        transformer_2=_fam("wan", in_channels=12),
+        vae=_vae_wan(),
+        scheduler=_unipc(),
+        boundary_ratio=0.9,
+        image_encoder=None,
+        image_processor=None,
+    ),
+    _wan_inputs(lambda g: dict(image=_pil(g, 32, 32))),
+    transformer_attrs=["transformer", "transformer_2"],
+    cfg_on=dict(guidance_scale=5.0, guidance_scale_2=4.0),
+    cfg_off=dict(guidance_scale=1.0, guidance_scale_2=1.0),
+    cfg_how="guidance_scale / guidance_scale_2 > 1: two calls per step of the active expert",
+    shape=(1, 4, 3, 4, 4),
+    notes="Wan 2.2 I2V-A14B-style (no CLIP image encoder): in_channels 12 = latents 4 + image condition 4 + mask 4",
+)
+_case(
+    "wan_v2v",
+    "WanVideoToVideoPipeline",
+    lambda: dict(transformer=_fam("wan"), vae=_vae_wan(), scheduler=_unipc()),
+    lambda g, cfg: dict(
+        prompt_embeds=_rn(g, 1, 8, 16),
+        negative_prompt_embeds=_rn(g, 1, 8, 16),
+        height=32,
+        width=32,
+        video=_video(g),
+        strength=0.75,
+    ),
+    steps=8,
+    family="wan",
+    notes="strength 0.75 of 8 steps: 6 denoising steps",
+    **_WAN,
+)
+_case(
+    "wan_vace",
+    "WanVACEPipeline",
+    lambda: dict(transformer=_fam("wan_vace", vace_in_channels=72), vae=_vae_wan(), scheduler=_unipc()),
+    _wan_inputs(lambda g: dict(video=_video(g), mask=[_pil(g, 32, 32).convert("L") for _ in range(9)])),
+    notes="vace_in_channels 72 = inactive 4 + reactive 4 + mask 64 (8x8 pixels per latent)",
+    **_WAN,
+)
+_case(
+    "skyreels_v2",
+    "SkyReelsV2Pipeline",
+    lambda: dict(transformer=_fam("skyreels_v2"), vae=_vae_wan(), scheduler=_unipc(8.0)),
+    _wan_inputs(),
+    family="skyreels_v2",
+    **_WAN,
+)
+_case(
+    "skyreels_v2_df",
+    "SkyReelsV2DiffusionForcingPipeline",
+    lambda: dict(transformer=_fam("skyreels_v2"), vae=_vae_wan(), scheduler=_unipc(8.0)),
+    _wan_inputs(lambda g: dict(base_num_frames=9, ar_step=0, causal_block_size=None, overlap_history=None)),
+    family="skyreels_v2",
+    notes="diffusion forcing with ar_step=0 (synchronous): per-frame timesteps all equal",
+    **_WAN,
+)
 
 
 def _vae_cogvideox():
     return _d("AutoencoderKLCogVideoX")(
-        in_channels=3, out_channels=3, down_block_types=("CogVideoXDownBlock3D",) * 4,
-        up_block_types=("CogVideoXUpBlock3D",) * 4, block_out_channels=(8, 8, 8, 8), latent_channels=4,
-        layers_per_block=1, norm_num_groups=2, temporal_compression_ratio=4)
+        in_channels=3,
+        out_channels=3,
+        down_block_types=("CogVideoXDownBlock3D",) * 4,
+        up_block_types=("CogVideoXUpBlock3D",) * 4,
+        block_out_channels=(8, 8, 8, 8),
+        latent_channels=4,
+        layers_per_block=1,
+        norm_num_groups=2,
+        temporal_compression_ratio=4,
+    )
 
 
-_COGX = dict(cfg_on=dict(guidance_scale=6.0), cfg_off=dict(guidance_scale=1.0), shape=(1, 3, 4, 8, 8),
-             cfg_how="guidance_scale > 1: CFG in the batch (2B)")
+_COGX = dict(
+    cfg_on=dict(guidance_scale=6.0),
+    cfg_off=dict(guidance_scale=1.0),
+    shape=(1, 3, 4, 8, 8),
+    cfg_how="guidance_scale > 1: CFG in the batch (2B)",
+)
 
 
 def _cogx_inputs(extra=None):
@@ -809,43 +1287,86 @@ def _cogx_inputs(extra=None):
     return inputs
 
 
-_case("cogvideox", "CogVideoXPipeline",
-      lambda: dict(transformer=_fam("cogvideox"), vae=_vae_cogvideox(), scheduler=_d("CogVideoXDDIMScheduler")()),
-      _cogx_inputs(lambda g: dict(num_frames=9)), family="cogvideox",
-      notes="9 frames 64x64 px = 3x8x8 latents; latents are (B, F, C, H, W)", **_COGX)
-_case("cogvideox_i2v", "CogVideoXImageToVideoPipeline",
-      lambda: dict(transformer=_fam("cogvideox", in_channels=8, attention_head_dim=16,
-                                    use_learned_positional_embeddings=True, use_rotary_positional_embeddings=True),
-                   vae=_vae_cogvideox(), scheduler=_d("CogVideoXDDIMScheduler")()),
-      _cogx_inputs(lambda g: dict(num_frames=9, image=_pil(g, 64, 64))),
-      notes="in_channels 8 = latents 4 + image latents 4; RoPE + learned positional embeddings (CogVideoX-5b-I2V)",
-      **_COGX)
-_case("cogvideox_v2v", "CogVideoXVideoToVideoPipeline",
-      lambda: dict(transformer=_fam("cogvideox"), vae=_vae_cogvideox(), scheduler=_d("CogVideoXDDIMScheduler")()),
-      _cogx_inputs(lambda g: dict(video=_video(g, 9, 64, 64), strength=0.75)), steps=8, family="cogvideox",
-      **_COGX)
-_case("cogvideox_fun_control", "CogVideoXFunControlPipeline",
-      lambda: dict(transformer=_fam("cogvideox", in_channels=8), vae=_vae_cogvideox(),
-                   scheduler=_d("CogVideoXDDIMScheduler")()),
-      _cogx_inputs(lambda g: dict(control_video=_video(g, 9, 64, 64))),
-      notes="in_channels 8 = latents 4 + control latents 4", **_COGX)
+_case(
+    "cogvideox",
+    "CogVideoXPipeline",
+    lambda: dict(transformer=_fam("cogvideox"), vae=_vae_cogvideox(), scheduler=_d("CogVideoXDDIMScheduler")()),
+    _cogx_inputs(lambda g: dict(num_frames=9)),
+    family="cogvideox",
+    notes="9 frames 64x64 px = 3x8x8 latents; latents are (B, F, C, H, W)",
+    **_COGX,
+)
+_case(
+    "cogvideox_i2v",
+    "CogVideoXImageToVideoPipeline",
+    lambda: dict(
+        transformer=_fam(
+            "cogvideox",
+            in_channels=8,
+            attention_head_dim=16,
+            use_learned_positional_embeddings=True,
+            use_rotary_positional_embeddings=True,
+        ),
+        vae=_vae_cogvideox(),
+        scheduler=_d("CogVideoXDDIMScheduler")(),
+    ),
+    _cogx_inputs(lambda g: dict(num_frames=9, image=_pil(g, 64, 64))),
+    notes="in_channels 8 = latents 4 + image latents 4; RoPE + learned positional embeddings (CogVideoX-5b-I2V)",
+    **_COGX,
+)
+_case(
+    "cogvideox_v2v",
+    "CogVideoXVideoToVideoPipeline",
+    lambda: dict(transformer=_fam("cogvideox"), vae=_vae_cogvideox(), scheduler=_d("CogVideoXDDIMScheduler")()),
+    _cogx_inputs(lambda g: dict(video=_video(g, 9, 64, 64), strength=0.75)),
+    steps=8,
+    family="cogvideox",
+    **_COGX,
+)
+_case(
+    "cogvideox_fun_control",
+    "CogVideoXFunControlPipeline",
+    lambda: dict(
+        transformer=_fam("cogvideox", in_channels=8), vae=_vae_cogvideox(), scheduler=_d("CogVideoXDDIMScheduler")()
+    ),
+    _cogx_inputs(lambda g: dict(control_video=_video(g, 9, 64, 64))),
+    notes="in_channels 8 = latents 4 + control latents 4",
+    **_COGX,
+)
 
 
 def _vae_hunyuan_video():
     return _d("AutoencoderKLHunyuanVideo")(
-        in_channels=3, out_channels=3, latent_channels=4, down_block_types=("HunyuanVideoDownBlock3D",) * 4,
-        up_block_types=("HunyuanVideoUpBlock3D",) * 4, block_out_channels=(8, 8, 8, 8), layers_per_block=1,
-        act_fn="silu", norm_num_groups=4, scaling_factor=0.476986, spatial_compression_ratio=8,
-        temporal_compression_ratio=4, mid_block_add_attention=True)
+        in_channels=3,
+        out_channels=3,
+        latent_channels=4,
+        down_block_types=("HunyuanVideoDownBlock3D",) * 4,
+        up_block_types=("HunyuanVideoUpBlock3D",) * 4,
+        block_out_channels=(8, 8, 8, 8),
+        layers_per_block=1,
+        act_fn="silu",
+        norm_num_groups=4,
+        scaling_factor=0.476986,
+        spatial_compression_ratio=8,
+        temporal_compression_ratio=4,
+        mid_block_add_attention=True,
+    )
 
 
 def _hyv_inputs(extra=None, L=6):
     def inputs(g, cfg):
-        kw = dict(prompt_embeds=_rn(g, 1, L, 16), pooled_prompt_embeds=_rn(g, 1, 8),
-                  prompt_attention_mask=torch.ones(1, L, dtype=torch.long),
-                  negative_prompt_embeds=_rn(g, 1, L, 16), negative_pooled_prompt_embeds=_rn(g, 1, 8),
-                  negative_prompt_attention_mask=torch.ones(1, L, dtype=torch.long), height=32, width=32,
-                  num_frames=9, guidance_scale=6.0)
+        kw = dict(
+            prompt_embeds=_rn(g, 1, L, 16),
+            pooled_prompt_embeds=_rn(g, 1, 8),
+            prompt_attention_mask=torch.ones(1, L, dtype=torch.long),
+            negative_prompt_embeds=_rn(g, 1, L, 16),
+            negative_pooled_prompt_embeds=_rn(g, 1, 8),
+            negative_prompt_attention_mask=torch.ones(1, L, dtype=torch.long),
+            height=32,
+            width=32,
+            num_frames=9,
+            guidance_scale=6.0,
+        )
         if extra:
             kw.update(extra(g))
         return kw
@@ -853,90 +1374,175 @@ def _hyv_inputs(extra=None, L=6):
     return inputs
 
 
-_case("hunyuan_video", "HunyuanVideoPipeline",
-      lambda: dict(transformer=_fam("hunyuan_video"), vae=_vae_hunyuan_video(), scheduler=_fm(shift=7.0)),
-      _hyv_inputs(), family="hunyuan_video", shape=(1, 4, 3, 4, 4),
-      cfg_on=dict(true_cfg_scale=4.0), cfg_off=dict(true_cfg_scale=1.0),
-      cfg_how="true_cfg_scale > 1 with negative embeddings: two transformer calls per step; guidance_scale is "
-              "embedded (guidance_embeds=True) either way")
+_case(
+    "hunyuan_video",
+    "HunyuanVideoPipeline",
+    lambda: dict(transformer=_fam("hunyuan_video"), vae=_vae_hunyuan_video(), scheduler=_fm(shift=7.0)),
+    _hyv_inputs(),
+    family="hunyuan_video",
+    shape=(1, 4, 3, 4, 4),
+    cfg_on=dict(true_cfg_scale=4.0),
+    cfg_off=dict(true_cfg_scale=1.0),
+    cfg_how="true_cfg_scale > 1 with negative embeddings: two transformer calls per step; guidance_scale is "
+    "embedded (guidance_embeds=True) either way",
+)
 
 
 def _vae_ltx(lc=4):
     return _d("AutoencoderKLLTXVideo")(
-        in_channels=3, out_channels=3, latent_channels=lc, block_out_channels=(8, 8, 8, 8),
-        decoder_block_out_channels=(8, 8, 8, 8), layers_per_block=(1, 1, 1, 1, 1),
-        decoder_layers_per_block=(1, 1, 1, 1, 1), spatio_temporal_scaling=(True, True, False, False),
+        in_channels=3,
+        out_channels=3,
+        latent_channels=lc,
+        block_out_channels=(8, 8, 8, 8),
+        decoder_block_out_channels=(8, 8, 8, 8),
+        layers_per_block=(1, 1, 1, 1, 1),
+        decoder_layers_per_block=(1, 1, 1, 1, 1),
+        spatio_temporal_scaling=(True, True, False, False),
         decoder_spatio_temporal_scaling=(True, True, False, False),
-        decoder_inject_noise=(False, False, False, False, False), upsample_residual=(False, False, False, False),
-        upsample_factor=(1, 1, 1, 1), timestep_conditioning=False, patch_size=1, patch_size_t=1,
-        encoder_causal=True, decoder_causal=False)
+        decoder_inject_noise=(False, False, False, False, False),
+        upsample_residual=(False, False, False, False),
+        upsample_factor=(1, 1, 1, 1),
+        timestep_conditioning=False,
+        patch_size=1,
+        patch_size_t=1,
+        encoder_causal=True,
+        decoder_causal=False,
+    )
 
 
-_LTX = dict(cfg_on=dict(guidance_scale=3.0), cfg_off=dict(guidance_scale=1.0),
-            cfg_how="guidance_scale > 1: CFG in the batch (2B)")
-_case("ltx", "LTXPipeline",
-      lambda: dict(transformer=_fam("ltx"), vae=_vae_ltx(), scheduler=_fm()),
-      _masked_inputs(16, h=32, w=32, extra=lambda g: dict(num_frames=9)), family="ltx", shape=(1, 192, 4),
-      notes="latent output is packed: (B, F*H*W, C), 3x8x8 latents", **_LTX)
-_case("ltx_i2v", "LTXImageToVideoPipeline",
-      lambda: dict(transformer=_fam("ltx"), vae=_vae_ltx(), scheduler=_fm()),
-      _masked_inputs(16, h=32, w=32, extra=lambda g: dict(num_frames=9, image=_pil(g, 32, 32))), family="ltx",
-      shape=(1, 192, 4), **_LTX)
-_case("ltx_condition", "LTXConditionPipeline",
-      lambda: dict(transformer=_fam("ltx"), vae=_vae_ltx(), scheduler=_fm()),
-      _masked_inputs(16, h=32, w=32, extra=lambda g: dict(num_frames=9, image=_pil(g, 32, 32), frame_index=0)),
-      family="ltx", shape=(1, 4, 3, 8, 8), **_LTX)
+_LTX = dict(
+    cfg_on=dict(guidance_scale=3.0),
+    cfg_off=dict(guidance_scale=1.0),
+    cfg_how="guidance_scale > 1: CFG in the batch (2B)",
+)
+_case(
+    "ltx",
+    "LTXPipeline",
+    lambda: dict(transformer=_fam("ltx"), vae=_vae_ltx(), scheduler=_fm()),
+    _masked_inputs(16, h=32, w=32, extra=lambda g: dict(num_frames=9)),
+    family="ltx",
+    shape=(1, 192, 4),
+    notes="latent output is packed: (B, F*H*W, C), 3x8x8 latents",
+    **_LTX,
+)
+_case(
+    "ltx_i2v",
+    "LTXImageToVideoPipeline",
+    lambda: dict(transformer=_fam("ltx"), vae=_vae_ltx(), scheduler=_fm()),
+    _masked_inputs(16, h=32, w=32, extra=lambda g: dict(num_frames=9, image=_pil(g, 32, 32))),
+    family="ltx",
+    shape=(1, 192, 4),
+    **_LTX,
+)
+_case(
+    "ltx_condition",
+    "LTXConditionPipeline",
+    lambda: dict(transformer=_fam("ltx"), vae=_vae_ltx(), scheduler=_fm()),
+    _masked_inputs(16, h=32, w=32, extra=lambda g: dict(num_frames=9, image=_pil(g, 32, 32), frame_index=0)),
+    family="ltx",
+    shape=(1, 4, 3, 8, 8),
+    **_LTX,
+)
 
 
 def _vae_mochi():
-    return _d("AutoencoderKLMochi")(latent_channels=4, out_channels=3, encoder_block_out_channels=(32, 32, 32, 32),
-                                    decoder_block_out_channels=(32, 32, 32, 32), layers_per_block=(1, 1, 1, 1, 1))
+    return _d("AutoencoderKLMochi")(
+        latent_channels=4,
+        out_channels=3,
+        encoder_block_out_channels=(32, 32, 32, 32),
+        decoder_block_out_channels=(32, 32, 32, 32),
+        layers_per_block=(1, 1, 1, 1, 1),
+    )
 
 
-_case("mochi", "MochiPipeline",
-      lambda: dict(transformer=_fam("mochi"), vae=_vae_mochi(), scheduler=_fm(invert_sigmas=True)),
-      _masked_inputs(16, h=32, w=32, extra=lambda g: dict(num_frames=7)), family="mochi", shape=(1, 4, 2, 4, 4),
-      cfg_on=dict(guidance_scale=4.5), cfg_off=dict(guidance_scale=1.0),
-      cfg_how="guidance_scale > 1: CFG in the batch (2B)")
+_case(
+    "mochi",
+    "MochiPipeline",
+    lambda: dict(transformer=_fam("mochi"), vae=_vae_mochi(), scheduler=_fm(invert_sigmas=True)),
+    _masked_inputs(16, h=32, w=32, extra=lambda g: dict(num_frames=7)),
+    family="mochi",
+    shape=(1, 4, 2, 4, 4),
+    cfg_on=dict(guidance_scale=4.5),
+    cfg_off=dict(guidance_scale=1.0),
+    cfg_how="guidance_scale > 1: CFG in the batch (2B)",
+)
 
 
 def _vae_allegro():
     return _d("AutoencoderKLAllegro")(
-        in_channels=3, out_channels=3, down_block_types=("AllegroDownBlock3D",) * 4,
-        up_block_types=("AllegroUpBlock3D",) * 4, block_out_channels=(8, 8, 8, 8), latent_channels=4,
-        layers_per_block=1, norm_num_groups=2, temporal_compression_ratio=4)
+        in_channels=3,
+        out_channels=3,
+        down_block_types=("AllegroDownBlock3D",) * 4,
+        up_block_types=("AllegroUpBlock3D",) * 4,
+        block_out_channels=(8, 8, 8, 8),
+        latent_channels=4,
+        layers_per_block=1,
+        norm_num_groups=2,
+        temporal_compression_ratio=4,
+    )
 
 
-_case("allegro", "AllegroPipeline",
-      lambda: dict(transformer=_fam("allegro", attention_head_dim=12, cross_attention_dim=24), vae=_vae_allegro(), scheduler=_d("EulerAncestralDiscreteScheduler")()),
-      _masked_inputs(8, h=64, w=64, extra=lambda g: dict(num_frames=8, clean_caption=False)),
-      cfg_on=dict(guidance_scale=7.5), cfg_off=dict(guidance_scale=1.0),
-      cfg_how="guidance_scale > 1: CFG in the batch (2B)",
-      shape=(1, 4, 2, 8, 8),
-      notes="the pipeline's 3D RoPE splits the head dim in 3 halves: attention_head_dim 12 (family config has 8)")
-_case("latte", "LattePipeline",
-      lambda: dict(transformer=_fam("latte"), vae=_vae_kl(4), scheduler=_d("DDIMScheduler")()),
-      lambda g, cfg: dict(prompt_embeds=_rn(g, 1, 6, 8), negative_prompt_embeds=_rn(g, 1, 6, 8), height=8, width=8,
-                          video_length=2, clean_caption=False, mask_feature=False),
-      family="latte", shape=(1, 4, 2, 8, 8), cfg_on=dict(guidance_scale=7.5), cfg_off=dict(guidance_scale=1.0),
-      cfg_how="guidance_scale > 1: CFG in the batch (2B)")
+_case(
+    "allegro",
+    "AllegroPipeline",
+    lambda: dict(
+        transformer=_fam("allegro", attention_head_dim=12, cross_attention_dim=24),
+        vae=_vae_allegro(),
+        scheduler=_d("EulerAncestralDiscreteScheduler")(),
+    ),
+    _masked_inputs(8, h=64, w=64, extra=lambda g: dict(num_frames=8, clean_caption=False)),
+    cfg_on=dict(guidance_scale=7.5),
+    cfg_off=dict(guidance_scale=1.0),
+    cfg_how="guidance_scale > 1: CFG in the batch (2B)",
+    shape=(1, 4, 2, 8, 8),
+    notes="the pipeline's 3D RoPE splits the head dim in 3 halves: attention_head_dim 12 (family config has 8)",
+)
+_case(
+    "latte",
+    "LattePipeline",
+    lambda: dict(transformer=_fam("latte"), vae=_vae_kl(4), scheduler=_d("DDIMScheduler")()),
+    lambda g, cfg: dict(
+        prompt_embeds=_rn(g, 1, 6, 8),
+        negative_prompt_embeds=_rn(g, 1, 6, 8),
+        height=8,
+        width=8,
+        video_length=2,
+        clean_caption=False,
+        mask_feature=False,
+    ),
+    family="latte",
+    shape=(1, 4, 2, 8, 8),
+    cfg_on=dict(guidance_scale=7.5),
+    cfg_off=dict(guidance_scale=1.0),
+    cfg_how="guidance_scale > 1: CFG in the batch (2B)",
+)
 
 
 def _vae_magvit():
     return _d("AutoencoderKLMagvit")(
-        in_channels=3, out_channels=3,
+        in_channels=3,
+        out_channels=3,
         down_block_types=("SpatialDownBlock3D",) + ("SpatialTemporalDownBlock3D",) * 3,
         up_block_types=("SpatialUpBlock3D",) + ("SpatialTemporalUpBlock3D",) * 3,
-        block_out_channels=(8, 8, 8, 8), latent_channels=4, layers_per_block=1, norm_num_groups=2,
-        spatial_group_norm=False)
+        block_out_channels=(8, 8, 8, 8),
+        latent_channels=4,
+        layers_per_block=1,
+        norm_num_groups=2,
+        spatial_group_norm=False,
+    )
 
 
-_case("easyanimate", "EasyAnimatePipeline",
-      lambda: dict(transformer=_fam("easyanimate"), vae=_vae_magvit(), scheduler=_fm()),
-      _masked_inputs(16, h=32, w=32, extra=lambda g: dict(num_frames=5)), family="easyanimate",
-      shape=(1, 4, 2, 4, 4),
-      cfg_on=dict(guidance_scale=5.0), cfg_off=dict(guidance_scale=1.0),
-      cfg_how="guidance_scale > 1: CFG in the batch (2B)")
+_case(
+    "easyanimate",
+    "EasyAnimatePipeline",
+    lambda: dict(transformer=_fam("easyanimate"), vae=_vae_magvit(), scheduler=_fm()),
+    _masked_inputs(16, h=32, w=32, extra=lambda g: dict(num_frames=5)),
+    family="easyanimate",
+    shape=(1, 4, 2, 4, 4),
+    cfg_on=dict(guidance_scale=5.0),
+    cfg_off=dict(guidance_scale=1.0),
+    cfg_how="guidance_scale > 1: CFG in the batch (2B)",
+)
 
 
 # ================================================================================================================
@@ -945,16 +1551,27 @@ _case("easyanimate", "EasyAnimatePipeline",
 
 
 def _vae_qwen(z=4):
-    return _d("AutoencoderKLQwenImage")(base_dim=z * 6, z_dim=z, dim_mult=[1, 2, 4], num_res_blocks=1,
-                                        temperal_downsample=[False, True], latents_mean=[0.0] * z,
-                                        latents_std=[1.0] * z)
+    return _d("AutoencoderKLQwenImage")(
+        base_dim=z * 6,
+        z_dim=z,
+        dim_mult=[1, 2, 4],
+        num_res_blocks=1,
+        temperal_downsample=[False, True],
+        latents_mean=[0.0] * z,
+        latents_std=[1.0] * z,
+    )
 
 
 def _qwen_inputs(extra=None, L=8, h=32, w=32):
     def inputs(g, cfg):
-        kw = dict(prompt_embeds=_rn(g, 1, L, 16), prompt_embeds_mask=torch.ones(1, L, dtype=torch.long),
-                  negative_prompt_embeds=_rn(g, 1, L, 16),
-                  negative_prompt_embeds_mask=torch.ones(1, L, dtype=torch.long), height=h, width=w)
+        kw = dict(
+            prompt_embeds=_rn(g, 1, L, 16),
+            prompt_embeds_mask=torch.ones(1, L, dtype=torch.long),
+            negative_prompt_embeds=_rn(g, 1, L, 16),
+            negative_prompt_embeds_mask=torch.ones(1, L, dtype=torch.long),
+            height=h,
+            width=w,
+        )
         if extra:
             kw.update(extra(g))
         return kw
@@ -962,17 +1579,38 @@ def _qwen_inputs(extra=None, L=8, h=32, w=32):
     return inputs
 
 
-_QWEN = dict(cfg_on=dict(true_cfg_scale=4.0), cfg_off=dict(true_cfg_scale=1.0), family="qwenimage",
-             cfg_how="true_cfg_scale > 1 with negative embeddings: two transformer calls per step",
-             shape=(1, 16, 16))
+_QWEN = dict(
+    cfg_on=dict(true_cfg_scale=4.0),
+    cfg_off=dict(true_cfg_scale=1.0),
+    family="qwenimage",
+    cfg_how="true_cfg_scale > 1 with negative embeddings: two transformer calls per step",
+    shape=(1, 16, 16),
+)
 _qwen_comps = lambda: dict(transformer=_fam("qwenimage"), vae=_vae_qwen(), scheduler=_fm())  # noqa: E731
-_case("qwenimage", "QwenImagePipeline", _qwen_comps, _qwen_inputs(),
-      notes="latent output is packed (B, (H/2)*(W/2), 4*z); 32 px with the 4x VAE = 8x8 latents", **_QWEN)
-_case("qwenimage_img2img", "QwenImageImg2ImgPipeline", _qwen_comps,
-      _qwen_inputs(lambda g: dict(image=_img(g, 1, 32, 32), strength=0.75)), steps=8, **_QWEN)
-_case("qwenimage_inpaint", "QwenImageInpaintPipeline", _qwen_comps,
-      _qwen_inputs(lambda g: dict(image=_img(g, 1, 32, 32), mask_image=_mask(1, 32, 32), strength=0.75)), steps=8,
-      **_QWEN)
+_case(
+    "qwenimage",
+    "QwenImagePipeline",
+    _qwen_comps,
+    _qwen_inputs(),
+    notes="latent output is packed (B, (H/2)*(W/2), 4*z); 32 px with the 4x VAE = 8x8 latents",
+    **_QWEN,
+)
+_case(
+    "qwenimage_img2img",
+    "QwenImageImg2ImgPipeline",
+    _qwen_comps,
+    _qwen_inputs(lambda g: dict(image=_img(g, 1, 32, 32), strength=0.75)),
+    steps=8,
+    **_QWEN,
+)
+_case(
+    "qwenimage_inpaint",
+    "QwenImageInpaintPipeline",
+    _qwen_comps,
+    _qwen_inputs(lambda g: dict(image=_img(g, 1, 32, 32), mask_image=_mask(1, 32, 32), strength=0.75)),
+    steps=8,
+    **_QWEN,
+)
 
 
 def _zimage_inputs(extra=None, L=6):
@@ -985,57 +1623,123 @@ def _zimage_inputs(extra=None, L=6):
     return inputs
 
 
-_ZIMG = dict(cfg_on=dict(guidance_scale=4.0), cfg_off=dict(guidance_scale=0.0), family="z_image",
-             cfg_how="guidance_scale > 0 (sic: 1.0 still runs CFG): CFG in the batch (a list of 2B samples); off "
-                     "is guidance_scale=0", shape=(1, 4, 16, 16))
-_zimg_comps = lambda: dict(transformer=_fam("z_image"), vae=_vae_kl(4, scale=2, shift=0.0),  # noqa: E731
-                             scheduler=_fm(shift=3.0))
-_case("z_image", "ZImagePipeline", _zimg_comps, _zimage_inputs(),
-      notes="list-of-samples transformer API; prompt_embeds are lists of (L, D)", **_ZIMG)
-_case("z_image_img2img", "ZImageImg2ImgPipeline", _zimg_comps,
-      _zimage_inputs(lambda g: dict(image=_img(g, 1, 32, 32), strength=0.75)), steps=8, **_ZIMG)
+_ZIMG = dict(
+    cfg_on=dict(guidance_scale=4.0),
+    cfg_off=dict(guidance_scale=0.0),
+    family="z_image",
+    cfg_how="guidance_scale > 0 (sic: 1.0 still runs CFG): CFG in the batch (a list of 2B samples); off "
+    "is guidance_scale=0",
+    shape=(1, 4, 16, 16),
+)
+
+
+def _zimg_comps():
+    return dict(transformer=_fam("z_image"), vae=_vae_kl(4, scale=2, shift=0.0), scheduler=_fm(shift=3.0))
+
+
+_case(
+    "z_image",
+    "ZImagePipeline",
+    _zimg_comps,
+    _zimage_inputs(),
+    notes="list-of-samples transformer API; prompt_embeds are lists of (L, D)",
+    **_ZIMG,
+)
+_case(
+    "z_image_img2img",
+    "ZImageImg2ImgPipeline",
+    _zimg_comps,
+    _zimage_inputs(lambda g: dict(image=_img(g, 1, 32, 32), strength=0.75)),
+    steps=8,
+    **_ZIMG,
+)
 
 
 def _stable_audio_components():
     return dict(
         transformer=_d("StableAudioDiTModel")(
-            sample_size=4, in_channels=3, num_layers=4, attention_head_dim=4, num_key_value_attention_heads=2,
-            out_channels=3, cross_attention_dim=4, time_proj_dim=8, global_states_input_dim=8,
-            cross_attention_input_dim=4),
-        scheduler=_d("CosineDPMSolverMultistepScheduler")(solver_order=2, prediction_type="v_prediction",
-                                                         sigma_data=1.0, sigma_schedule="exponential"),
-        vae=_d("AutoencoderOobleck")(encoder_hidden_size=6, downsampling_ratios=[1, 2], decoder_channels=3,
-                                    decoder_input_channels=3, audio_channels=2, channel_multiples=[2, 4],
-                                    sampling_rate=4),
-        projection_model=_d("StableAudioProjectionModel")(text_encoder_dim=4, conditioning_dim=4, min_value=0,
-                                                          max_value=32))
+            sample_size=4,
+            in_channels=3,
+            num_layers=4,
+            attention_head_dim=4,
+            num_key_value_attention_heads=2,
+            out_channels=3,
+            cross_attention_dim=4,
+            time_proj_dim=8,
+            global_states_input_dim=8,
+            cross_attention_input_dim=4,
+        ),
+        scheduler=_d("CosineDPMSolverMultistepScheduler")(
+            solver_order=2, prediction_type="v_prediction", sigma_data=1.0, sigma_schedule="exponential"
+        ),
+        vae=_d("AutoencoderOobleck")(
+            encoder_hidden_size=6,
+            downsampling_ratios=[1, 2],
+            decoder_channels=3,
+            decoder_input_channels=3,
+            audio_channels=2,
+            channel_multiples=[2, 4],
+            sampling_rate=4,
+        ),
+        projection_model=_d("StableAudioProjectionModel")(
+            text_encoder_dim=4, conditioning_dim=4, min_value=0, max_value=32
+        ),
+    )
 
 
-_case("stable_audio", "StableAudioPipeline", _stable_audio_components,
-      lambda g, cfg: dict(prompt_embeds=_rn(g, 1, 6, 4), negative_prompt_embeds=_rn(g, 1, 6, 4),
-                          attention_mask=torch.ones(1, 6, dtype=torch.long),
-                          negative_attention_mask=torch.ones(1, 6, dtype=torch.long), audio_end_in_s=2.0),
-      cfg_on=dict(guidance_scale=7.0), cfg_off=dict(guidance_scale=1.0), output_type="pt",
-      cfg_how="guidance_scale > 1: CFG in the batch (2B)", shape=(1, 2, 7),
-      notes="needs torchsde (CosineDPMSolverMultistepScheduler); config after diffusers' StableAudio test (4 layers); always decodes with the Oobleck VAE: audios "
-            "(B, channels, samples)")
+_case(
+    "stable_audio",
+    "StableAudioPipeline",
+    _stable_audio_components,
+    lambda g, cfg: dict(
+        prompt_embeds=_rn(g, 1, 6, 4),
+        negative_prompt_embeds=_rn(g, 1, 6, 4),
+        attention_mask=torch.ones(1, 6, dtype=torch.long),
+        negative_attention_mask=torch.ones(1, 6, dtype=torch.long),
+        audio_end_in_s=2.0,
+    ),
+    cfg_on=dict(guidance_scale=7.0),
+    cfg_off=dict(guidance_scale=1.0),
+    output_type="pt",
+    cfg_how="guidance_scale > 1: CFG in the batch (2B)",
+    shape=(1, 2, 7),
+    notes="needs torchsde (CosineDPMSolverMultistepScheduler); config after diffusers' StableAudio test "
+    "(4 layers); always decodes with the Oobleck VAE: audios (B, channels, samples)",
+)
 
 
-_case("sana_video", "SanaVideoPipeline",
-      lambda: dict(transformer=_fam("sana_video"), vae=_vae_wan(), scheduler=_unipc()),
-      lambda g, cfg: dict(_masked_inputs(16, h=32, w=32)(g, cfg), frames=9, use_resolution_binning=False,
-                          complex_human_instruction=None, clean_caption=False),
-      cfg_on=dict(guidance_scale=6.0), cfg_off=dict(guidance_scale=1.0), family="sana_video",
-      cfg_how="guidance_scale > 1: CFG in the batch (2B)", shape=(1, 4, 3, 4, 4),
-      notes="Wan VAE (z=4): 9 frames 32x32 px = 3x4x4 latents")
+_case(
+    "sana_video",
+    "SanaVideoPipeline",
+    lambda: dict(transformer=_fam("sana_video"), vae=_vae_wan(), scheduler=_unipc()),
+    lambda g, cfg: dict(
+        _masked_inputs(16, h=32, w=32)(g, cfg),
+        frames=9,
+        use_resolution_binning=False,
+        complex_human_instruction=None,
+        clean_caption=False,
+    ),
+    cfg_on=dict(guidance_scale=6.0),
+    cfg_off=dict(guidance_scale=1.0),
+    family="sana_video",
+    cfg_how="guidance_scale > 1: CFG in the batch (2B)",
+    shape=(1, 4, 3, 4, 4),
+    notes="Wan VAE (z=4): 9 frames 32x32 px = 3x4x4 latents",
+)
 
 
 def _k5_inputs(extra=None, L=6):
     def inputs(g, cfg):
-        kw = dict(prompt_embeds_qwen=_rn(g, 1, L, 16), prompt_embeds_clip=_rn(g, 1, 8),
-                  negative_prompt_embeds_qwen=_rn(g, 1, L, 16), negative_prompt_embeds_clip=_rn(g, 1, 8),
-                  prompt_cu_seqlens=torch.tensor([0, L], dtype=torch.int32),
-                  negative_prompt_cu_seqlens=torch.tensor([0, L], dtype=torch.int32), height=32, width=32)
+        kw = dict(
+            prompt_embeds_qwen=_rn(g, 1, L, 16),
+            prompt_embeds_clip=_rn(g, 1, 8),
+            negative_prompt_embeds_qwen=_rn(g, 1, L, 16),
+            negative_prompt_embeds_clip=_rn(g, 1, 8),
+            prompt_cu_seqlens=torch.tensor([0, L], dtype=torch.int32),
+            negative_prompt_cu_seqlens=torch.tensor([0, L], dtype=torch.int32),
+            height=32,
+            width=32,
+        )
         if extra:
             kw.update(extra(g))
         return kw
@@ -1043,32 +1747,62 @@ def _k5_inputs(extra=None, L=6):
     return inputs
 
 
-_case("kandinsky5_t2i", "Kandinsky5T2IPipeline",
-      lambda: dict(transformer=_fam("kandinsky5"), vae=_vae_kl(4, scale=2, shift=0.1159, scaling_factor=0.3611),
-                   scheduler=_fm(shift=7.0)),
-      _k5_inputs(), cfg_on=dict(guidance_scale=3.5), cfg_off=dict(guidance_scale=1.0), family="kandinsky5",
-      cfg_how="guidance_scale > 1: two transformer calls per step", shape=(1, 1, 4, 4, 4),
-      setup=lambda pipe: setattr(pipe, "resolutions", [(32, 32)]),
-      notes="the pipeline snaps (width, height) to a fixed list of ~1 MP resolutions: setup sets "
-            "pipe.resolutions = [(32, 32)]; vae_scale_factor_spatial is hardcoded 8 (4x4 latents, channels last)")
-_case("kandinsky5_t2v", "Kandinsky5T2VPipeline",
-      lambda: dict(transformer=_fam("kandinsky5"), vae=_vae_hunyuan_video(), scheduler=_fm(shift=7.0)),
-      _k5_inputs(lambda g: dict(num_frames=5)), cfg_on=dict(guidance_scale=5.0), cfg_off=dict(guidance_scale=1.0),
-      family="kandinsky5", cfg_how="guidance_scale > 1: two transformer calls per step", shape=(1, 2, 4, 4, 4),
-      notes="HunyuanVideo VAE; latents channels last (B, F, H, W, C)")
+_case(
+    "kandinsky5_t2i",
+    "Kandinsky5T2IPipeline",
+    lambda: dict(
+        transformer=_fam("kandinsky5"),
+        vae=_vae_kl(4, scale=2, shift=0.1159, scaling_factor=0.3611),
+        scheduler=_fm(shift=7.0),
+    ),
+    _k5_inputs(),
+    cfg_on=dict(guidance_scale=3.5),
+    cfg_off=dict(guidance_scale=1.0),
+    family="kandinsky5",
+    cfg_how="guidance_scale > 1: two transformer calls per step",
+    shape=(1, 1, 4, 4, 4),
+    setup=lambda pipe: setattr(pipe, "resolutions", [(32, 32)]),
+    notes="the pipeline snaps (width, height) to a fixed list of ~1 MP resolutions: setup sets "
+    "pipe.resolutions = [(32, 32)]; vae_scale_factor_spatial is hardcoded 8 (4x4 latents, channels last)",
+)
+_case(
+    "kandinsky5_t2v",
+    "Kandinsky5T2VPipeline",
+    lambda: dict(transformer=_fam("kandinsky5"), vae=_vae_hunyuan_video(), scheduler=_fm(shift=7.0)),
+    _k5_inputs(lambda g: dict(num_frames=5)),
+    cfg_on=dict(guidance_scale=5.0),
+    cfg_off=dict(guidance_scale=1.0),
+    family="kandinsky5",
+    cfg_how="guidance_scale > 1: two transformer calls per step",
+    shape=(1, 2, 4, 4, 4),
+    notes="HunyuanVideo VAE; latents channels last (B, F, H, W, C)",
+)
 
-_case("prx", "PRXPipeline",
-      lambda: dict(transformer=_fam("prx"), vae=_vae_kl(4), scheduler=_fm()),
-      lambda g, cfg: dict(_masked_inputs(16, h=8, w=8)(g, cfg), use_resolution_binning=False),
-      cfg_on=dict(guidance_scale=4.0), cfg_off=dict(guidance_scale=1.0), family="prx",
-      cfg_how="guidance_scale > 1: CFG in the batch (2B)", shape=(1, 4, 8, 8))
-_case("ernie_image", "ErnieImagePipeline",
-      lambda: dict(transformer=_fam("ernie_image"), vae=_vae_kl(4), scheduler=_fm()),
-      lambda g, cfg: dict(prompt_embeds=[_rn(g, 6, 16)], negative_prompt_embeds=[_rn(g, 6, 16)], height=16,
-                          width=16, use_pe=False),
-      cfg_on=dict(guidance_scale=4.0), cfg_off=dict(guidance_scale=1.0), family="ernie_image",
-      cfg_how="guidance_scale > 1: CFG in the batch (2B)", shape=(1, 16, 8, 8),
-      notes="prompt_embeds are lists of (L, D); latents come out 2x2-patchified (16 channels)")
+_case(
+    "prx",
+    "PRXPipeline",
+    lambda: dict(transformer=_fam("prx"), vae=_vae_kl(4), scheduler=_fm()),
+    lambda g, cfg: dict(_masked_inputs(16, h=8, w=8)(g, cfg), use_resolution_binning=False),
+    cfg_on=dict(guidance_scale=4.0),
+    cfg_off=dict(guidance_scale=1.0),
+    family="prx",
+    cfg_how="guidance_scale > 1: CFG in the batch (2B)",
+    shape=(1, 4, 8, 8),
+)
+_case(
+    "ernie_image",
+    "ErnieImagePipeline",
+    lambda: dict(transformer=_fam("ernie_image"), vae=_vae_kl(4), scheduler=_fm()),
+    lambda g, cfg: dict(
+        prompt_embeds=[_rn(g, 6, 16)], negative_prompt_embeds=[_rn(g, 6, 16)], height=16, width=16, use_pe=False
+    ),
+    cfg_on=dict(guidance_scale=4.0),
+    cfg_off=dict(guidance_scale=1.0),
+    family="ernie_image",
+    cfg_how="guidance_scale > 1: CFG in the batch (2B)",
+    shape=(1, 16, 8, 8),
+    notes="prompt_embeds are lists of (L, D); latents come out 2x2-patchified (16 channels)",
+)
 
 
 class _NoSafety(torch.nn.Module):
@@ -1093,14 +1827,21 @@ class _NoSafety(torch.nn.Module):
         return video
 
 
-_case("cosmos2_t2i", "Cosmos2TextToImagePipeline",
-      lambda: dict(transformer=_fam("cosmos"), vae=_vae_wan(), scheduler=_fm(use_karras_sigmas=True),
-                   safety_checker=_NoSafety()),
-      lambda g, cfg: dict(prompt_embeds=_rn(g, 1, 8, 16), negative_prompt_embeds=_rn(g, 1, 8, 16), height=32,
-                          width=32),
-      cfg_on=dict(guidance_scale=7.0), cfg_off=dict(guidance_scale=1.0), family="cosmos",
-      cfg_how="guidance_scale > 1: two transformer calls per step", shape=(1, 4, 4, 4),
-      notes="Wan VAE (z=4); safety_checker replaced by a pass-through module (CosmosSafetyChecker needs cosmos_guardrail)")
+_case(
+    "cosmos2_t2i",
+    "Cosmos2TextToImagePipeline",
+    lambda: dict(
+        transformer=_fam("cosmos"), vae=_vae_wan(), scheduler=_fm(use_karras_sigmas=True), safety_checker=_NoSafety()
+    ),
+    lambda g, cfg: dict(prompt_embeds=_rn(g, 1, 8, 16), negative_prompt_embeds=_rn(g, 1, 8, 16), height=32, width=32),
+    cfg_on=dict(guidance_scale=7.0),
+    cfg_off=dict(guidance_scale=1.0),
+    family="cosmos",
+    cfg_how="guidance_scale > 1: two transformer calls per step",
+    shape=(1, 4, 4, 4),
+    notes="Wan VAE (z=4); safety_checker replaced by a pass-through module "
+    "(CosmosSafetyChecker needs cosmos_guardrail)",
+)
 
 
 # ================================================================================================================
@@ -1122,7 +1863,7 @@ NOT_COVERED: dict[str, str] = {
     "Kandinsky6SRPipeline": "super-resolution of a given video; " + _NO_EMBEDS,
     "RFD4ProteinaPipeline": "protein design, not an image/video/audio DiT pipeline; " + _NO_EMBEDS,
     "VQDiffusionPipeline": "discrete VQ diffusion (Transformer2DModel over token ids, no latents/guidance of the "
-                           "BlockDance kind); " + _NO_EMBEDS,
+    "BlockDance kind); " + _NO_EMBEDS,
     "AmusedPipeline": "UVit2DModel (MaskGIT-style token model, not in diffusers.models.transformers)",
     "AmusedImg2ImgPipeline": "UVit2DModel (MaskGIT-style token model, not in diffusers.models.transformers)",
     "AmusedInpaintPipeline": "UVit2DModel (MaskGIT-style token model, not in diffusers.models.transformers)",
@@ -1223,9 +1964,14 @@ def _record_run(case, pipe, cfg):
 
     @functools.wraps(orig_set)
     def set_timesteps(self, *a, **k):
-        log["set_timesteps"].append(sorted(k_ for k_, v in k.items() if v is not None and k_ in
-                                           ("sigmas", "timesteps", "mu", "num_inference_steps", "device")) +
-                                    ([f"{len(a)} positional"] if a else []))
+        log["set_timesteps"].append(
+            sorted(
+                k_
+                for k_, v in k.items()
+                if v is not None and k_ in ("sigmas", "timesteps", "mu", "num_inference_steps", "device")
+            )
+            + ([f"{len(a)} positional"] if a else [])
+        )
         return orig_set(self, *a, **k)
 
     @functools.wraps(orig_step)
@@ -1246,8 +1992,18 @@ def _record_run(case, pipe, cfg):
             continue
 
         def hook(mod, args, kwargs, attr=attr):
-            first = args[0] if args else next((v for k, v in kwargs.items() if isinstance(v, torch.Tensor)
-                                               and k in ("hidden_states", "x", "sample")), None)
+            first = (
+                args[0]
+                if args
+                else next(
+                    (
+                        v
+                        for k, v in kwargs.items()
+                        if isinstance(v, torch.Tensor) and k in ("hidden_states", "x", "sample")
+                    ),
+                    None,
+                )
+            )
             if first is None:
                 first = next((v for v in kwargs.values() if isinstance(v, (torch.Tensor, list))), None)
             log["calls"].append((attr, _lead(first)))
@@ -1291,22 +2047,27 @@ def probe_case(case, blockdance=False) -> dict:
     res = dict(name=case.name, pipeline=case.pipeline_cls)
     try:
         pipe = case.make_pipeline(0)
-        res["transformer"] = "/".join(type(getattr(pipe, a)).__name__ for a in case.transformer_attrs
-                                      if getattr(pipe, a, None) is not None)
+        res["transformer"] = "/".join(
+            type(getattr(pipe, a)).__name__ for a in case.transformer_attrs if getattr(pipe, a, None) is not None
+        )
         res["scheduler"] = type(pipe.scheduler).__name__
         sig = inspect.signature(pipe.scheduler.set_timesteps).parameters
         res["set_timesteps_accepts"] = [p for p in ("sigmas", "timesteps") if p in sig]
         t0 = time.time()
         runs = {}
-        for cfg in ([True, False] if case.cfg_supported else [False]):
+        for cfg in [True, False] if case.cfg_supported else [False]:
             runs[cfg] = _record_run(case, pipe, cfg)
         res["eager_s"] = round((time.time() - t0) / len(runs), 2)
         res["eager"] = "yes"
         for cfg, log in runs.items():
             counts, batches, attrs = _per_step(log)
             key = "cfg_on" if cfg else "cfg_off"
-            res[key] = dict(calls_per_step=counts, batch=batches, steps=log["steps"],
-                            experts=attrs if len(case.transformer_attrs) > 1 else None)
+            res[key] = dict(
+                calls_per_step=counts,
+                batch=batches,
+                steps=log["steps"],
+                experts=attrs if len(case.transformer_attrs) > 1 else None,
+            )
         log = runs[False]
         res["set_timesteps_called_with"] = log["set_timesteps"]
         ts = [t for t in log["step_ts"] if t is not None]
@@ -1356,9 +2117,11 @@ def _fmt_calls(d):
 
 
 def probe_table(results) -> str:
-    rows = ["| case | pipeline | eager | transformer | calls/step x batch, CFG on | CFG off | set_timesteps called "
-            "with | scheduler | timesteps | blockdance+attach |",
-            "|---|---|---|---|---|---|---|---|---|---|"]
+    rows = [
+        "| case | pipeline | eager | transformer | calls/step x batch, CFG on | CFG off | set_timesteps called "
+        "with | scheduler | timesteps | blockdance+attach |",
+        "|---|---|---|---|---|---|---|---|---|---|",
+    ]
     for r in results:
         if r.get("eager") != "yes":
             rows.append(f"| {r['name']} | {r['pipeline']} | no: {r.get('error', '')[:120]} | | | | | | | |")
@@ -1366,9 +2129,11 @@ def probe_table(results) -> str:
         st = r.get("set_timesteps_called_with") or [[]]
         st = "; ".join(sorted({", ".join(x) or "(none)" for x in st}))
         acc = ",".join(r.get("set_timesteps_accepts", [])) or "neither"
-        rows.append(f"| {r['name']} | {r['pipeline']} | yes | {r['transformer']} | {_fmt_calls(r.get('cfg_on'))} | "
-                    f"{_fmt_calls(r.get('cfg_off'))} | {st} (accepts: {acc}) | {r['scheduler']} | "
-                    f"{r.get('timesteps', '?')} {r.get('t_first_last')} | {r.get('blockdance', '-')} |")
+        rows.append(
+            f"| {r['name']} | {r['pipeline']} | yes | {r['transformer']} | {_fmt_calls(r.get('cfg_on'))} | "
+            f"{_fmt_calls(r.get('cfg_off'))} | {st} (accepts: {acc}) | {r['scheduler']} | "
+            f"{r.get('timesteps', '?')} {r.get('t_first_last')} | {r.get('blockdance', '-')} |"
+        )
     return "\n".join(rows)
 
 

@@ -72,6 +72,7 @@ Findings (torch 2.13.0 CPU, diffusers 0.42.1; details per family in PROBED)
   none; everything else changes its output with t (``t_sensitive``). Weights diffusers zero-initialises are refilled
   by ``make_model`` (``Family.zero_params_refilled``: e.g. Krea2, Kandinsky5, JoyImage, SANA-WM, PRX).
 """
+
 from __future__ import annotations
 
 import json
@@ -83,6 +84,7 @@ from families import FAMILIES, PROBE_PATH, PROBED, PROBED_MINIMAL, Family
 from torch import nn
 
 CONFIGS = ("normal", "minimal")
+
 
 def normalise_path(raw: str) -> str:
     """``L['self'].__dict__['_modules']['transformer_blocks'].0.attn1`` -> ``transformer_blocks.0.attn1``.
@@ -96,7 +98,7 @@ def normalise_path(raw: str) -> str:
         prev, s = s, re.sub(r"""getattr\(([^()]*),\s*['"]([^'"]+)['"]\)""", r"\1.\2", s)
     for prefix in ("L['self']", 'L["self"]', "self"):
         if s.startswith(prefix):
-            s = s[len(prefix):]
+            s = s[len(prefix) :]
             break
     s = re.sub(r"""\.__dict__\[['"]_modules['"]\]\[['"]([^'"]+)['"]\]""", r".\1", s)
     s = re.sub(r"""\._modules\[['"]([^'"]+)['"]\]""", r".\1", s)
@@ -173,10 +175,11 @@ def _short_reason(e: BaseException) -> str:
 def block_lists_from_graphs(graphs, model: nn.Module | None = None) -> dict:
     """Repeated-block lists seen in the nn_module_stack of the graphs' nodes, in execution order.
 
-    A "list" is a module path ending in an integer (``transformer_blocks.3``, ``mode_blocks.image.0``) seen with >= 1
-    index (one: a minimal config). Lists of torch.nn modules (``to_out.0``, ``ff.net.2``) are ignored. Lists nested in an element of another
-    list are reported separately (``nested_lists``, outer index abstracted to ``*``), except when the outer list holds
-    whole models (ModelMixin, e.g. ``DualTransformer2DModel.transformers``): then the inner lists are the stacks.
+    A "list" is a module path ending in an integer (``transformer_blocks.3``, ``mode_blocks.image.0``) seen with >=
+    1 index (one: a minimal config). Lists of torch.nn modules (``to_out.0``, ``ff.net.2``) are ignored. Lists
+    nested in an element of another list are reported separately (``nested_lists``, outer index abstracted to
+    ``*``), except when the outer list holds whole models (ModelMixin, e.g.
+    ``DualTransformer2DModel.transformers``): then the inner lists are the stacks.
 
     Also returned: ``glue_nodes`` (per stack, call nodes with a stack trace but outside every block, between the
     stack's first and last block node), ``stackless_markers`` (per stack, nodes without nn_module_stack *and* without
@@ -267,9 +270,16 @@ def block_lists_from_graphs(graphs, model: nn.Module | None = None) -> dict:
                 lengths[lp] = len(model.get_submodule(lp))
             except Exception:
                 lengths[lp] = None
-    return dict(block_lists=top, nested_lists=sorted(nested.values()), list_lengths=lengths, glue_nodes=glue,
-                stackless_markers=markers, nodes=nodes_total, nodes_without_stack=nodes_nostack,
-                path_formats=sorted(formats))
+    return dict(
+        block_lists=top,
+        nested_lists=sorted(nested.values()),
+        list_lengths=lengths,
+        glue_nodes=glue,
+        stackless_markers=markers,
+        nodes=nodes_total,
+        nodes_without_stack=nodes_nostack,
+        path_formats=sorted(formats),
+    )
 
 
 def _accepts_return_dict(model: nn.Module) -> bool:
@@ -299,8 +309,9 @@ def _trace(model, kwargs, fullgraph=True):
         torch._dynamo.reset()
 
 
-def probe_family(fam: Family, seed: int = 0, fullgraph: bool = True, timing: bool = True, full: bool = True,
-                 minimal: bool = False) -> dict:
+def probe_family(
+    fam: Family, seed: int = 0, fullgraph: bool = True, timing: bool = True, full: bool = True, minimal: bool = False
+) -> dict:
     """Trace ``fam`` under torch.no_grad() with a recording backend and return the facts PROBED stores.
 
     ``traces``: fullgraph works on a fresh model (no eager call before) with ``make_inputs`` as is.
@@ -326,10 +337,17 @@ def probe_family(fam: Family, seed: int = 0, fullgraph: bool = True, timing: boo
                 ts.append(time.perf_counter() - t1)
             forward_ms = round(sorted(ts)[1] * 1000, 1)
         sched = fam.timesteps(4)
-        t_sensitive = not torch.allclose(fam.output_tensor(model(**fam.with_timestep(kwargs, sched[0]))),
-                                         fam.output_tensor(model(**fam.with_timestep(kwargs, sched[2]))))
-    res = dict(output_kind=_output_kind(eager), forward_ms=forward_ms, t_sensitive=t_sensitive,
-               traces=cold_exc is None, break_reason=None if cold_exc is None else _short_reason(cold_exc))
+        t_sensitive = not torch.allclose(
+            fam.output_tensor(model(**fam.with_timestep(kwargs, sched[0]))),
+            fam.output_tensor(model(**fam.with_timestep(kwargs, sched[2]))),
+        )
+    res = dict(
+        output_kind=_output_kind(eager),
+        forward_ms=forward_ms,
+        t_sensitive=t_sensitive,
+        traces=cold_exc is None,
+        break_reason=None if cold_exc is None else _short_reason(cold_exc),
+    )
     used_out, used_graphs = (cold_out, cold_graphs) if cold_exc is None else (None, None)
     if cold_exc is None:
         res["traces_after_eager"] = True
@@ -347,8 +365,15 @@ def probe_family(fam: Family, seed: int = 0, fullgraph: bool = True, timing: boo
     else:
         res["traces_return_dict_false"] = None
         res["break_reason_return_dict_false"] = None
-    res["traced_via"] = (None if used_graphs is None else "cold" if cold_exc is None
-                         else "after_eager" if res["traces_after_eager"] else "return_dict_false")
+    res["traced_via"] = (
+        None
+        if used_graphs is None
+        else "cold"
+        if cold_exc is None
+        else "after_eager"
+        if res["traces_after_eager"]
+        else "return_dict_false"
+    )
     if used_graphs is not None:
         a, b = fam.output_tensor(eager), fam.output_tensor(used_out)
         same_shape = a.shape == b.shape
@@ -383,17 +408,19 @@ def _probe_all(names=None, minimal: bool = False, quick: bool = False, recorded:
             partial = probe_family(fam, fullgraph=False, timing=False, minimal=minimal)
             rec["partial"] = {k: partial[k] for k in ("graphs", "block_lists", "compiled_matches_eager")}
         out[name] = rec
-        print(f"{name:26s} {'minimal' if minimal else 'normal':7s} traces={rec['traces']!s:5} "
-              f"warm={rec['traces_after_eager']!s:5} rd0={rec['traces_return_dict_false']!s:5} "
-              f"match={rec['compiled_matches_eager']!s:5} {rec['forward_ms']}ms trace={rec['trace_s']}s "
-              f"lists={rec['block_lists']} {rec['break_reason'] or ''}", flush=True)
+        print(
+            f"{name:26s} {'minimal' if minimal else 'normal':7s} traces={rec['traces']!s:5} "
+            f"warm={rec['traces_after_eager']!s:5} rd0={rec['traces_return_dict_false']!s:5} "
+            f"match={rec['compiled_matches_eager']!s:5} {rec['forward_ms']}ms trace={rec['trace_s']}s "
+            f"lists={rec['block_lists']} {rec['break_reason'] or ''}",
+            flush=True,
+        )
     return out
 
 
 def summary_table(probed: dict) -> str:
     """family | class | fullgraph | out | fwd ms | block lists, then the graph-break reasons as footnotes."""
-    rows = [("family", "class", "fullgraph", "out", "fwd ms",
-             "block lists in execution order: list xN [block class]")]
+    rows = [("family", "class", "fullgraph", "out", "fwd ms", "block lists in execution order: list xN [block class]")]
     notes = []
     for name, fam in FAMILIES.items():
         p = probed.get(name)
@@ -430,8 +457,10 @@ def summary_table(probed: dict) -> str:
 def write_probe(normal: dict, minimal: dict, path=PROBE_PATH) -> None:
     """Write both configs' facts, families in registry order (tuples become JSON lists)."""
     order = list(FAMILIES)
-    data = {"normal": {n: normal[n] for n in order if n in normal},
-            "minimal": {n: minimal[n] for n in order if n in minimal}}
+    data = {
+        "normal": {n: normal[n] for n in order if n in normal},
+        "minimal": {n: minimal[n] for n in order if n in minimal},
+    }
     path.write_text(json.dumps(data, indent=1) + "\n")
 
 

@@ -1,4 +1,5 @@
 """BlockDance-Ada: REINFORCE learns a rewarded plan; the dispatcher follows the policy's plan."""
+
 from __future__ import annotations
 
 import pytest
@@ -38,8 +39,11 @@ def test_dispatcher_follows_the_policy_plan():
     with torch.no_grad():  # a policy that wants to reuse on every other remaining step
         policy.head[-1].bias.copy_(torch.tensor([-5.0, 5.0] * 3 + [-5.0]))
     model = tiny_dit(num_layers=4)
-    compiled = torch.compile(model, backend="blockdance", options=dict(
-        num_steps=S, boundary=2, inner="eager", policy=dispatch_policy(policy), policy_start=start / S))
+    compiled = torch.compile(
+        model,
+        backend="blockdance",
+        options=dict(num_steps=S, boundary=2, inner="eager", policy=dispatch_policy(policy), policy_start=start / S),
+    )
     expected = ["full"] * start + ["full", "reuse"] * 3 + ["full"]
     oracle = Oracle(model, [("transformer_blocks", i) for i in range(4)], 2, expected)
     with torch.no_grad():
@@ -76,7 +80,9 @@ def test_training_environment_is_what_the_backend_runs():
     for i in range(3):
         plan = ["full"] * env.start + ["reuse" if a else "full" for a in actions[i].tolist()]
         torch._dynamo.reset()
-        compiled = torch.compile(model, backend="blockdance", options=dict(num_steps=S, boundary=3, inner="eager", plan=plan))
+        compiled = torch.compile(
+            model, backend="blockdance", options=dict(num_steps=S, boundary=3, inner="eager", plan=plan)
+        )
         sched = DDIMScheduler()
         sched.set_timesteps(S)
         xi, lab = noise[i : i + 1], torch.tensor([labels[i], 1000])
@@ -119,8 +125,14 @@ def _env_and_model(family, actions):
     from models import tiny_sd3
 
     model = tiny_sd3(num_layers=4)
-    return Env(model, num_steps=S_MULTI, guidance=3.0, actions=actions, encode=_sd3_encode(),
-               scheduler=FlowMatchEulerDiscreteScheduler()), model
+    return Env(
+        model,
+        num_steps=S_MULTI,
+        guidance=3.0,
+        actions=actions,
+        encode=_sd3_encode(),
+        scheduler=FlowMatchEulerDiscreteScheduler(),
+    ), model
 
 
 S_MULTI = 10
@@ -141,8 +153,14 @@ def _batch1(env, model, noise, label, predict_model):
         ctx, pool = torch.cat([npe, pe]), torch.cat([npooled, pooled])
 
         def predict(x2, t):
-            return predict_model(hidden_states=x2, timestep=t.expand(2), encoder_hidden_states=ctx,
-                                 pooled_projections=pool, return_dict=False)[0]
+            return predict_model(
+                hidden_states=x2,
+                timestep=t.expand(2),
+                encoder_hidden_states=ctx,
+                pooled_projections=pool,
+                return_dict=False,
+            )[0]
+
     sched = type(env.scheduler).from_config(env.scheduler.config)
     sched.set_timesteps(env.num_steps)
     return denoise(predict, sched, noise, guidance=env.guidance, cond_first=env.cond_first)
@@ -172,8 +190,9 @@ def test_environment_runs_every_action_kind_as_the_backend(family):
     plans = env.plans(MULTI_ACTIONS)
     for i in range(3):
         torch._dynamo.reset()
-        compiled = torch.compile(model, backend="blockdance",
-                                 options=dict(num_steps=S_MULTI, inner="eager", plan=plans[i]))
+        compiled = torch.compile(
+            model, backend="blockdance", options=dict(num_steps=S_MULTI, inner="eager", plan=plans[i])
+        )
         want = _batch1(env, model, noise[i : i + 1], labels[i], compiled)
         assert rel_err(got[i : i + 1], want) < 1e-5, (i, rel_err(got[i : i + 1], want))
         assert [e[3] for e in bdcompile.explain(compiled)["log"]] == plans[i]
@@ -187,9 +206,10 @@ class _MixedOracle:
     def __init__(self, model, blocks, plan):
         self.plan = plan
         self.value = Oracle(model, blocks, 2, [a if a.startswith("reuse") or a == "full" else "full" for a in plan])
-        self.residual = {b: ResidualOracle(model, blocks, hi=b, plan=[
-            "residual" if a == f"residual@{b}" else "full" for a in plan]) for b in
-            {int(a.split("@")[1]) for a in plan if a.startswith("residual")}}
+        self.residual = {
+            b: ResidualOracle(model, blocks, hi=b, plan=["residual" if a == f"residual@{b}" else "full" for a in plan])
+            for b in {int(a.split("@")[1]) for a in plan if a.startswith("residual")}
+        }
         self.step = 0
 
     def __call__(self, **kw):
@@ -238,8 +258,9 @@ def test_reinforce_learns_the_best_categorical_plan(samples, init):
     savings = action_savings(MULTI, num_blocks=4, boundary=3)
     assert savings == [0.0, 0.5, 0.75, 1.0]
     target = torch.tensor([0, 2, 1, 3, 3, 0, 2, 1])
-    policy = AdaPolicy(latent_channels=4, latent_size=8, num_decisions=8, num_classes=10, dim=32, depth=1,
-                       actions=MULTI)
+    policy = AdaPolicy(
+        latent_channels=4, latent_size=8, num_decisions=8, num_classes=10, dim=32, depth=1, actions=MULTI
+    )
     if init == "wrong":
         policy.init_plan([(t + 1) % 4 for t in target.tolist()])
         wrong = policy(torch.randn(2, 4, 8, 8), torch.arange(2)).argmax(-1)
@@ -266,8 +287,9 @@ def test_multi_action_policy_file_runs_through_the_backend(tmp_path):
 
     torch.manual_seed(0)
     S, start = 10, 4
-    policy = AdaPolicy(latent_channels=4, latent_size=8, num_decisions=S - start, num_classes=1000, dim=16, depth=1,
-                       actions=MULTI)
+    policy = AdaPolicy(
+        latent_channels=4, latent_size=8, num_decisions=S - start, num_classes=1000, dim=16, depth=1, actions=MULTI
+    )
     want_idx = [0, 1, 2, 0, 3, 1]
     policy.init_plan(want_idx, confidence=0.9)
     path = tmp_path / "multi.safetensors"
@@ -281,8 +303,9 @@ def test_multi_action_policy_file_runs_through_the_backend(tmp_path):
     assert settings.actions() == {"reuse@2", "residual@3", "residual@4"}
     model = tiny_dit(num_layers=4)
     torch._dynamo.reset()
-    compiled = torch.compile(model, backend="blockdance", options=dict(
-        num_steps=S, inner="eager", policy=str(path), policy_start=start / S))
+    compiled = torch.compile(
+        model, backend="blockdance", options=dict(num_steps=S, inner="eager", policy=str(path), policy_start=start / S)
+    )
     expected = ["full"] * start + [MULTI[i] for i in want_idx]
     oracle = _MixedOracle(model, [("transformer_blocks", i) for i in range(4)], expected)
     with torch.no_grad():
@@ -308,8 +331,9 @@ def test_shipped_binary_policy_loads_as_a_path_option():
     settings = Settings.from_options(dict(num_steps=20, boundary=meta["boundary"], policy=str(digits.ADA_POLICY)))
     assert settings.actions() == {"reuse"}
     assert Settings.from_options(dict(policy=str(digits.ADA_POLICY))).policy is settings.policy  # loaded once
-    plan = settings.policy({"hidden_states": torch.randn(4, 1, 8, 8), "class_labels": torch.tensor([3, 3, 1000, 1000])},
-                           meta["start"], 20)
+    plan = settings.policy(
+        {"hidden_states": torch.randn(4, 1, 8, 8), "class_labels": torch.tensor([3, 3, 1000, 1000])}, meta["start"], 20
+    )
     assert len(plan) == 20 and set(plan) <= {"full", "reuse"} and plan[: meta["start"]] == ["full"] * meta["start"]
 
 
@@ -321,14 +345,20 @@ def test_mmdit_policy_file_through_the_backend_equals_the_environment(tmp_path):
 
     torch.manual_seed(0)
     env, model = _env_and_model("sd3", MULTI)
-    policy = AdaPolicy(latent_channels=4, latent_size=8, num_decisions=env.decisions, cond_dim=64, dim=16, depth=1,
-                       actions=MULTI)
+    policy = AdaPolicy(
+        latent_channels=4, latent_size=8, num_decisions=env.decisions, cond_dim=64, dim=16, depth=1, actions=MULTI
+    )
     with torch.no_grad():  # plans that depend on the input
         torch.nn.init.normal_(policy.head[-1].weight, std=3.0)
     path = tmp_path / "mmdit.safetensors"
-    save_policy(policy, path, boundary=env.boundary, start=env.start, num_steps=S_MULTI,
-                dispatch=dict(latent_arg="hidden_states", cond_arg="pooled_projections", cfg_batch=True,
-                              cond_first=False))
+    save_policy(
+        policy,
+        path,
+        boundary=env.boundary,
+        start=env.start,
+        num_steps=S_MULTI,
+        dispatch=dict(latent_arg="hidden_states", cond_arg="pooled_projections", cfg_batch=True, cond_first=False),
+    )
     noise = torch.randn(3, 4, 8, 8, generator=torch.Generator().manual_seed(2))
     labels = torch.tensor([0, 4, 9])
     with torch.no_grad():
@@ -338,8 +368,11 @@ def test_mmdit_policy_file_through_the_backend_equals_the_environment(tmp_path):
     plans = env.plans(acts)
     assert len({tuple(p) for p in plans}) > 1 and len({a for p in plans for a in p}) > 2  # varied, mixed kinds
     torch._dynamo.reset()
-    compiled = torch.compile(model, backend="blockdance", options=dict(
-        num_steps=S_MULTI, inner="eager", policy=str(path), policy_start=env.start / S_MULTI))
+    compiled = torch.compile(
+        model,
+        backend="blockdance",
+        options=dict(num_steps=S_MULTI, inner="eager", policy=str(path), policy_start=env.start / S_MULTI),
+    )
     for i in range(3):
         with torch.no_grad():
             want = _batch1(env, model, noise[i : i + 1], labels[i], compiled)

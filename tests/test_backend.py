@@ -1,4 +1,5 @@
 """The blockdance backend against the hand-written eager oracle (tests/oracle.py)."""
+
 from __future__ import annotations
 
 import pytest
@@ -46,8 +47,10 @@ def test_dit_cfg_as_doubled_batch_matches_oracle(inner):
     compiled = torch.compile(model, backend="blockdance", fullgraph=True, options=dict(OPTS, boundary=6, inner=inner))
     oracle = Oracle(model, _blocks(model, 8), boundary=6, plan=static_plan(S, 0.4, 0.95, 2))
     ts = timesteps(S)
+
     def make(step, slot, t):
         return dit_inputs(4, t)  # cond + uncond halves in one batch of 4
+
     actions = run_generation(compiled, oracle, make, ts, tol=TOL[inner])
     assert actions.count("reuse") == static_plan(S, 0.4, 0.95, 2).count("reuse") == 5
     assert _actions(compiled) == actions
@@ -66,9 +69,11 @@ def test_pixart_cfg_as_two_calls_two_generations_batch_and_resolution_changes():
     a1 = run_generation(compiled, oracle, make, ts, slots=2)
     a2 = run_generation(compiled, oracle, make, ts, slots=2)  # a second generation right after
     assert a1 == a2 and a1.count("reuse") == 2 * plan.count("reuse")
+
     # batch size change at step 12 (inside the reuse window), resolution change at step 16
     def changed(step, slot, t):
         return make(step, slot, t, batch=3 if step >= 12 else 2, size=16 if step >= 16 else 8)
+
     a3 = run_generation(compiled, oracle, changed, ts, slots=2)
     # steps 12 and 16 were planned as reuse but the cache is for other shapes: the oracle computes in full
     assert plan[12] == "full" and plan[13] == "reuse"
@@ -82,8 +87,10 @@ def test_shape_change_on_a_planned_reuse_step_recomputes():
     plan = static_plan(S, 0.4, 0.95, 2)
     oracle = Oracle(model, _blocks(model, 4), boundary=2, plan=plan)
     first_reuse = plan.index("reuse")
+
     def make(step, slot, t):
         return pixart_inputs(3 if step >= first_reuse else 2, t)
+
     actions = run_generation(compiled, oracle, make, timesteps(S))
     assert actions[first_reuse] == "full", "a cache made for batch 2 must not be reused for batch 3"
     assert actions.count("reuse") == plan.count("reuse") - 1
@@ -124,8 +131,10 @@ def test_counter_mode_reads_nothing_and_matches_timestep_mode():
     opts = dict(OPTS, boundary=2, inner="eager", step_source="counter", calls_per_step=2)
     compiled = torch.compile(model, backend="blockdance", fullgraph=True, options=opts)
     oracle = Oracle(model, _blocks(model, 4), boundary=2, plan=plan)
+
     def make(step, slot, t):
         return pixart_inputs(2, t, seed=slot)
+
     for _ in range(2):
         run_generation(compiled, oracle, make, timesteps(S), slots=2)
     info = bdcompile.explain(compiled)
@@ -181,12 +190,20 @@ def test_attach_follows_the_pipeline_scheduler():
     from diffusers import AutoencoderKL, DDIMScheduler, DiTPipeline
 
     torch.manual_seed(0)
-    vae = AutoencoderKL(block_out_channels=(8,), down_block_types=("DownEncoderBlock2D",),
-                        up_block_types=("UpDecoderBlock2D",), latent_channels=4, norm_num_groups=8, sample_size=8).eval()
+    vae = AutoencoderKL(
+        block_out_channels=(8,),
+        down_block_types=("DownEncoderBlock2D",),
+        up_block_types=("UpDecoderBlock2D",),
+        latent_channels=4,
+        norm_num_groups=8,
+        sample_size=8,
+    ).eval()
     model = tiny_dit()
     pipe = DiTPipeline(transformer=model, vae=vae, scheduler=DDIMScheduler())
     pipe.set_progress_bar_config(disable=True)
-    ref = pipe(class_labels=[1, 2], num_inference_steps=10, generator=torch.Generator().manual_seed(0), output_type="np").images
+    ref = pipe(
+        class_labels=[1, 2], num_inference_steps=10, generator=torch.Generator().manual_seed(0), output_type="np"
+    ).images
     pipe.transformer = torch.compile(model, backend="blockdance", options=dict(boundary=6, inner="eager"))
     bdcompile.attach(pipe)
     for n in (10, 12):
@@ -197,14 +214,17 @@ def test_attach_follows_the_pipeline_scheduler():
     assert ref.shape == (2, 8, 8, 3)
 
 
-@pytest.mark.parametrize("options, words", [
-    ({"boundary": 8}, "boundary=8 is outside"),
-    ({"boundary": 0}, "boundary must be an integer >= 1"),
-    ({"warmup": 0.9, "stop": 0.5}, "must not exceed stop"),
-    ({"interval": 0}, "interval"),
-    ({"inner": "tvm-ish"}, "unknown inner backend"),
-    ({"bogus": 1}, "unknown option"),
-])
+@pytest.mark.parametrize(
+    "options, words",
+    [
+        ({"boundary": 8}, "boundary=8 is outside"),
+        ({"boundary": 0}, "boundary must be an integer >= 1"),
+        ({"warmup": 0.9, "stop": 0.5}, "must not exceed stop"),
+        ({"interval": 0}, "interval"),
+        ({"inner": "tvm-ish"}, "unknown inner backend"),
+        ({"bogus": 1}, "unknown option"),
+    ],
+)
 def test_bad_options_raise_value_error(options, words):
     model = tiny_dit()
     compiled = torch.compile(model, backend="blockdance", options=dict(options, num_steps=S))
@@ -227,7 +247,9 @@ def test_model_without_block_stack_is_refused_with_the_lists_seen():
         compiled(torch.randn(2, 4), torch.tensor(1.0))
     with pytest.warns(UserWarning, match="falling back"):
         torch._dynamo.reset()
-        out = torch.compile(NoBlocks(), backend="blockdance", options={"fallback": True, "inner": "eager"})(torch.randn(2, 4), torch.tensor(1.0))
+        out = torch.compile(NoBlocks(), backend="blockdance", options={"fallback": True, "inner": "eager"})(
+            torch.randn(2, 4), torch.tensor(1.0)
+        )
     assert out.shape == (2, 4)
 
 
@@ -253,6 +275,7 @@ def test_tensorrt_inner_without_torch_tensorrt_names_the_install():
     pytest.importorskip("diffusers")
     try:
         import torch_tensorrt  # noqa: F401
+
         pytest.skip("torch_tensorrt is installed here; the GPU path is exercised on a GPU machine")
     except ImportError:
         pass

@@ -4,6 +4,7 @@ One test per scenario of the cache-identity issue, each against the independent 
 (tests/oracle.py): every call of the compiled model must equal BlockDance by hand over *that*
 generation alone.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -119,8 +120,12 @@ def test_attach_on_a_second_pipeline_of_the_same_class():
         p.transformer = torch.compile(p.transformer, backend="blockdance", options=dict(OPTS))
         bdcompile.attach(p)
     ref = tiny_dit_pipeline(OracleModel(copy.deepcopy(models[1]), BLOCKS, 3))
-    run = lambda p, n, seed: p(class_labels=[1, 2], num_inference_steps=n, output_type="np",  # noqa: E731
-                               generator=torch.Generator().manual_seed(seed)).images
+
+    def run(p, n, seed):
+        return p(
+            class_labels=[1, 2], num_inference_steps=n, output_type="np", generator=torch.Generator().manual_seed(seed)
+        ).images
+
     run(pipes[0], S, 0)
     restore = _cancel_at(pipes[1], 6)  # cancelled inside the reuse window, with a cache
     with pytest.raises(KeyboardInterrupt):
@@ -399,16 +404,24 @@ def test_flux_pipeline_with_attach_end_to_end(true_cfg):
     Two generations in a row (the first cancelled), CFG as two calls per step when true_cfg."""
     model = tiny_flux()
     pipe = tiny_flux_pipeline(model)
-    ref = tiny_flux_pipeline(OracleModel(copy.deepcopy(model), [("transformer_blocks", i) for i in range(2)]
-                                         + [("single_transformer_blocks", i) for i in range(4)], 4,
-                                         slots=2 if true_cfg else 1))
+    ref = tiny_flux_pipeline(
+        OracleModel(
+            copy.deepcopy(model),
+            [("transformer_blocks", i) for i in range(2)] + [("single_transformer_blocks", i) for i in range(4)],
+            4,
+            slots=2 if true_cfg else 1,
+        )
+    )
     pipe.transformer = torch.compile(model, backend="blockdance", options=dict(OPTS, boundary=4))
     bdcompile.attach(pipe)
     neg = flux_prompt(9)
     kw = dict(flux_prompt(1), height=8, width=8, output_type="latent")
     if true_cfg:
-        kw.update(negative_prompt_embeds=neg["prompt_embeds"], negative_pooled_prompt_embeds=neg["pooled_prompt_embeds"],
-                  true_cfg_scale=3.0)
+        kw.update(
+            negative_prompt_embeds=neg["prompt_embeds"],
+            negative_pooled_prompt_embeds=neg["pooled_prompt_embeds"],
+            true_cfg_scale=3.0,
+        )
 
     def cancel(p, i, t, k):
         if i == 5:
@@ -427,18 +440,21 @@ def test_flux_pipeline_with_attach_end_to_end(true_cfg):
 
 
 # ------------------------------------------------------------------------------ option types
-@pytest.mark.parametrize("options, words", [
-    ({"warmup": "0.2"}, r"warmup='0.2' \(str\)"),
-    ({"interval": True}, r"interval=True \(bool\)"),
-    ({"interval": 2.0}, r"interval=2.0 \(float\)"),
-    ({"boundary": 2.5}, r"boundary=2.5"),
-    ({"stacks": "transformer_blocks"}, r"stacks='transformer_blocks'.*not a single string"),
-    ({"plan": "FFxr"}, r"plan='FFxr' holds letters \['x'\]"),
-    ({"plan": ["full", "again"]}, r"plan holds \['again'\]"),
-    ({"plan": ["reuse", "full"]}, r"must start with a 'full' step"),
-    ({"fallback": "yes"}, r"fallback='yes'"),
-    ({"num_steps": 0}, r"num_steps=0"),
-])
+@pytest.mark.parametrize(
+    "options, words",
+    [
+        ({"warmup": "0.2"}, r"warmup='0.2' \(str\)"),
+        ({"interval": True}, r"interval=True \(bool\)"),
+        ({"interval": 2.0}, r"interval=2.0 \(float\)"),
+        ({"boundary": 2.5}, r"boundary=2.5"),
+        ({"stacks": "transformer_blocks"}, r"stacks='transformer_blocks'.*not a single string"),
+        ({"plan": "FFxr"}, r"plan='FFxr' holds letters \['x'\]"),
+        ({"plan": ["full", "again"]}, r"plan holds \['again'\]"),
+        ({"plan": ["reuse", "full"]}, r"must start with a 'full' step"),
+        ({"fallback": "yes"}, r"fallback='yes'"),
+        ({"num_steps": 0}, r"num_steps=0"),
+    ],
+)
 def test_option_types_raise_value_errors_naming_the_option(options, words):
     compiled = torch.compile(tiny_dit(num_layers=4), backend="blockdance", options=dict(options, inner="eager"))
     with pytest.raises(ValueError, match=words) as err, torch.no_grad():
@@ -478,8 +494,10 @@ def test_attach_keeps_the_scheduler_class_and_a_users_step_wrapper():
     assert type(pipe.scheduler) is cls and len(seen) == 6
     log = bdcompile.explain(pipe.transformer)["log"]
     assert [e[1] for e in log] == list(range(6)) and [e[3] for e in log] == static_plan(6, WARMUP, STOP, N)
-    assert (list(inspect.signature(pipe.scheduler.set_timesteps).parameters)
-            == list(inspect.signature(cls.set_timesteps).parameters)[1:])
+    assert (
+        list(inspect.signature(pipe.scheduler.set_timesteps).parameters)
+        == list(inspect.signature(cls.set_timesteps).parameters)[1:]
+    )
     twin = copy.deepcopy(pipe.scheduler)
     assert twin.step.__self__ is twin and twin.set_timesteps.__self__ is twin
 

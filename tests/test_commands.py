@@ -1,5 +1,6 @@
 """The command line as a new user meets it: fast help, profile with its defaults, export of the embedded
 model, configs nested under "config", the demo's PNG, and the timing helper's warnings on a busy machine."""
+
 from __future__ import annotations
 
 import json
@@ -32,8 +33,9 @@ for argv in [["--help"]] + [[c, "--help"] for c in COMMANDS]:
 heavy = sorted(m for m in sys.modules if m.split(".")[0] in ("torch", "diffusers", "numpy", "matplotlib"))
 print("HEAVY", heavy)
 """
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=_env(), cwd=ROOT,
-                         timeout=120)
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, env=_env(), cwd=ROOT, timeout=120
+    )
     assert out.returncode == 0, out.stderr
     assert "HEAVY []" in out.stdout
     assert "(default: 20)" in out.stdout  # defaults are shown
@@ -109,8 +111,24 @@ def test_export_of_the_embedded_model_through_the_cli(tmp_path):
     from bdcompile.zoo import digits
 
     out = tmp_path / "digits"
-    assert main(["export", "--model", "digits", "--num-steps", "10", "--out", str(out), "--format", "onnx",
-                 "--dynamic", "batch"]) == 0
+    assert (
+        main(
+            [
+                "export",
+                "--model",
+                "digits",
+                "--num-steps",
+                "10",
+                "--out",
+                str(out),
+                "--format",
+                "onnx",
+                "--dynamic",
+                "batch",
+            ]
+        )
+        == 0
+    )
     runner = load(out, format="onnx")
     assert len(runner.manifest["blocks"]["names"]) == 12
     model = digits.load_transformer()

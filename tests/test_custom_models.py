@@ -1,4 +1,5 @@
 """Users' own DiT-like models (no diffusers class): long skips, interleaved stacks, glue between blocks."""
+
 from __future__ import annotations
 
 import pytest
@@ -125,8 +126,12 @@ def test_custom_model_matches_oracle(case):
     cls, blocks, boundary, n_cut = CASES[case]
     torch.manual_seed(0)
     model = cls().eval()
-    compiled = torch.compile(model, backend="blockdance", fullgraph=True,
-                             options=dict(num_steps=S, warmup=0.25, boundary=boundary, inner="eager"))
+    compiled = torch.compile(
+        model,
+        backend="blockdance",
+        fullgraph=True,
+        options=dict(num_steps=S, warmup=0.25, boundary=boundary, inner="eager"),
+    )
     oracle = Oracle(model, blocks, boundary, PLAN)
     x = torch.randn(4, 6, 4)
     with torch.no_grad():

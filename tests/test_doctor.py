@@ -4,6 +4,7 @@ AOTInductor is skipped here to keep CI short (its export and runner are tested i
 full doctor, AOTInductor included, took 216 s on the 2-core machine). The server row runs when the
 serving venv exists and is reported as skipped otherwise.
 """
+
 from __future__ import annotations
 
 import json
@@ -17,13 +18,20 @@ pytestmark = pytest.mark.xdist_group("doctor")
 
 def test_doctor_cpu_table(tmp_path, capsys):
     out = tmp_path / "doctor.json"
-    code = main(["doctor", "--device", "cpu", "--repeats", "3", "--skip", "aoti", "--budget", "1200", "--json", str(out)])
+    code = main(
+        ["doctor", "--device", "cpu", "--repeats", "3", "--skip", "aoti", "--budget", "1200", "--json", str(out)]
+    )
     text = capsys.readouterr().out
     rows = {r["runtime"]: r for r in json.loads(out.read_text())}
     assert code == 0, text
     assert "| check | runtime | status |" in text
-    for name in ("PyTorch eager", "torch.compile inductor (no cache)", "blockdance inner=eager",
-                 "blockdance inner=inductor", "onnxruntime CPUExecutionProvider"):
+    for name in (
+        "PyTorch eager",
+        "torch.compile inductor (no cache)",
+        "blockdance inner=eager",
+        "blockdance inner=inductor",
+        "onnxruntime CPUExecutionProvider",
+    ):
         assert rows[name]["status"] == "ok", rows[name]
         assert rows[name]["ms_full"] > 0 and rows[name]["err_full"] <= 1e-3
     for name in ("blockdance inner=eager", "blockdance inner=inductor", "onnxruntime CPUExecutionProvider"):

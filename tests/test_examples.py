@@ -1,6 +1,7 @@
 """Every script in examples/ runs: with its defaults at a tiny size (eager compilers: the plumbing, not the
 speed), or ``--help`` where a run needs what CI may not have (a Triton server). In this process (runpy), so
 that each script does not pay for importing torch again."""
+
 from __future__ import annotations
 
 import runpy

@@ -1,4 +1,5 @@
 """Ahead-of-time export (bdcompile.export): ONNX / AOTInductor runners against the blockdance backend."""
+
 from __future__ import annotations
 
 import json
@@ -29,7 +30,7 @@ def _backend_actions(compiled, runner=None):
     """The backend's actions for this model and options: the last ``len(runner.actions)`` calls when a
     runner is given (a module-scoped model keeps its log across tests that compile it with equal options)."""
     actions = [e[3] for e in bdcompile.explain(compiled)["log"]]
-    return actions[-len(runner.actions):] if runner is not None else actions
+    return actions[-len(runner.actions) :] if runner is not None else actions
 
 
 def denoise_side_by_side(runner, compiled, make, latents, ts, slots=2, guidance=4.5, channels=4, batch_at=None):
@@ -68,8 +69,9 @@ def sd3_export(tmp_path_factory):
     model = tiny_sd3()
     out = tmp_path_factory.mktemp("sd3_export")
     latents = torch.randn(2, 4, 8, 8, generator=torch.Generator().manual_seed(0))
-    manifest = bdcompile.export_variants(model, sd3_inputs(latents, 1000.0), out, formats=("onnx",), boundary=2,
-                                         **OPTS)  # the top-level name
+    manifest = bdcompile.export_variants(
+        model, sd3_inputs(latents, 1000.0), out, formats=("onnx",), boundary=2, **OPTS
+    )  # the top-level name
     return model, out, manifest
 
 
@@ -91,13 +93,15 @@ def test_pixart_onnx_runner_matches_backend_two_generations_and_batch_change(pix
     # second generation: batch 2 -> 3 at the first planned reuse step (dynamic batch; the cache made
     # for batch 2 must not be fed to batch 3), longer text (dynamic sequence)
     first_reuse = plan.index("reuse")
+
     def longer(x, t, slot):
         return pixart_call(x, t, slot, text_len=7)
+
     denoise_side_by_side(runner, compiled, longer, latents, ts, batch_at=(first_reuse, 3))
     got = runner.actions
     assert got == _backend_actions(compiled, runner)
     assert got[: 2 * S] == [a for a in plan for _ in range(2)]
-    second = runner.log[2 * S:]
+    second = runner.log[2 * S :]
     assert second[2 * first_reuse][3:] == ("full", "reuse") and second[0][0] == runner.log[0][0] + 1
     assert got.count("reuse") == 2 * plan.count("reuse") + 2 * (plan.count("reuse") - 1)
 
@@ -148,8 +152,15 @@ def test_manifest_describes_the_export(pixart_export):
     assert m["model"]["class"].endswith("PixArtTransformer2DModel") and len(m["model"]["config_hash"]) == 64
     assert m["blocks"]["names"] == [f"transformer_blocks.{i}" for i in range(4)]
     assert m["boundary"] == 2 and m["skipped_blocks"] == ["transformer_blocks.0", "transformer_blocks.1"]
-    assert m["cut"] == [{"name": "bd_v2_0", "node": m["cut"][0]["node"], "shape": ["batch", 16, 16],
-                         "example_shape": [2, 16, 16], "dtype": "float32"}]
+    assert m["cut"] == [
+        {
+            "name": "bd_v2_0",
+            "node": m["cut"][0]["node"],
+            "shape": ["batch", 16, 16],
+            "example_shape": [2, 16, 16],
+            "dtype": "float32",
+        }
+    ]
     assert m["schedule"]["interval"] == 2 and m["schedule"]["num_steps"] == S
     assert m["plan"] == "".join("F" if a == "full" else "r" for a in static_plan(S, 0.4, 0.95, 2))
     assert m["dynamic"] == {"batch": True, "resolution": False, "sequence": True}
@@ -240,28 +251,55 @@ def _drop(d, *path):
     del d[path[-1]]
 
 
-@pytest.mark.parametrize("name, edit, words", [
-    ("files emptied", lambda m, out: m["artifacts"]["onnx"].update(files={}),
-     r"variants.full.file \('onnx/full.onnx'\) is not listed"),
-    ("external data unlisted", lambda m, out: _drop(m, "artifacts", "onnx", "files", "onnx/full.onnx.data"),
-     r"reads 'onnx/full.onnx.data', which is not listed"),
-    ("absolute path", lambda m, out: m["artifacts"]["onnx"]["variants"]["full"].update(file=str(out / "onnx/full.onnx")),
-     r"is an absolute path"),
-    ("dot-dot", lambda m, out: m["artifacts"]["onnx"]["variants"]["full"].update(file="../x/onnx/full.onnx"),
-     r"leaves the export folder"),
-    ("schedule edited", lambda m, out: m["schedule"].update(interval=3),
-     r"key schedule was edited after export"),
-    ("schedule and plan edited", lambda m, out: (m["schedule"].update(interval=3),
-                                                  m.update(schedule_sha256=__import__("bdcompile.export.schema", fromlist=["x"]).schedule_sha256(m["schedule"]))),
-     r"key plan .* is not the schedule's plan"),
-    ("input dtype dropped", lambda m, out: _drop(m, "inputs", 0, "dtype"), r"key inputs.0: 'dtype' is a required"),
-    ("cut dropped", lambda m, out: _drop(m, "cut"), r"key \(top level\): 'cut' is a required"),
-    ("boundary out of range", lambda m, out: (m.update(boundary=9), m["schedule"]),
-     r"key boundary=9 must be in \[1, 4\]"),
-    ("reuse variant dropped", lambda m, out: _drop(m, "artifacts", "onnx", "variants", "reuse@2"),
-     r"key artifacts.onnx.variants lacks 'reuse@2', which the schedule uses"),
-    ("a list for the manifest", lambda m, out: m.clear(), r"key \(top level\)|format_version None"),
-])
+@pytest.mark.parametrize(
+    "name, edit, words",
+    [
+        (
+            "files emptied",
+            lambda m, out: m["artifacts"]["onnx"].update(files={}),
+            r"variants.full.file \('onnx/full.onnx'\) is not listed",
+        ),
+        (
+            "external data unlisted",
+            lambda m, out: _drop(m, "artifacts", "onnx", "files", "onnx/full.onnx.data"),
+            r"reads 'onnx/full.onnx.data', which is not listed",
+        ),
+        (
+            "absolute path",
+            lambda m, out: m["artifacts"]["onnx"]["variants"]["full"].update(file=str(out / "onnx/full.onnx")),
+            r"is an absolute path",
+        ),
+        (
+            "dot-dot",
+            lambda m, out: m["artifacts"]["onnx"]["variants"]["full"].update(file="../x/onnx/full.onnx"),
+            r"leaves the export folder",
+        ),
+        ("schedule edited", lambda m, out: m["schedule"].update(interval=3), r"key schedule was edited after export"),
+        (
+            "schedule and plan edited",
+            lambda m, out: (
+                m["schedule"].update(interval=3),
+                m.update(
+                    schedule_sha256=__import__("bdcompile.export.schema", fromlist=["x"]).schedule_sha256(m["schedule"])
+                ),
+            ),
+            r"key plan .* is not the schedule's plan",
+        ),
+        ("input dtype dropped", lambda m, out: _drop(m, "inputs", 0, "dtype"), r"key inputs.0: 'dtype' is a required"),
+        ("cut dropped", lambda m, out: _drop(m, "cut"), r"key \(top level\): 'cut' is a required"),
+        (
+            "boundary out of range",
+            lambda m, out: (m.update(boundary=9), m["schedule"]),
+            r"key boundary=9 must be in \[1, 4\]",
+        ),
+        (
+            "reuse variant dropped",
+            lambda m, out: _drop(m, "artifacts", "onnx", "variants", "reuse@2"),
+            r"key artifacts.onnx.variants lacks 'reuse@2', which the schedule uses",
+        ),
+        ("a list for the manifest", lambda m, out: m.clear(), r"key \(top level\)|format_version None"),
+    ],
+)
 def test_tampered_manifest_is_refused_naming_the_key(pixart_export, tmp_path, name, edit, words):
     out = _edit(pixart_export[1], tmp_path, edit)
     with pytest.raises(ManifestError, match=words):
@@ -290,14 +328,13 @@ def test_cancelled_txt2img_then_img2img_on_the_onnx_runner(pixart_export):
             runner(**pixart_call(latents, t))
         raise KeyboardInterrupt
     lower = ts[5:]
-    oracle = Oracle(model, [("transformer_blocks", i) for i in range(4)], 2,
-                    static_plan(len(lower), 0.4, 0.95, 2))
+    oracle = Oracle(model, [("transformer_blocks", i) for i in range(4)], 2, static_plan(len(lower), 0.4, 0.95, 2))
     with bdcompile.generation(runner, num_steps=len(lower)), torch.no_grad():
         for i, t in enumerate(lower):
             kw = pixart_call(latents, t, slot=1)
             want, action = oracle(i, **kw)
             assert rel_err(runner(**kw), want) <= TOL, (i, action)
-    assert runner.actions[-len(lower):] == static_plan(len(lower), 0.4, 0.95, 2)
+    assert runner.actions[-len(lower) :] == static_plan(len(lower), 0.4, 0.95, 2)
 
 
 def test_runner_drops_into_a_diffusers_pipeline(tmp_path):
@@ -310,23 +347,36 @@ def test_runner_drops_into_a_diffusers_pipeline(tmp_path):
     export_variants(model, dit_inputs(4, 999), tmp_path, formats=("onnx",), boundary=2, dynamic=("batch",))
     runner = load(tmp_path, format="onnx")
     torch.manual_seed(0)
-    vae = AutoencoderKL(block_out_channels=(8,), down_block_types=("DownEncoderBlock2D",),
-                        up_block_types=("UpDecoderBlock2D",), latent_channels=4, norm_num_groups=8, sample_size=8).eval()
+    vae = AutoencoderKL(
+        block_out_channels=(8,),
+        down_block_types=("DownEncoderBlock2D",),
+        up_block_types=("UpDecoderBlock2D",),
+        latent_channels=4,
+        norm_num_groups=8,
+        sample_size=8,
+    ).eval()
     pipe = DiTPipeline(transformer=model, vae=vae, scheduler=DDIMScheduler())
     pipe.set_progress_bar_config(disable=True)
     compiled = torch.compile(model, backend="blockdance", options=dict(boundary=2, inner="eager"))
     pipe.transformer = compiled
     bdcompile.attach(pipe)
+
     def run(n):
-        return pipe(class_labels=[1, 2], num_inference_steps=n, generator=torch.Generator().manual_seed(0),
-                             output_type="np").images
+        return pipe(
+            class_labels=[1, 2], num_inference_steps=n, generator=torch.Generator().manual_seed(0), output_type="np"
+        ).images
+
     want = [run(10), run(8)]
     pipe.transformer = runner
     runner.attach(pipe)
     got = [run(10), run(8)]
     for g, w in zip(got, want):
         assert float(abs(g - w).max()) < 1e-4
-    assert runner.actions == _backend_actions(compiled, runner) == static_plan(10, 0.4, 0.95, 2) + static_plan(8, 0.4, 0.95, 2)
+    assert (
+        runner.actions
+        == _backend_actions(compiled, runner)
+        == static_plan(10, 0.4, 0.95, 2) + static_plan(8, 0.4, 0.95, 2)
+    )
 
 
 # ------------------------------------------------------------------------------ options and formats
@@ -347,17 +397,21 @@ def _sd3_call(latents, t, slot: int = 0) -> dict:
     return sd3_inputs(latents, float(t))
 
 
-@pytest.mark.parametrize("fmt, opts", [
-    pytest.param("onnx", dict(reuse="residual", boundary=3), id="residual"),
-    # the slowest export test (~450 s of test time on the loaded 2-core machine): reuse and residual exports are
-    # covered by the other cases; the two boundaries in one plan run with BDC_RUN_SLOW=1
-    pytest.param("onnx", dict(plan="FFr2R2FR"), id="multi-boundary", marks=pytest.mark.slow),
-    pytest.param("onnx", dict(reuse="adaptive", threshold=0.3), id="adaptive-onnx"),
-    # AOTInductor compiles four graphs (~150 s on the loaded machine); adaptive-onnx exports the same host-decided
-    # graphs and the PixArt fixture covers AOTInductor: the combination runs with BDC_RUN_SLOW=1
-    pytest.param("aoti", dict(reuse="adaptive", threshold=0.3, decide="host"), id="adaptive-aoti",
-                 marks=pytest.mark.slow),
-])
+@pytest.mark.parametrize(
+    "fmt, opts",
+    [
+        pytest.param("onnx", dict(reuse="residual", boundary=3), id="residual"),
+        # the slowest export test (~450 s of test time on the loaded 2-core machine): reuse and residual exports are
+        # covered by the other cases; the two boundaries in one plan run with BDC_RUN_SLOW=1
+        pytest.param("onnx", dict(plan="FFr2R2FR"), id="multi-boundary", marks=pytest.mark.slow),
+        pytest.param("onnx", dict(reuse="adaptive", threshold=0.3), id="adaptive-onnx"),
+        # AOTInductor compiles four graphs (~150 s on the loaded machine); adaptive-onnx exports the same host-decided
+        # graphs and the PixArt fixture covers AOTInductor: the combination runs with BDC_RUN_SLOW=1
+        pytest.param(
+            "aoti", dict(reuse="adaptive", threshold=0.3, decide="host"), id="adaptive-aoti", marks=pytest.mark.slow
+        ),
+    ],
+)
 def test_frontier_variants_export_and_match_backend(tmp_path, fmt, opts):
     """Residual reuse, a plan with two boundaries (r = block 2, R = the whole stack) and the adaptive probe
     export like full/reuse: the runner's actions and outputs equal the backend's, call by call."""
@@ -388,15 +442,38 @@ def test_cli_export_from_class_and_config(tmp_path):
     save_file(model.state_dict(), str(tmp_path / "weights.safetensors"))
     ap = argparse.ArgumentParser()
     add_export_parser(ap.add_subparsers(dest="command"))
-    args = ap.parse_args(["export", "--model-class", "PixArtTransformer2DModel", "--config", str(tmp_path / "config.json"),
-                          "--weights", str(tmp_path / "weights.safetensors"),
-                          "--out", str(tmp_path / "out"), "--format", "onnx", "--example-batch", "2", "--boundary", "2",
-                          "--num-steps", "10", "--dynamic", "batch"])
+    args = ap.parse_args(
+        [
+            "export",
+            "--model-class",
+            "PixArtTransformer2DModel",
+            "--config",
+            str(tmp_path / "config.json"),
+            "--weights",
+            str(tmp_path / "weights.safetensors"),
+            "--out",
+            str(tmp_path / "out"),
+            "--format",
+            "onnx",
+            "--example-batch",
+            "2",
+            "--boundary",
+            "2",
+            "--num-steps",
+            "10",
+            "--dynamic",
+            "batch",
+        ]
+    )
     assert run_export(args) == 0
     runner = load(tmp_path / "out", format="onnx")
     assert runner.manifest["blocks"]["names"] == [f"transformer_blocks.{i}" for i in range(3)]
-    assert [i["name"] for i in runner.manifest["inputs"]] == ["hidden_states", "encoder_hidden_states",
-                                                               "encoder_attention_mask", "timestep"]
+    assert [i["name"] for i in runner.manifest["inputs"]] == [
+        "hidden_states",
+        "encoder_hidden_states",
+        "encoder_attention_mask",
+        "timestep",
+    ]
     kw = pixart_inputs(3, 999, text_len=8)
     kw["encoder_attention_mask"] = torch.ones(3, 8)
     kw["encoder_attention_mask"][:, 6:] = 0  # padded prompt
@@ -410,6 +487,7 @@ def test_tensorrt_without_torch_tensorrt_names_the_extra(tmp_path):
     pytest.importorskip("onnx")
     try:
         import torch_tensorrt  # noqa: F401
+
         pytest.skip("torch_tensorrt is installed: the hint is not shown")
     except ImportError:
         pass
@@ -418,7 +496,10 @@ def test_tensorrt_without_torch_tensorrt_names_the_extra(tmp_path):
 
 
 def test_tensorrt_export_runs_like_the_backend(tmp_path):
-    pytest.importorskip("torch_tensorrt", reason="torch_tensorrt is not installed (needs an NVIDIA GPU; pip install 'bdcompile[tensorrt]')")
+    pytest.importorskip(
+        "torch_tensorrt",
+        reason="torch_tensorrt is not installed (needs an NVIDIA GPU; pip install 'bdcompile[tensorrt]')",
+    )
     if not torch.cuda.is_available():
         pytest.skip("TensorRT needs a CUDA device")
     model = tiny_pixart(num_layers=4).cuda()
@@ -426,8 +507,10 @@ def test_tensorrt_export_runs_like_the_backend(tmp_path):
     export_variants(model, kw, tmp_path, formats=("tensorrt",), boundary=2, **OPTS)
     runner = load(tmp_path, format="tensorrt")
     compiled = torch.compile(model, backend="blockdance", options=dict(OPTS, boundary=2, inner="eager"))
+
     def cuda_call(x, t, slot):
         return {k: (v.cuda() if isinstance(v, torch.Tensor) else v) for k, v in pixart_call(x, t, slot).items()}
+
     latents = torch.randn(2, 4, 8, 8, device="cuda")
     denoise_side_by_side(runner, compiled, cuda_call, latents, timesteps(S))
     assert runner.actions == _backend_actions(compiled, runner)
@@ -443,4 +526,6 @@ def test_model_without_blocks_is_refused(tmp_path):
             return self.proj(hidden_states) * timestep[:, None]
 
     with pytest.raises(ExportError, match="no stack of transformer blocks"):
-        export_variants(NoBlocks(), dict(hidden_states=torch.randn(2, 4), timestep=torch.ones(2)), tmp_path, formats=("onnx",))
+        export_variants(
+            NoBlocks(), dict(hidden_states=torch.randn(2, 4), timestep=torch.ones(2)), tmp_path, formats=("onnx",)
+        )

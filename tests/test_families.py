@@ -15,6 +15,7 @@ The default run holds one family per structural pattern (``REPRESENTATIVE``), ba
 config and batch 1 of its minimal one; every other family and combination carries the ``slow`` mark and
 runs with ``BDC_RUN_SLOW=1`` (the whole sweep: about 1000 s of test time on the 2-core machine).
 """
+
 from __future__ import annotations
 
 import os
@@ -43,7 +44,7 @@ REPRESENTATIVE = {
     "pixart": "single-stream blocks with cross-attention; its minimal config has one block in total (refused)",
     "sd3": "two-stream joint blocks (MMDiT): both streams are cut values",
     "flux": "several stacks: double-stream then single-stream blocks, numbered in execution order; "
-            "minimal config: one block per stack",
+    "minimal config: one block per stack",
     "hunyuan_dit": "long skip connections: early blocks' outputs are read by late blocks",
     "wan": "video: 3-D latents, RoPE",
     "latte": "spatial and temporal stacks interleaved, reshapes between them (glue)",
@@ -82,16 +83,20 @@ def _cases():
                 marks = []
                 if not _default_run(name, fam, minimal, batch):
                     marks = [pytest.mark.slow, pytest.mark.skipif(not RUN_SLOW, reason="BDC_RUN_SLOW=1 runs it")]
-                yield pytest.param(name, minimal, batch, marks=marks,
-                                   id=f"{name}-{'minimal' if minimal else 'normal'}-b{batch}")
+                yield pytest.param(
+                    name, minimal, batch, marks=marks, id=f"{name}-{'minimal' if minimal else 'normal'}-b{batch}"
+                )
 
 
 def expected_lists(name, minimal=False):
     if name in LISTS_OVERRIDE:
         return LISTS_OVERRIDE[name]
     fam = FAMILIES[name]
-    lists = [p for p, n, cls in fam.probe_for(minimal)["block_lists"]
-             if not cls.endswith(AUX) and ("Block" in cls or "Layer" in cls)]
+    lists = [
+        p
+        for p, n, cls in fam.probe_for(minimal)["block_lists"]
+        if not cls.endswith(AUX) and ("Block" in cls or "Layer" in cls)
+    ]
     return lists + EXTRA_ATTENTION_LISTS.get(name, [])
 
 
@@ -160,8 +165,10 @@ def _one_block_is_refused(model, kwargs, options, block):
     """One block in total: nothing to skip. A clear error naming the block (test_one_block_falls_back checks
     that fallback=True then runs the plain inner backend)."""
     compiled = torch.compile(model, backend="blockdance", fullgraph=True, options=options)
-    with pytest.raises(ValueError, match="nothing to skip: the model has one transformer block") as err, \
-            torch.no_grad():
+    with (
+        pytest.raises(ValueError, match="nothing to skip: the model has one transformer block") as err,
+        torch.no_grad(),
+    ):
         compiled(**kwargs)
     assert f"({block[0]}.{block[1]})" in str(err.value), str(err.value)
 
@@ -174,8 +181,12 @@ def test_one_block_falls_back(name, overrides):
     torch.manual_seed(0)
     model = fam.build(**{**fam.minimal, **overrides}).eval()
     kwargs = fam.with_timestep(fam.make_inputs(1, seed=0, minimal=True), fam.timesteps(S)[0])
-    compiled = torch.compile(model, backend="blockdance", fullgraph=True,
-                             options=dict(num_steps=S, inner="eager", fallback=True, timestep_arg=fam.timestep_kwarg))
+    compiled = torch.compile(
+        model,
+        backend="blockdance",
+        fullgraph=True,
+        options=dict(num_steps=S, inner="eager", fallback=True, timestep_arg=fam.timestep_kwarg),
+    )
     with pytest.warns(UserWarning, match="nothing to skip: the model has one transformer block"), torch.no_grad():
         got = fam.output_tensor(compiled(**kwargs))
     with torch.no_grad():
@@ -189,8 +200,14 @@ def test_untraceable_family_fails_with_a_clear_error(name):
     fam = FAMILIES[name]
     model = fam.make_model(seed=0)
     kwargs = fam.with_timestep(fam.make_inputs(batch_size=1, seed=0), fam.timesteps(S)[0])
-    compiled = torch.compile(model, backend="blockdance", fullgraph=True, options=dict(num_steps=S, inner="eager", fallback=True))
+    compiled = torch.compile(
+        model, backend="blockdance", fullgraph=True, options=dict(num_steps=S, inner="eager", fallback=True)
+    )
     with pytest.raises(Exception) as err, torch.no_grad():
         compiled(**kwargs)
-    assert "Unsupported" in type(err.value).__name__ or "graph break" in str(err.value).lower() or "UserError" in type(err.value).__name__ \
-        or "torch._check" in str(err.value), str(err.value)[:500]
+    assert (
+        "Unsupported" in type(err.value).__name__
+        or "graph break" in str(err.value).lower()
+        or "UserError" in type(err.value).__name__
+        or "torch._check" in str(err.value)
+    ), str(err.value)[:500]

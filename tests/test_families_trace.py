@@ -8,6 +8,7 @@ Tracing tests of families whose recorded fullgraph trace took longer than ``SLOW
 and are skipped unless ``BDC_RUN_SLOW=1`` (the eager tests always run). ``BDC_RUN_SLOW=1 pytest -m slow`` runs
 only those.
 """
+
 from __future__ import annotations
 
 import functools
@@ -21,20 +22,30 @@ import torch
 SLOW_TRACE_S = 2.5  # recorded cold fullgraph trace time (1 thread) above which the tracing tests are marked slow
 RUN_SLOW = os.environ.get("BDC_RUN_SLOW") == "1"
 # lists the probe reports that hold fewer than 3 modules by construction (auxiliary lists, one-member text stacks)
-AUX_LISTS = {("wan_animate", "motion_encoder.res_blocks"), ("krea2", "text_fusion.layerwise_blocks"),
-             ("krea2", "text_fusion.refiner_blocks"), ("bria_fibo2", "perceiver.layers"),
-             ("chroma", "distilled_guidance_layer.layers"),
-             ("rfd4_proteina", "pair_repr_builder.init_repr_factory.feature_fns")}
+AUX_LISTS = {
+    ("wan_animate", "motion_encoder.res_blocks"),
+    ("krea2", "text_fusion.layerwise_blocks"),
+    ("krea2", "text_fusion.refiner_blocks"),
+    ("bria_fibo2", "perceiver.layers"),
+    ("chroma", "distilled_guidance_layer.layers"),
+    ("rfd4_proteina", "pair_repr_builder.init_repr_factory.feature_fns"),
+}
 # lists of a minimal config with more than one member: auxiliary lists, and Motif-Video's single-stream list that
 # holds its one encoder and one decoder layer
-MINIMAL_WIDER = {("bria_fibo", "caption_projection"), ("wan_animate", "motion_encoder.res_blocks"),
-                 ("wan_animate", "motion_encoder.motion_network"), ("motif_video_decoder", "single_transformer_blocks")}
+MINIMAL_WIDER = {
+    ("bria_fibo", "caption_projection"),
+    ("wan_animate", "motion_encoder.res_blocks"),
+    ("wan_animate", "motion_encoder.motion_network"),
+    ("motif_video_decoder", "single_transformer_blocks"),
+}
 
 ALL = list(F.FAMILIES)
 # The registry's own facts (eager runs, trace, block lists) are checked on demand, when the registry is
 # re-probed: the blockdance sweep in test_families.py already traces and runs every family in CI time.
-pytestmark = pytest.mark.skipif(os.environ.get("BDC_CHECK_REGISTRY") != "1",
-                                reason="registry self-check; run with BDC_CHECK_REGISTRY=1 after re-probing")
+pytestmark = pytest.mark.skipif(
+    os.environ.get("BDC_CHECK_REGISTRY") != "1",
+    reason="registry self-check; run with BDC_CHECK_REGISTRY=1 after re-probing",
+)
 
 
 def _slow(name: str) -> bool:
@@ -78,8 +89,11 @@ def _probe(name: str) -> dict:
 def test_registry_covers_every_transformer_class():
     import diffusers.models.transformers as T
 
-    exported = {n for n in dir(T) if n[0].isupper() and isinstance(getattr(T, n), type)
-                and issubclass(getattr(T, n), torch.nn.Module)}
+    exported = {
+        n
+        for n in dir(T)
+        if n[0].isupper() and isinstance(getattr(T, n), type) and issubclass(getattr(T, n), torch.nn.Module)
+    }
     covered = {f.cls_name for f in F.FAMILIES.values()}
     assert exported - covered == set(), f"classes without a family: {sorted(exported - covered)}"
     assert set(F.PROBED) == set(F.FAMILIES), "PROBED is stale: run `python tests/probe_families.py --probe`"
@@ -91,14 +105,15 @@ def test_registry_covers_every_transformer_class():
 def test_normalise_path_formats():
     n = P.normalise_path
     assert n("L['self'].__dict__['_modules']['transformer_blocks'].0.attn1") == "transformer_blocks.0.attn1"
-    assert n("L['self'].transformers.1.__dict__['_modules']['transformer_blocks'].0") == \
-        "transformers.1.transformer_blocks.0"
+    assert (
+        n("L['self'].transformers.1.__dict__['_modules']['transformer_blocks'].0")
+        == "transformers.1.transformer_blocks.0"
+    )
     assert n("L['self'].__dict__['_modules']['all_final_layer'].2-1.linear") == "all_final_layer.2-1.linear"
     assert n("L['self'].__dict__['_modules']['init_repr_factory'].feature_fns[0]") == "init_repr_factory.feature_fns.0"
     assert n("L['self']._modules['mode_blocks']._modules['image']._modules['2']") == "mode_blocks.image.2"
     assert n("getattr(getattr(L['self'], 'blocks'), '3')") == "blocks.3"
-    assert P.path_format("L['self'].__dict__['_modules']['transformer_blocks'].0.attn1.to_out.0") == \
-        "L['self'] D I A I"
+    assert P.path_format("L['self'].__dict__['_modules']['transformer_blocks'].0.attn1.to_out.0") == "L['self'] D I A I"
 
 
 # ---------------------------------------------------------------------------------------------------------------

@@ -1,4 +1,5 @@
 """The forecast variant against a hand-written eager extrapolation oracle (Newton divided differences)."""
+
 from __future__ import annotations
 
 import pytest
@@ -34,7 +35,13 @@ class ForecastOracle:
     def __call__(self, step, **kw):
         blocks = self.model.transformer_blocks
         if self.plan[step] == "full" or not self.history:
-            rec, hs = {}, [blocks[i].register_forward_hook(lambda m, a, o, i=i: rec.__setitem__(i, o)) for i in range(self.boundary)]
+            rec, hs = (
+                {},
+                [
+                    blocks[i].register_forward_hook(lambda m, a, o, i=i: rec.__setitem__(i, o))
+                    for i in range(self.boundary)
+                ],
+            )
             try:
                 out = self.model(**kw)
             finally:
@@ -55,7 +62,9 @@ class ForecastOracle:
 @pytest.mark.parametrize("order, interval", [(1, 2), (2, 3)])
 def test_forecast_matches_eager_extrapolation(order, interval):
     model = tiny_pixart(num_layers=6)
-    opts = dict(num_steps=S, warmup=0.3, stop=0.95, interval=interval, boundary=4, inner="eager", reuse="forecast", order=order)
+    opts = dict(
+        num_steps=S, warmup=0.3, stop=0.95, interval=interval, boundary=4, inner="eager", reuse="forecast", order=order
+    )
     compiled = torch.compile(model, backend="blockdance", fullgraph=True, options=opts)
     plan = ["forecast" if a == "reuse" else a for a in static_plan(S, 0.3, 0.95, interval)]
     oracle = ForecastOracle(model, 4, [("full" if a == "full" else "forecast") for a in plan], order)
@@ -74,7 +83,11 @@ def test_forecast_differs_from_plain_reuse():
     outs = {}
     for mode in ("cache", "forecast"):
         torch._dynamo.reset()
-        c = torch.compile(model, backend="blockdance", options=dict(num_steps=S, warmup=0.3, interval=2, boundary=4, inner="eager", reuse=mode))
+        c = torch.compile(
+            model,
+            backend="blockdance",
+            options=dict(num_steps=S, warmup=0.3, interval=2, boundary=4, inner="eager", reuse=mode),
+        )
         with torch.no_grad():
             outs[mode] = [first(c(**pixart_inputs(2, t))) for t in timesteps(S)]
     plan = static_plan(S, 0.3, 0.95, 2)

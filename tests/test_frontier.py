@@ -3,6 +3,7 @@
 No Inductor compile here (blockdance with ``inner="eager"``, peers eager): the harness's bookkeeping is what
 is tested; ``bdcompile frontier`` on the embedded model is the measurement (BENCHMARKS.md).
 """
+
 from __future__ import annotations
 
 import json
@@ -19,8 +20,9 @@ from bdcompile.metrics import psnr, ssim
 @pytest.fixture(scope="module")
 def two():
     wl = F.tiny_sd3_workload(num_steps=6, batch=2)
-    res = F.run_frontier(wl, [P.eager(), P.blockdance({"inner": "eager"}, name="bd")], rounds=2, progress=False,
-                         references=False)
+    res = F.run_frontier(
+        wl, [P.eager(), P.blockdance({"inner": "eager"}, name="bd")], rounds=2, progress=False, references=False
+    )
     return wl, res
 
 
@@ -44,7 +46,7 @@ def test_two_strategy_run_metrics_come_from_the_outputs(two):
         assert len(r["times"]) == 2 and r["median_s"] > 0
         assert r["s_per_image"] == pytest.approx(r["median_s"] / wl.images)
         assert r["spread"] >= 0
-        assert "speed_vs_inductor" not in r      # no inductor row: no ratio
+        assert "speed_vs_inductor" not in r  # no inductor row: no ratio
         assert r["frames_during_timing"] == 0
     assert e["compiled"] is False and e["graphs"] == 0
     assert b["compiled"] is True and b["graphs"] == 1 and b["graph_breaks"] == 0
@@ -54,8 +56,10 @@ def test_two_strategy_run_metrics_come_from_the_outputs(two):
 def test_speed_ratio_per_round():
     res = F.FrontierResult("w", "d", 4, 2, 2, 1, cpus=2, load=[[0.0, 0, 0]])
     wl = F.Workload("w", None, None, 4, 2)
-    rows = {"inductor": {"strategy": "inductor", "family": "reference", "times": [1.0, 2.0], "first_s": 5.0},
-            "x": {"strategy": "x", "family": "f", "times": [0.5, 0.5], "first_s": 1.0}}
+    rows = {
+        "inductor": {"strategy": "inductor", "family": "reference", "times": [1.0, 2.0], "first_s": 5.0},
+        "x": {"strategy": "x", "family": "f", "times": [0.5, 0.5], "first_s": 1.0},
+    }
     F._score(res, rows, {}, wl, progress=False)
     x = rows["x"]
     assert x["speed_vs_inductor"] == pytest.approx(1.5 / 0.5)
@@ -82,8 +86,25 @@ def test_frontier_command_tiny(tmp_path, capsys):
     from bdcompile.cli import main
 
     out = tmp_path / "fr"
-    rc = main(["frontier", "--model", "tiny", "--steps", "4", "--rounds", "1", "--no-references", "--out", str(out),
-               "--strategies", "eager", "fbc:threshold=0.5,compile=false", "--blockdance", '{"inner": "eager", "interval": 3}'])
+    rc = main(
+        [
+            "frontier",
+            "--model",
+            "tiny",
+            "--steps",
+            "4",
+            "--rounds",
+            "1",
+            "--no-references",
+            "--out",
+            str(out),
+            "--strategies",
+            "eager",
+            "fbc:threshold=0.5,compile=false",
+            "--blockdance",
+            '{"inner": "eager", "interval": 3}',
+        ]
+    )
     assert rc == 0
     text = capsys.readouterr().out
     assert "[3/3]" in text and "round 1/1" in text and "FBC(0.5) eager" in text

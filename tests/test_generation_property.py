@@ -7,6 +7,7 @@ a generation, and random step counts and schedules. The promise: every call equa
 (tests/oracle.py) over *its own* generation alone — a reuse step only ever sees cut values that its
 own generation computed, for the same slot and input shapes.
 """
+
 from __future__ import annotations
 
 import copy
@@ -40,10 +41,12 @@ class World:
         self.reference = [copy.deepcopy(m) for m in self.models]
         self.compiled = {}
         for m in range(2):
-            self.compiled[(m, 0)] = torch.compile(self.models[m], backend="blockdance",
-                                                  options=dict(SCHEDULES[0], inner="eager"))
-        self.compiled[(0, 1)] = torch.compile(self.models[0], backend="blockdance",
-                                              options=dict(SCHEDULES[1], inner="eager"))
+            self.compiled[(m, 0)] = torch.compile(
+                self.models[m], backend="blockdance", options=dict(SCHEDULES[0], inner="eager")
+            )
+        self.compiled[(0, 1)] = torch.compile(
+            self.models[0], backend="blockdance", options=dict(SCHEDULES[1], inner="eager")
+        )
         with torch.no_grad():  # warm every (compiled model, batch) pair: no recompile inside a thread
             for c in self.compiled.values():
                 for b in (1, 2):
@@ -69,8 +72,19 @@ def requests(draw):
         batch = draw(st.sampled_from([1, 2]))
         change = draw(st.one_of(st.none(), st.integers(1, steps - 1)))  # batch change at this step
         cancel = draw(st.one_of(st.none(), st.integers(1, steps)))  # stop after this many steps
-        out.append(dict(model=model, sched=sched, steps=steps, slots=slots, batch=batch, change=change,
-                        cancel=cancel, seed=draw(st.integers(0, 3)), id=i))
+        out.append(
+            dict(
+                model=model,
+                sched=sched,
+                steps=steps,
+                slots=slots,
+                batch=batch,
+                change=change,
+                cancel=cancel,
+                seed=draw(st.integers(0, 3)),
+                id=i,
+            )
+        )
     return out
 
 
@@ -88,8 +102,12 @@ def _calls(r):
 
 def _expected(world, r, calls):
     s = SCHEDULES[r["sched"]]
-    oracle = Oracle(world.reference[r["model"]], BLOCKS, s["boundary"],
-                    static_plan(r["steps"], s["warmup"], s["stop"], s["interval"]))
+    oracle = Oracle(
+        world.reference[r["model"]],
+        BLOCKS,
+        s["boundary"],
+        static_plan(r["steps"], s["warmup"], s["stop"], s["interval"]),
+    )
     out = []
     with torch.no_grad():
         for step, slot, kw in calls:
@@ -98,8 +116,7 @@ def _expected(world, r, calls):
 
 
 def _run_interleaved(world, reqs, order):
-    gens = {r["id"]: bdcompile.generation(world.compiled[(r["model"], r["sched"])], num_steps=r["steps"])
-            for r in reqs}
+    gens = {r["id"]: bdcompile.generation(world.compiled[(r["model"], r["sched"])], num_steps=r["steps"]) for r in reqs}
     calls = {r["id"]: _calls(r) for r in reqs}
     pos = {r["id"]: 0 for r in reqs}
     got = {r["id"]: [] for r in reqs}
@@ -115,7 +132,7 @@ def _run_interleaved(world, reqs, order):
             gens[rid].close()  # a cancelled request: its scope ends before the schedule does
     for rid in calls:  # whatever the order left out runs now
         r = reqs[rid]
-        for _, _, kw in calls[rid][pos[rid]:]:
+        for _, _, kw in calls[rid][pos[rid] :]:
             with gens[rid].resume(), torch.no_grad():
                 got[rid].append(world.compiled[(r["model"], r["sched"])](**kw)[0])
         gens[rid].close()
@@ -145,8 +162,13 @@ def _run_threads(world, reqs):
     return calls, got
 
 
-@settings(max_examples=EXAMPLES, deadline=None, derandomize=True, database=None,
-          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@settings(
+    max_examples=EXAMPLES,
+    deadline=None,
+    derandomize=True,
+    database=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
 @given(reqs=requests(), mode=st.sampled_from(["interleaved", "threads"]), data=st.data())
 def test_every_call_equals_its_own_generation_by_hand(world, reqs, mode, data):
     if mode == "threads":
@@ -169,5 +191,6 @@ def test_every_call_equals_its_own_generation_by_hand(world, reqs, mode, data):
                 if rel_err(g, full) <= 1e-5:
                     hypothesis.event("a reuse step recomputed after a dynamo recompile in a thread")
                     continue
-            assert err <= 1e-5, (f"{mode}: request {r} call {i} (step {step} slot {slot}, oracle: {action}): relative "
-                                 f"error {err:.2e}")
+            assert err <= 1e-5, (
+                f"{mode}: request {r} call {i} (step {step} slot {slot}, oracle: {action}): relative error {err:.2e}"
+            )

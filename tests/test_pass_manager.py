@@ -1,4 +1,5 @@
 """The pass manager (bdcompile.passes.manager) and the export's clean-up passes, on small hand-built graphs."""
+
 from __future__ import annotations
 
 import logging
@@ -55,6 +56,7 @@ def test_passes_run_in_order_and_the_last_result_is_returned():
         def fn(gm):
             seen.append((tag, _relus(gm)))
             return gm
+
         return fn
 
     out = run_passes(_chain(3), [Pass("a", record("a")), Pass("drop", _drop_last_relu), Pass("b", record("b"))])
@@ -75,8 +77,10 @@ def test_a_failing_requires_stops_before_the_pass_runs():
     ran = []
     needs_relus = Condition("has relus", lambda gm: None if _relus(gm) else "no relu")
     with pytest.raises(PassConditionError, match=r"pass 'second': requires 'has relus'"):
-        run_passes(_chain(1), [Pass("first", _drop_last_relu),
-                               Pass("second", lambda gm: ran.append(1) or gm, requires=(needs_relus,))])
+        run_passes(
+            _chain(1),
+            [Pass("first", _drop_last_relu), Pass("second", lambda gm: ran.append(1) or gm, requires=(needs_relus,))],
+        )
     assert ran == []
 
 

@@ -4,6 +4,7 @@ The graphs come from dynamo tracing tiny ``nn.Module``s (what the backend receiv
 on every node, sizes as SymInts, data-dependent sizes as unbacked symbols) or are built by hand with
 ``torch.fx`` where a corner case needs a graph dynamo would not produce.
 """
+
 from __future__ import annotations
 
 import operator
@@ -176,16 +177,23 @@ class MaskedText(nn.Module):
 
 def flux_inputs(batch=1, seed=0):
     g = torch.Generator().manual_seed(seed)
-    return dict(x=torch.randn(batch, 6, 4, generator=g), text=torch.randn(batch, 5, D, generator=g),
-                timestep=torch.full((batch,), 500))
+    return dict(
+        x=torch.randn(batch, 6, 4, generator=g),
+        text=torch.randn(batch, 5, D, generator=g),
+        timestep=torch.full((batch,), 500),
+    )
 
 
 def masked_inputs(seed=0):
     mask = torch.ones(1, 7)
     mask[:, 5:] = 0
     g = torch.Generator().manual_seed(seed)
-    return dict(x=torch.randn(1, 6, 4, generator=g), text=torch.randn(1, 7, D, generator=g), mask=mask,
-                timestep=torch.full((1,), 500))
+    return dict(
+        x=torch.randn(1, 6, 4, generator=g),
+        text=torch.randn(1, 7, D, generator=g),
+        mask=mask,
+        timestep=torch.full((1,), 500),
+    )
 
 
 def _model(cls, seed=0, **kw):
@@ -205,8 +213,12 @@ def test_blocks_are_numbered_in_execution_order_across_stacks():
     gm = trace(_model(MiniFlux, doubles=2, singles=3), **flux_inputs())
     regions = find_block_regions(gm)
     assert [(b.name, b.order) for b in regions.blocks] == [
-        ("transformer_blocks.0", 0), ("transformer_blocks.1", 1), ("single_transformer_blocks.0", 2),
-        ("single_transformer_blocks.1", 3), ("single_transformer_blocks.2", 4)]
+        ("transformer_blocks.0", 0),
+        ("transformer_blocks.1", 1),
+        ("single_transformer_blocks.0", 2),
+        ("single_transformer_blocks.1", 3),
+        ("single_transformer_blocks.2", 4),
+    ]
     assert regions.stacks == {"transformer_blocks": 2, "single_transformer_blocks": 3}
 
 
@@ -313,8 +325,10 @@ def test_one_block_model_through_the_backend_names_the_problem_or_falls_back():
     kw = dict(x=torch.randn(1, 6, 4), text=torch.randn(1, 5, D), timestep=torch.ones(1))
     torch._dynamo.reset()
     compiled = torch.compile(model, backend="blockdance", options=dict(num_steps=4, inner="eager"))
-    with pytest.raises(ValueError, match="nothing to skip: the model has one transformer block") as err, \
-            torch.no_grad():
+    with (
+        pytest.raises(ValueError, match="nothing to skip: the model has one transformer block") as err,
+        torch.no_grad(),
+    ):
         compiled(**kw)
     assert "must be in [1, 0]" not in str(err.value)
     torch._dynamo.reset()
@@ -344,10 +358,14 @@ def test_data_dependent_sizes_are_recomputed_not_cut(singles, boundary):
     must not take the later block's slices (they would replay stale internals of a block that runs)."""
     gm = trace(_model(MaskedText, singles=singles), **masked_inputs())
     regions = find_block_regions(gm)
-    neg = [n for n in gm.graph.nodes if n.target is operator.neg and n in regions.node_block
-           and regions.node_block[n].order == 0]
-    assert neg and any(regions.node_block.get(u) is not None and regions.node_block[u].order > 0
-                       for n in neg for u in n.users), "dynamo no longer shares the size node: the case is gone"
+    neg = [
+        n
+        for n in gm.graph.nodes
+        if n.target is operator.neg and n in regions.node_block and regions.node_block[n].order == 0
+    ]
+    assert neg and any(
+        regions.node_block.get(u) is not None and regions.node_block[u].order > 0 for n in neg for u in n.users
+    ), "dynamo no longer shares the size node: the case is gone"
     cut = find_cut(gm, regions, boundary)
     assert all(n not in cut.skipped for n in neg)
     assert all(regions.node_block[n].order < boundary for n in cut.values if n in regions.node_block)
@@ -363,8 +381,9 @@ def test_data_dependent_sizes_match_the_oracle_through_the_backend():
         blocks = [("transformer_blocks", 0)] + [("single_transformer_blocks", i) for i in range(singles)]
         boundary = min(max(1, round(0.75 * len(blocks))), len(blocks) - 1)
         torch._dynamo.reset()
-        compiled = torch.compile(model, backend="blockdance", fullgraph=True,
-                                 options=dict(num_steps=S, warmup=0.25, stop=1.0, inner="eager"))
+        compiled = torch.compile(
+            model, backend="blockdance", fullgraph=True, options=dict(num_steps=S, warmup=0.25, stop=1.0, inner="eager")
+        )
         oracle = Oracle(model, blocks, boundary, plan)
         kw = masked_inputs()
         with torch.no_grad():
@@ -387,8 +406,13 @@ def _flux_cut(boundary=1):
 
 def test_post_condition_rejects_a_cut_value_made_by_a_block_that_runs():
     gm, regions, cut = _flux_cut(1)
-    late = next(n for n, b in regions.node_block.items() if b.order == 1 and isinstance(
-        n.meta.get("example_value"), torch.Tensor) and any(regions.node_block.get(u) is not b for u in n.users))
+    late = next(
+        n
+        for n, b in regions.node_block.items()
+        if b.order == 1
+        and isinstance(n.meta.get("example_value"), torch.Tensor)
+        and any(regions.node_block.get(u) is not b for u in n.users)
+    )
     bad = Cut(boundary=1, skipped=cut.skipped | {late}, values=cut.values + [late])
     message = rf"cut value {late.name} is produced by block 1 \(single_transformer_blocks\.0\)"
     with pytest.raises(CutError, match=message):
@@ -397,8 +421,11 @@ def test_post_condition_rejects_a_cut_value_made_by_a_block_that_runs():
 
 def test_post_condition_rejects_a_skipped_node_of_a_block_that_runs():
     gm, regions, cut = _flux_cut(1)
-    inner = next(n for n, b in regions.node_block.items() if b.order == 2 and all(
-        regions.node_block.get(u) is b for u in n.users) and n.users)
+    inner = next(
+        n
+        for n, b in regions.node_block.items()
+        if b.order == 2 and all(regions.node_block.get(u) is b for u in n.users) and n.users
+    )
     bad = Cut(boundary=1, skipped=cut.skipped | {inner}, values=cut.values)
     with pytest.raises(CutError, match=rf"node {inner.name} of block 2 .* is in the skipped region"):
         check_cut(gm, regions, bad)
@@ -414,9 +441,14 @@ def test_post_condition_rejects_a_value_leaving_the_region_uncut():
 
 def test_post_condition_rejects_a_block_node_left_running():
     gm, regions, cut = _flux_cut(1)
-    kept = next(n for n, b in regions.node_block.items() if b.order == 0 and n.users
-                and isinstance(n.meta.get("example_value"), torch.Tensor)
-                and not any(a in cut.skipped for a in n.all_input_nodes))
+    kept = next(
+        n
+        for n, b in regions.node_block.items()
+        if b.order == 0
+        and n.users
+        and isinstance(n.meta.get("example_value"), torch.Tensor)
+        and not any(a in cut.skipped for a in n.all_input_nodes)
+    )
     bad = Cut(boundary=1, skipped=cut.skipped - {kept}, values=cut.values)
     with pytest.raises(CutError, match=rf"node {kept.name} of block 0 .* runs on reuse steps"):
         check_cut(gm, regions, bad)
@@ -432,8 +464,12 @@ def test_post_condition_rejects_uncachable_cut_values():
     t0 = g.call_function(torch.chunk, (s0, 2, -1))
     s1 = g.call_function(torch.cat, (t0, -1))
     s1b = g.call_function(torch.softmax, (s1, -1))
-    for n, st, v in ((s0, 0, torch.empty(2, D)), (t0, 0, (torch.empty(2, D // 2),) * 2),
-                     (s1, 1, torch.empty(2, D)), (s1b, 1, torch.empty(2, D))):
+    for n, st, v in (
+        (s0, 0, torch.empty(2, D)),
+        (t0, 0, (torch.empty(2, D // 2),) * 2),
+        (s1, 1, torch.empty(2, D)),
+        (s1b, 1, torch.empty(2, D)),
+    ):
         n.meta["nn_module_stack"] = stacks[st]
         n.meta["example_value"] = v
     g.output(s1b)
@@ -454,8 +490,7 @@ def test_tuple_outputs_are_cut_by_their_getitems():
     a = g.call_function(operator.getitem, (t0, 0))
     b = g.call_function(operator.getitem, (t0, 1))
     s1 = g.call_function(torch.cat, ((a, b), -1))
-    for n, st, v in ((s0, 0, torch.empty(2, D)), (t0, 0, (torch.empty(2, D // 2),) * 2),
-                     (s1, 1, torch.empty(2, D))):
+    for n, st, v in ((s0, 0, torch.empty(2, D)), (t0, 0, (torch.empty(2, D // 2),) * 2), (s1, 1, torch.empty(2, D))):
         n.meta["nn_module_stack"] = stacks[st]
         n.meta["example_value"] = v
     for n in (a, b):

@@ -3,6 +3,7 @@
 Eager (``compile=False``) so the file stays fast; the compiled runs are what ``bdcompile frontier`` measures.
 Thresholds are high because random weights change a lot between steps (a low threshold never skips).
 """
+
 from __future__ import annotations
 
 import pytest
@@ -30,7 +31,7 @@ def _run(workload, strategy):
     strategy.apply(pipe, P.PeerContext(STEPS, calibrate=workload.call))
     with torch.no_grad():
         first = workload.call(pipe)
-        second = workload.call(pipe)   # the state of the previous call must not leak into this one
+        second = workload.call(pipe)  # the state of the previous call must not leak into this one
     return pipe, first, second
 
 
@@ -45,17 +46,22 @@ PEERS = [
 ]
 
 
-@pytest.mark.parametrize("make", PEERS, ids=["fbc", "taylorseer-blocks", "taylorseer-attn", "magcache", "pab", "dbcache",
-                                             "blockdance"])
+@pytest.mark.parametrize(
+    "make", PEERS, ids=["fbc", "taylorseer-blocks", "taylorseer-attn", "magcache", "pab", "dbcache", "blockdance"]
+)
 def test_peer_hooks_and_changes_the_output(workload, reference, make):
     s = make()
     if s.family == "cache-dit DBCache" and not P.available("dbcache")[0]:
         pytest.skip("cache-dit not installed (pip install 'bdcompile[peers]')")
     pipe, first, second = _run(workload, s)
     assert s.compiled is (s.family == "blockdance")
-    assert not torch.equal(first, reference), f"{s.name} did not change the output: it hooked nothing or skipped nothing"
+    assert not torch.equal(first, reference), (
+        f"{s.name} did not change the output: it hooked nothing or skipped nothing"
+    )
     assert (first - reference).abs().max() < 0.5, f"{s.name} is far off the uncached output"
-    torch.testing.assert_close(second, first, rtol=0, atol=1e-6, msg=f"{s.name}: two identical calls differ (state leaked)")
+    torch.testing.assert_close(
+        second, first, rtol=0, atol=1e-6, msg=f"{s.name}: two identical calls differ (state leaked)"
+    )
     s.remove(pipe)
     with torch.no_grad():
         after = workload.call(pipe)
@@ -70,7 +76,7 @@ def test_taylorseer_targets(workload):
     _run(workload, attn)
     # 4 blocks, the last one context_pre_only (returns None for the text stream): 3 whole blocks hooked
     assert blocks.params["hooked_modules"] == 3
-    assert attn.params["hooked_modules"] == 4   # the library's default patterns: one attention per block
+    assert attn.params["hooked_modules"] == 4  # the library's default patterns: one attention per block
 
 
 def test_fbc_keeps_the_pre_only_last_block(workload):
@@ -87,7 +93,10 @@ def test_magcache_is_calibrated(workload):
 
 
 def test_mag_ratio_parser():
-    text = "noise\n[MagCache] Calibration Complete. Copy these values to MagCacheConfig(mag_ratios=...):\n[1.0, 0.98, 1.02]\n\n"
+    text = (
+        "noise\n[MagCache] Calibration Complete. Copy these values to MagCacheConfig(mag_ratios=...):\n"
+        "[1.0, 0.98, 1.02]\n\n"
+    )
     assert P._parse_mag_ratios(text) == [1.0, 0.98, 1.02]
     with pytest.raises(RuntimeError):
         P._parse_mag_ratios("nothing printed")

@@ -24,6 +24,7 @@ The default run keeps one case per distinct pattern (``DEFAULT``); ``BDC_RUN_SLO
 ``BDC_PIPELINE_JSON=docs/pipelines_blockdance.json`` makes each test write its result there
 (``examples/pipeline_table.py`` turns it into the README table).
 """
+
 from __future__ import annotations
 
 import dataclasses
@@ -76,14 +77,19 @@ def _d(name):
 
 EXTRA = {
     "sd3_heun": _with_scheduler(
-        "sd3", "sd3_heun", lambda: _d("FlowMatchHeunDiscreteScheduler")(shift=3.0),
+        "sd3",
+        "sd3_heun",
+        lambda: _d("FlowMatchHeunDiscreteScheduler")(shift=3.0),
         "StableDiffusion3Pipeline with FlowMatchHeunDiscreteScheduler: two model evaluations per timestep (each "
-        "followed by scheduler.step), 2n-1 scheduler entries for n steps"),
+        "followed by scheduler.step), 2n-1 scheduler entries for n steps",
+    ),
 }
 EXTRA["mochi_fullgraph"] = dataclasses.replace(
-    PIPELINES["mochi"], name="mochi_fullgraph",
+    PIPELINES["mochi"],
+    name="mochi_fullgraph",
     notes="MochiPipeline with torch.compile(..., fullgraph=True): dynamo then traces the attention's per-sample "
-          "torch.nonzero (data-dependent shapes) inside the graph instead of breaking")
+    "torch.nonzero (data-dependent shapes) inside the graph instead of breaking",
+)
 CASES = {**PIPELINES, **EXTRA}
 COMPILE_KW = {"mochi_fullgraph": {"fullgraph": True}}  # torch.compile keywords besides backend and options
 
@@ -91,17 +97,22 @@ COMPILE_KW = {"mochi_fullgraph": {"fullgraph": True}}  # torch.compile keywords 
 # ------------------------------------------------------------------------------------------------ structural limits
 # Cases where BlockDance cannot apply, with the reason: the documented behaviour is tested instead (every call runs
 # in full, the output equals the uncached eager pipeline's).
-_EAGER_FORWARD = ("dynamo cannot resume after a graph break inside the block loop ({}), so it runs {}.forward eagerly "
-                  "and compiles only the submodules it calls (fragments, listed by explain): no graph holds the block "
-                  "stack")
+_EAGER_FORWARD = (
+    "dynamo cannot resume after a graph break inside the block loop ({}), so it runs {}.forward eagerly "
+    "and compiles only the submodules it calls (fragments, listed by explain): no graph holds the block "
+    "stack"
+)
 UNCACHED = {
-    "hidream": _EAGER_FORWARD.format("the MoE feed-forward's torch.bincount in every block: data-dependent shapes",
-                                     "HiDreamImageTransformer2DModel"),
-    "mochi": _EAGER_FORWARD.format("the attention's per-sample torch.nonzero over the text mask in every block",
-                                   "MochiTransformer3DModel") + "; torch.compile(..., fullgraph=True) traces it as one "
-                                                                "graph and is exact (case mochi_fullgraph)",
+    "hidream": _EAGER_FORWARD.format(
+        "the MoE feed-forward's torch.bincount in every block: data-dependent shapes", "HiDreamImageTransformer2DModel"
+    ),
+    "mochi": _EAGER_FORWARD.format(
+        "the attention's per-sample torch.nonzero over the text mask in every block", "MochiTransformer3DModel"
+    )
+    + "; torch.compile(..., fullgraph=True) traces it as one "
+    "graph and is exact (case mochi_fullgraph)",
     "skyreels_v2_df": "diffusion forcing steps per-frame deep copies of the scheduler, never pipe.scheduler itself: "
-                      "attach sees no step, every call is a slot of step 0, which runs in full",
+    "attach sees no step, every call is a slot of step 0, which runs in full",
 }
 
 # bdcompile bugs found by this file (each with a minimal failing test below): the case fails until the fix.
@@ -113,7 +124,8 @@ DEFAULT = {
     "flux": "true CFG as two calls per step (2 slots), double- then single-stream blocks, sigmas= schedule",
     "pixart_sigma_pag": "PAG: 3 batch slots with CFG, 2 without",
     "wan22_i2v": "two experts (transformer, transformer_2), each with its own caches, one step count; video",
-    "sd3_img2img": "img2img: set_begin_index, CFG in the batch; batch-size recompile makes the timestep view's storage offset a graph input",
+    "sd3_img2img": "img2img: set_begin_index, CFG in the batch; batch-size recompile makes the timestep view's "
+    "storage offset a graph input",
     "flux_img2img": "img2img: set_begin_index, CFG as two calls",
     "sd3_heun": "Heun: two model evaluations per timestep (2n-1 scheduler entries)",
     "mochi_fullgraph": "ascending timesteps (1000 * (1 - sigma)); fullgraph=True",
@@ -210,10 +222,14 @@ class PipelineOracle(TransformerStandIn):
         for name in self.lists:
             for idx, block in enumerate(self.model.get_submodule(name)):
                 key = (name, idx)
-                handles.append(block.register_forward_pre_hook(
-                    lambda m, a, key=key: order.append(key) if key not in order else None))
-                handles.append(block.register_forward_hook(
-                    lambda m, a, out, key=key: record.__setitem__(key, _snapshot(out))))
+                handles.append(
+                    block.register_forward_pre_hook(
+                        lambda m, a, key=key: order.append(key) if key not in order else None
+                    )
+                )
+                handles.append(
+                    block.register_forward_hook(lambda m, a, out, key=key: record.__setitem__(key, _snapshot(out)))
+                )
         try:
             out = self.model(**kwargs)
         finally:
@@ -278,8 +294,13 @@ def build_pair(case, uncached: bool = False):
     counter = StepCounter(ref.scheduler)
     oracles = {}
     for attr in case.transformer_attrs:
-        setattr(pipe, attr, torch.compile(getattr(pipe, attr), backend="blockdance", options=dict(OPTS),
-                                          **COMPILE_KW.get(case.name, {})))
+        setattr(
+            pipe,
+            attr,
+            torch.compile(
+                getattr(pipe, attr), backend="blockdance", options=dict(OPTS), **COMPILE_KW.get(case.name, {})
+            ),
+        )
         model = getattr(ref, attr)
         oracles[attr] = PipelineOracle(model, block_lists(model, case.family), counter, enabled=not uncached)
         setattr(ref, attr, oracles[attr])
@@ -315,21 +336,39 @@ def run_case(name: str) -> dict:
     torch._dynamo.reset()
     t0, c0 = time.time(), time.process_time()
     pipe, ref, oracles, counter = build_pair(case, uncached=uncached)
-    rec = dict(name=name, pipeline=case.pipeline_cls, transformer=[type(o.model).__name__ for o in oracles.values()],
-               scheduler=type(ref.scheduler).__name__, cfg_how=case.cfg_how, cfg_supported=case.cfg_supported,
-               expect="uncached" if uncached else "exact", why=UNCACHED.get(name, ""), bug=BUGS.get(name, ""),
-               compile_kw=COMPILE_KW.get(name, {}), runs=[])
+    rec = dict(
+        name=name,
+        pipeline=case.pipeline_cls,
+        transformer=[type(o.model).__name__ for o in oracles.values()],
+        scheduler=type(ref.scheduler).__name__,
+        cfg_how=case.cfg_how,
+        cfg_supported=case.cfg_supported,
+        expect="uncached" if uncached else "exact",
+        why=UNCACHED.get(name, ""),
+        bug=BUGS.get(name, ""),
+        compile_kw=COMPILE_KW.get(name, {}),
+        runs=[],
+    )
     first_out = None
     for cfg, seed in runs_of(case):
         before = {a: len((_explain(pipe, a) or {}).get("log", [])) for a in oracles}
         got = _quiet_generate(case, pipe, seed, cfg)
         want = _reference_generate(case, ref, oracles, counter, seed, cfg)
-        run = dict(cfg=cfg, seed=seed, rel_err=_rel(got, want), steps=counter.steps, entries=counter.entries(),
-                   batches=sorted({b for o in oracles.values() for b in o.batches if b is not None}))
+        run = dict(
+            cfg=cfg,
+            seed=seed,
+            rel_err=_rel(got, want),
+            steps=counter.steps,
+            entries=counter.entries(),
+            batches=sorted({b for o in oracles.values() for b in o.batches if b is not None}),
+        )
         for attr, o in oracles.items():
             log = (_explain(pipe, attr) or {}).get("log", [])
-            run[attr] = dict(plan="".join("F" if a == "full" else "r" for a in (o.plan or [])), oracle=list(o.log),
-                             compiled=[(e[1], e[2], e[3]) for e in log[before[attr]:]])
+            run[attr] = dict(
+                plan="".join("F" if a == "full" else "r" for a in (o.plan or [])),
+                oracle=list(o.log),
+                compiled=[(e[1], e[2], e[3]) for e in log[before[attr] :]],
+            )
         per_step = {}
         for o in oracles.values():
             for step, _, _ in o.log:
@@ -353,10 +392,12 @@ def run_case(name: str) -> dict:
     for attr in oracles:
         info = _explain(pipe, attr)
         if info is not None:
-            rec["graphs"][attr] = dict(blocks=[g["blocks"] for g in info["graphs"]],
-                                       boundary=[g["boundary"] for g in info["graphs"]],
-                                       pieces=[p["frame"] for p in info.get("pieces", [])],
-                                       fragments=[f["frame"] for f in info.get("fragments", [])])
+            rec["graphs"][attr] = dict(
+                blocks=[g["blocks"] for g in info["graphs"]],
+                boundary=[g["boundary"] for g in info["graphs"]],
+                pieces=[p["frame"] for p in info.get("pieces", [])],
+                fragments=[f["frame"] for f in info.get("fragments", [])],
+            )
     return rec
 
 
@@ -367,8 +408,10 @@ def judge(rec: dict) -> list[str]:
     for run in rec["runs"]:
         tag = f"cfg={'on' if run['cfg'] else 'off'} seed={run['seed']}"
         if not run["rel_err"] <= RTOL:
-            bad.append(f"{tag}: relative error {run['rel_err']:.2e} against the "
-                       f"{'uncached pipeline' if rec['expect'] == 'uncached' else 'oracle'}")
+            bad.append(
+                f"{tag}: relative error {run['rel_err']:.2e} against the "
+                f"{'uncached pipeline' if rec['expect'] == 'uncached' else 'oracle'}"
+            )
         for attr in attrs:
             r = run[attr]
             if rec["expect"] == "uncached":
@@ -384,8 +427,13 @@ def judge(rec: dict) -> list[str]:
             if blocks and g is not None and any(b != rec["boundary"][attr] for b in g["boundary"]):
                 bad.append(f"{attr}: boundary {g['boundary']}, the oracle's {rec['boundary'][attr]}")
         # a reuse the plan asks for at a step that ran must happen, or the test could not fail on reuse
-        planned = any(run[a]["plan"][st] == "r" for run in rec["runs"] for a in attrs
-                      for st, _, _ in run[a]["oracle"] if st < len(run[a]["plan"]))
+        planned = any(
+            run[a]["plan"][st] == "r"
+            for run in rec["runs"]
+            for a in attrs
+            for st, _, _ in run[a]["oracle"]
+            if st < len(run[a]["plan"])
+        )
         reused = sum(act == "reuse" for run in rec["runs"] for a in attrs for *_, act in run[a]["oracle"])
         if planned and not reused:
             bad.append("the plan has reuse steps but none ran: the test cannot fail on reuse")
@@ -420,13 +468,28 @@ def record(rec: dict) -> None:
 def _summary(rec: dict) -> dict:
     """The part of a record the README table needs (the oracle/compiled logs are long)."""
     out = {k: v for k, v in rec.items() if k not in ("runs", "graphs")}
-    out["graphs"] = {a: {"graphs": len(g["blocks"]), "blocks_as_oracle": all(b == rec["blocks"][a] for b in g["blocks"]),
-                         "boundary": g["boundary"], "pieces": g["pieces"], "fragments": g["fragments"]}
-                     for a, g in rec.get("graphs", {}).items()}
-    out["runs"] = [{k: v for k, v in run.items() if not isinstance(v, dict)} | {
-        a: {"plan": run[a]["plan"], "actions": "".join("F" if x == "full" else "r" for *_, x in run[a]["compiled"]),
-            "oracle": "".join("F" if x == "full" else "r" for *_, x in run[a]["oracle"])}
-        for a in rec.get("blocks", {})} for run in rec.get("runs", [])]
+    out["graphs"] = {
+        a: {
+            "graphs": len(g["blocks"]),
+            "blocks_as_oracle": all(b == rec["blocks"][a] for b in g["blocks"]),
+            "boundary": g["boundary"],
+            "pieces": g["pieces"],
+            "fragments": g["fragments"],
+        }
+        for a, g in rec.get("graphs", {}).items()
+    }
+    out["runs"] = [
+        {k: v for k, v in run.items() if not isinstance(v, dict)}
+        | {
+            a: {
+                "plan": run[a]["plan"],
+                "actions": "".join("F" if x == "full" else "r" for *_, x in run[a]["compiled"]),
+                "oracle": "".join("F" if x == "full" else "r" for *_, x in run[a]["oracle"]),
+            }
+            for a in rec.get("blocks", {})
+        }
+        for run in rec.get("runs", [])
+    ]
     return out
 
 
@@ -463,9 +526,17 @@ def test_pipeline_end_to_end(name):
     try:
         rec = run_case(name)
     except Exception as e:
-        record(dict(name=name, pipeline=CASES[name].pipeline_cls, bug=BUGS.get(name, ""), why=UNCACHED.get(name, ""),
-                    expect="uncached" if name in UNCACHED else "exact", cfg_how=CASES[name].cfg_how,
-                    error=f"{type(e).__name__}: {' '.join(str(e).split())[:300]}"))
+        record(
+            dict(
+                name=name,
+                pipeline=CASES[name].pipeline_cls,
+                bug=BUGS.get(name, ""),
+                why=UNCACHED.get(name, ""),
+                expect="uncached" if name in UNCACHED else "exact",
+                cfg_how=CASES[name].cfg_how,
+                error=f"{type(e).__name__}: {' '.join(str(e).split())[:300]}",
+            )
+        )
         raise
     bad = judge(rec)
     rec["problems"] = bad
@@ -516,7 +587,14 @@ def test_storage_offset_of_the_timestep_does_not_compile_again():
             before = len(compiles)
         with bdcompile.generation(compiled, num_steps=6), torch.no_grad():
             for i in range(6):
-                outs.append((batch, begin, i, compiled(**dict(pixart_inputs(batch, 0), timestep=ts[begin + i].expand(batch)))[0]))
+                outs.append(
+                    (
+                        batch,
+                        begin,
+                        i,
+                        compiled(**dict(pixart_inputs(batch, 0), timestep=ts[begin + i].expand(batch)))[0],
+                    )
+                )
     assert len(compiles) == before, "a generation at new storage offsets compiled variants again"
     log = bdcompile.explain(compiled)["log"]
     assert [e[3] for e in log] == static_plan(6, WARMUP, STOP, N) * 3
@@ -545,7 +623,7 @@ class _MaskedAttention(torch.nn.Module):
         outs = []
         for i in range(x.shape[0]):  # per-sample valid tokens, like MochiAttnProcessor2_0: a break dynamo cannot resume
             idx = torch.nonzero(mask[i]).flatten()
-            xi = x[i:i + 1, idx]
+            xi = x[i : i + 1, idx]
             outs.append(torch.softmax(self.q(xi) @ xi.transpose(1, 2), -1) @ xi)
         return torch.cat(outs)
 

@@ -1,5 +1,6 @@
 """Every registered tiny DiT pipeline (tests/pipelines.py) runs eagerly: two generations in a row with the same
 seed give the same output, CFG on and off both finish, outputs are finite and of the expected shape."""
+
 import importlib.util
 import warnings
 
@@ -88,8 +89,7 @@ def test_every_dit_pipeline_is_covered_or_explained():
         if ann is None:
             continue
         a = ann.annotation
-        is_dit = (isinstance(a, type) and issubclass(a, tclasses)) or any(
-            t.__name__ in str(a) for t in tclasses)
+        is_dit = (isinstance(a, type) and issubclass(a, tclasses)) or any(t.__name__ in str(a) for t in tclasses)
         if is_dit and name not in covered and name not in NOT_COVERED:
             missing.append(name)
     assert not missing, f"DiT pipelines neither covered nor explained: {missing}"

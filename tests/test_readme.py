@@ -1,4 +1,5 @@
 """The README's code runs as written (its first Python snippet, on the embedded model)."""
+
 from __future__ import annotations
 
 import re
@@ -36,5 +37,6 @@ def test_readme_options_table_is_the_generated_one():
     marker = "<!-- generated from bdcompile.options.options_table(); tests/test_readme.py checks it -->\n"
     assert marker in text
     table = text.split(marker, 1)[1].split("\n\n", 1)[0]
-    assert table == options_table(), "regenerate the README table: python -c 'from bdcompile.options import " \
-                                     "options_table; print(options_table())'"
+    assert table == options_table(), (
+        "regenerate the README table: python -c 'from bdcompile.options import options_table; print(options_table())'"
+    )

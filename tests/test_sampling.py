@@ -1,5 +1,6 @@
 """The one sampling loop (bdcompile.sampling): equal to the diffusers pipelines it stands for, and
 resumable mid-way with stateful (flow-matching) schedulers."""
+
 from __future__ import annotations
 
 import pytest

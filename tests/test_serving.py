@@ -4,6 +4,7 @@ The server needs an interpreter with a shared libpython and nvidia-pytriton (``.
 builds one; ``$BDC_SERVING_PYTHON`` points elsewhere); without it the server tests skip and say why.
 The in-process tests (batching, sequence store) always run.
 """
+
 from __future__ import annotations
 
 import os
@@ -62,14 +63,19 @@ def test_batched_steps_equal_unbatched_steps(digits_export):
     for k, (label, seed, offset) in enumerate([(3, 0, 0), (7, 1, 3), (0, 2, 7)]):
         sched = zoo.make_scheduler()
         sched.set_timesteps(S)
-        seqs[k] = dict(label=label, seed=seed, offset=offset, x=DIGITS.noise([seed]), sched=sched, i=0, actions=[],
-                       batched=[])
+        seqs[k] = dict(
+            label=label, seed=seed, offset=offset, x=DIGITS.noise([seed]), sched=sched, i=0, actions=[], batched=[]
+        )
         store.start(k)
     tick = 0
     while any(s["i"] < S for s in seqs.values()):
         ks = [k for k, s in seqs.items() if tick >= s["offset"] and s["i"] < S]
-        reqs = [StepRequest(store.get(k), _step_kwargs(seqs[k]["x"], seqs[k]["sched"].timesteps[seqs[k]["i"]],
-                                                          seqs[k]["label"])) for k in ks]
+        reqs = [
+            StepRequest(
+                store.get(k), _step_kwargs(seqs[k]["x"], seqs[k]["sched"].timesteps[seqs[k]["i"]], seqs[k]["label"])
+            )
+            for k in ks
+        ]
         for k, res in zip(ks, batcher.run(reqs)):
             assert res.error is None, res.error
             s = seqs[k]
@@ -131,18 +137,37 @@ def test_repository_configs(digits_export, tmp_path):
     repo = write_repository(digits_export, tmp_path / "repo", idle_timeout_s=7, max_batch=8, instances=2)
     assert is_repository(repo) and not is_repository(digits_export)
     den = (repo / "denoise" / "config.pbtxt").read_text()
-    for want in ('backend: "python"', "max_batch_size: 8", "max_sequence_idle_microseconds: 7000000",
-                 "CONTROL_SEQUENCE_START", "CONTROL_SEQUENCE_END", "CONTROL_SEQUENCE_CORRID", "oldest {",
-                 '{ name: "hidden_states" data_type: TYPE_FP32 dims: [ -1, 1, 8, 8 ] }',
-                 '{ name: "ACTION" data_type: TYPE_STRING dims: [ 1 ] optional: true }',
-                 "instance_group [ { count: 2 kind: KIND_CPU } ]", '"caching" value: { string_value: "on" }'):
+    for want in (
+        'backend: "python"',
+        "max_batch_size: 8",
+        "max_sequence_idle_microseconds: 7000000",
+        "CONTROL_SEQUENCE_START",
+        "CONTROL_SEQUENCE_END",
+        "CONTROL_SEQUENCE_CORRID",
+        "oldest {",
+        '{ name: "hidden_states" data_type: TYPE_FP32 dims: [ -1, 1, 8, 8 ] }',
+        '{ name: "ACTION" data_type: TYPE_STRING dims: [ 1 ] optional: true }',
+        "instance_group [ { count: 2 kind: KIND_CPU } ]",
+        '"caching" value: { string_value: "on" }',
+    ):
         assert want in den, want
     dig = (repo / "digits" / "config.pbtxt").read_text()
-    assert "dynamic_batching {" in dig and "sequence_batching" not in dig and '"pipeline" value: { string_value: "digits" }' in dig
+    assert (
+        "dynamic_batching {" in dig
+        and "sequence_batching" not in dig
+        and '"pipeline" value: { string_value: "digits" }' in dig
+    )
     assert (repo / "denoise" / "1" / "export" / "manifest.json").is_file()
     assert "BDCOMPILE_PYTHONPATH" in (repo / "digits" / "1" / "model.py").read_text()
-    gpu = write_repository(digits_export, tmp_path / "gpu", device="cuda", gpus=[0, 1], caching=False, pipeline=None,
-                           providers=["CUDAExecutionProvider"])
+    gpu = write_repository(
+        digits_export,
+        tmp_path / "gpu",
+        device="cuda",
+        gpus=[0, 1],
+        caching=False,
+        pipeline=None,
+        providers=["CUDAExecutionProvider"],
+    )
     den = (gpu / "denoise" / "config.pbtxt").read_text()
     assert "kind: KIND_GPU gpus: [ 0, 1 ]" in den and '"caching" value: { string_value: "off" }' in den
     assert '"providers" value: { string_value: "CUDAExecutionProvider" }' in den and not (gpu / "digits").exists()
@@ -176,8 +201,9 @@ def server(triton_setup, digits_export, tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def references(digits_export):
-    return {(label, seed): reference(digits_export, label, seed) for label, seed in
-            [(i % 10, 100 + i) for i in range(16)]}
+    return {
+        (label, seed): reference(digits_export, label, seed) for label, seed in [(i % 10, 100 + i) for i in range(16)]
+    }
 
 
 def _threads(fn, n):
@@ -201,8 +227,9 @@ def test_digits_model_five_line_client(server, digits_export):
     from bdcompile.serving.client import generate_digits
 
     images = generate_digits(server.http_address, labels=[3, 1, 4], seeds=[0, 1, 2])
-    want = DIGITS.generate(load(digits_export), {"labels": torch.tensor([3, 1, 4]), "seeds": torch.tensor([0, 1, 2])},
-                           num_steps=S)["IMAGE"]
+    want = DIGITS.generate(
+        load(digits_export), {"labels": torch.tensor([3, 1, 4]), "seeds": torch.tensor([0, 1, 2])}, num_steps=S
+    )["IMAGE"]
     assert images.shape == (3, 1, 8, 8)
     torch.testing.assert_close(torch.from_numpy(images.copy()), want, **TOL)
 
@@ -215,8 +242,9 @@ def test_16_generations_4_threads_interleaved_equal_alone(server, references):
 
     def client(k):
         c = DenoiseClient(server.http_address)
-        gens = [DigitsGeneration(c, seq_id=1000 + 4 * k + j, label=(4 * k + j) % 10, seed=100 + 4 * k + j)
-                for j in range(4)]
+        gens = [
+            DigitsGeneration(c, seq_id=1000 + 4 * k + j, label=(4 * k + j) % 10, seed=100 + 4 * k + j) for j in range(4)
+        ]
         while not all(g.done for g in gens):
             for g in gens:  # round-robin: step i of every sequence before step i + 1
                 if not g.done:
@@ -377,7 +405,7 @@ MNIST_LABELS, MNIST_SEEDS = [3, 1, 4, 1, 5], [0, 1, 2, 3, 4]
 def readme_serving():
     """The README's serving quick start: (bash lines of "Start a server", the Python of "Get images from a client")."""
     text = README.read_text()
-    sec = text[text.index("## Serving on NVIDIA Triton Inference Server"):]
+    sec = text[text.index("## Serving on NVIDIA Triton Inference Server") :]
     bash = re.search(r"\*\*Start a server\*\*.*?```bash\n(.*?)```", sec, re.S).group(1).strip().splitlines()
     client = re.search(r"\*\*Get images from a client\*\*.*?```python\n(.*?)```", sec, re.S).group(1)
     return bash, client
@@ -408,8 +436,12 @@ def _stock_pipeline_images(labels, seeds, num_steps=S):
 
     tr = M.load_transformer()
     pipe = M.load_pipeline(tr)
-    return torch.cat([M.sample(tr, [lab], num_steps, generator=torch.Generator().manual_seed(seed), pipe=pipe)
-                      for lab, seed in zip(labels, seeds)])
+    return torch.cat(
+        [
+            M.sample(tr, [lab], num_steps, generator=torch.Generator().manual_seed(seed), pipe=pipe)
+            for lab, seed in zip(labels, seeds)
+        ]
+    )
 
 
 def _psnr(a, b) -> float:
@@ -428,11 +460,21 @@ def test_readme_serving_quick_start_mnist(triton_setup, readme_mnist):
     den = (cwd / "out" / "triton" / "mnist" / "config.pbtxt").read_text()
     assert "dims: [ 1, 28, 28 ]" in den and '"pipeline" value: { string_value: "mnist" }' in den
     http_port, metrics_port = free_port(), free_port()
-    env = dict(os.environ, BDC_SERVING_PYTHON=str(triton_setup.python),
-               PYTHONPATH=os.pathsep.join([str(README.parent)] + [p for p in [os.environ.get("PYTHONPATH")] if p]))
+    env = dict(
+        os.environ,
+        BDC_SERVING_PYTHON=str(triton_setup.python),
+        PYTHONPATH=os.pathsep.join([str(README.parent)] + [p for p in [os.environ.get("PYTHONPATH")] if p]),
+    )
     argv = shlex.split(serve_line)[1:] + ["--http-port", str(http_port), "--metrics-port", str(metrics_port)]
-    proc = subprocess.Popen([sys.executable, "-m", "bdcompile"] + argv, cwd=cwd, env=env, stdout=subprocess.PIPE,
-                            stderr=subprocess.STDOUT, text=True, start_new_session=True)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "bdcompile"] + argv,
+        cwd=cwd,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        start_new_session=True,
+    )
     try:
         wait_ready(f"127.0.0.1:{http_port}", timeout=300)
         scope: dict = {}
@@ -450,8 +492,9 @@ def test_readme_serving_quick_start_mnist(triton_setup, readme_mnist):
     assert images.shape == (4, 1, 28, 28)
     labels, seeds = [3, 1, 4, 1], [0, 1, 2, 3]
     export = cwd / "out" / "mnist"
-    want = MNIST.generate(load(export), {"labels": torch.tensor(labels), "seeds": torch.tensor(seeds)},
-                          num_steps=S)["IMAGE"]
+    want = MNIST.generate(load(export), {"labels": torch.tensor(labels), "seeds": torch.tensor(seeds)}, num_steps=S)[
+        "IMAGE"
+    ]
     torch.testing.assert_close(images, want, rtol=0, atol=1e-4)
     uncached = _stock_pipeline_images(labels, seeds)
     db = _psnr(images, uncached)

@@ -1,4 +1,5 @@
 """`bdcompile tradeoff`: the matched comparisons against the static front, and the CLI end to end."""
+
 from __future__ import annotations
 
 import json
@@ -14,10 +15,15 @@ def _row(name, family, reuse, q, theo=None):
 
 
 def test_static_front_keeps_only_undominated_points_and_matching_interpolates_it():
-    rows = [_row("uncached", "reference", 0.0, math.inf), _row("N=2", "static", 0.25, 28.0),
-            _row("N=3", "static", 0.35, 23.0),
-            _row("N=2 late", "static", 0.20, 27.0),  # dominated by N=2 (more reuse, better quality)
-            _row("N=4", "static", 0.45, 20.0), _row("ada", "ada", 0.30, 27.0), _row("fc", "forecast-1", 0.50, 25.0)]
+    rows = [
+        _row("uncached", "reference", 0.0, math.inf),
+        _row("N=2", "static", 0.25, 28.0),
+        _row("N=3", "static", 0.35, 23.0),
+        _row("N=2 late", "static", 0.20, 27.0),  # dominated by N=2 (more reuse, better quality)
+        _row("N=4", "static", 0.45, 20.0),
+        _row("ada", "ada", 0.30, 27.0),
+        _row("fc", "forecast-1", 0.50, 25.0),
+    ]
     assert static_front(rows, "psnr_db") == [(0.25, 28.0), (0.35, 23.0), (0.45, 20.0)]
     m = {e["strategy"]: e for e in matched(rows, "psnr_db")}
     assert m["ada"]["static_quality_at_same_reuse"] == pytest.approx(25.5)  # halfway between N=2 and N=3
@@ -31,8 +37,27 @@ def test_tradeoff_cli_counts_reuse_from_the_dispatch_log(tmp_path):
     from bdcompile.cli import main
 
     out = tmp_path / "t"
-    assert main(["tradeoff", "--model", "digits", "--samples", "2", "--intervals", "3", "--orders", "1", "--warmups",
-                 "--stops", "0.95", "--out", str(out)]) == 0
+    assert (
+        main(
+            [
+                "tradeoff",
+                "--model",
+                "digits",
+                "--samples",
+                "2",
+                "--intervals",
+                "3",
+                "--orders",
+                "1",
+                "--warmups",
+                "--stops",
+                "0.95",
+                "--out",
+                str(out),
+            ]
+        )
+        == 0
+    )
     rows = {r["strategy"]: r for r in json.loads((tmp_path / "t.json").read_text())["rows"]}
     # 20 steps, window [8, 19): N=3 reuses at 9, 10, 12, 13, 15, 16, 18 -> 7 of 20 steps
     assert rows["static N=3"]["reuse"] == pytest.approx(7 / 20)

@@ -4,6 +4,7 @@ Residual reuse (a prefix of the blocks, and the whole stack), several boundaries
 adaptive steps (a probe decides inside the graph with torch.cond, or on the host) on single-stream,
 two-stream (SD3) and double + single-stream (Flux) models; each variant one graph with no host read.
 """
+
 from __future__ import annotations
 
 import pytest
@@ -19,21 +20,32 @@ TOL = 1e-5
 
 def _models():
     """name -> (model, block list in execution order, make(step, t) -> kwargs)."""
-    lat = {k: torch.randn(*shape, generator=torch.Generator().manual_seed(7)) for k, shape in
-           (("sd3", (2, 4, 8, 8)), ("flux", (2, 16, 16)))}
+    lat = {
+        k: torch.randn(*shape, generator=torch.Generator().manual_seed(7))
+        for k, shape in (("sd3", (2, 4, 8, 8)), ("flux", (2, 16, 16)))
+    }
 
     def drift(x, step):  # latents move along the steps, as in a denoising loop
         return x * (1 - 0.05 * step)
 
     return {
-        "single-stream": (TinyTextDiT(), [("blocks", i) for i in range(4)],
-                          lambda step, t: dict(tiny_text_inputs(2, t), hidden_states=drift(tiny_text_inputs(2, t)
-                                                                                           ["hidden_states"], step))),
-        "two-stream": (tiny_sd3(), [("transformer_blocks", i) for i in range(4)],
-                       lambda step, t: sd3_inputs(drift(lat["sd3"], step), t)),
-        "double+single": (tiny_flux(), [("transformer_blocks", i) for i in range(2)]
-                          + [("single_transformer_blocks", i) for i in range(4)],
-                          lambda step, t: flux_inputs(drift(lat["flux"], step), t)),
+        "single-stream": (
+            TinyTextDiT(),
+            [("blocks", i) for i in range(4)],
+            lambda step, t: dict(
+                tiny_text_inputs(2, t), hidden_states=drift(tiny_text_inputs(2, t)["hidden_states"], step)
+            ),
+        ),
+        "two-stream": (
+            tiny_sd3(),
+            [("transformer_blocks", i) for i in range(4)],
+            lambda step, t: sd3_inputs(drift(lat["sd3"], step), t),
+        ),
+        "double+single": (
+            tiny_flux(),
+            [("transformer_blocks", i) for i in range(2)] + [("single_transformer_blocks", i) for i in range(4)],
+            lambda step, t: flux_inputs(drift(lat["flux"], step), t),
+        ),
     }
 
 
@@ -59,8 +71,12 @@ def test_residual_reuse_matches_the_residual_oracle(name, boundary):
     model, blocks, make = MODELS[name]
     b = len(blocks) if boundary == "whole" else len(blocks) - 2
     plan = [a if a == "full" else "residual" for a in static_plan(S, 0.2, 1.0, 2)]
-    compiled = torch.compile(model, backend="blockdance", fullgraph=True,
-                             options=dict(inner="eager", reuse="residual", boundary=b, warmup=0.2, stop=1.0))
+    compiled = torch.compile(
+        model,
+        backend="blockdance",
+        fullgraph=True,
+        options=dict(inner="eager", reuse="residual", boundary=b, warmup=0.2, stop=1.0),
+    )
     oracle = ResidualOracle(model, blocks, hi=b, plan=plan)
     actions = _run(compiled, oracle, make)
     assert actions.count("residual") == 4
@@ -75,8 +91,9 @@ def test_residual_differs_from_value_reuse():
     outs = {}
     for reuse in ("cache", "residual"):
         torch._dynamo.reset()
-        c = torch.compile(model, backend="blockdance", options=dict(inner="eager", reuse=reuse, boundary=3, warmup=0.2,
-                                                                    stop=1.0))
+        c = torch.compile(
+            model, backend="blockdance", options=dict(inner="eager", reuse=reuse, boundary=3, warmup=0.2, stop=1.0)
+        )
         with bdcompile.generation(c, num_steps=S), torch.no_grad():
             outs[reuse] = [c(**make(i, t))[0] for i, t in enumerate(timesteps(S))]
     assert rel_err(outs["cache"][3], outs["residual"][3]) > 1e-3
@@ -86,9 +103,21 @@ def test_residual_differs_from_value_reuse():
 def test_several_boundaries_in_one_plan(name):
     model, blocks, make = MODELS[name]
     n = len(blocks)
-    plan = ["full", "full", "full", f"reuse@{n - 1}", f"reuse@{n - 3}", "full", f"reuse@{n - 2}", "reuse", "full", "full"]
-    compiled = torch.compile(model, backend="blockdance", fullgraph=True,
-                             options=dict(inner="eager", plan=plan, boundary=n - 2))
+    plan = [
+        "full",
+        "full",
+        "full",
+        f"reuse@{n - 1}",
+        f"reuse@{n - 3}",
+        "full",
+        f"reuse@{n - 2}",
+        "reuse",
+        "full",
+        "full",
+    ]
+    compiled = torch.compile(
+        model, backend="blockdance", fullgraph=True, options=dict(inner="eager", plan=plan, boundary=n - 2)
+    )
     oracle = Oracle(model, blocks, n - 2, plan)
     actions = _run(compiled, oracle, make)
     assert actions == plan
@@ -104,9 +133,20 @@ def test_adaptive_steps_match_first_block_cache_by_hand(name, decide, threshold)
     if threshold == "mid":  # between the smallest and largest probe changes of this run: some skip, some not
         threshold = {"single-stream": 0.1, "two-stream": 0.3, "double+single": 0.5}[name]
     plan = ["full", "full"] + ["adaptive"] * (S - 2)
-    compiled = torch.compile(model, backend="blockdance", fullgraph=True,
-                             options=dict(inner="eager", reuse="adaptive", threshold=threshold, decide=decide,
-                                          warmup=0.2, stop=1.0, step_source="counter"))
+    compiled = torch.compile(
+        model,
+        backend="blockdance",
+        fullgraph=True,
+        options=dict(
+            inner="eager",
+            reuse="adaptive",
+            threshold=threshold,
+            decide=decide,
+            warmup=0.2,
+            stop=1.0,
+            step_source="counter",
+        ),
+    )
     oracle = ResidualOracle(model, blocks, hi=len(blocks), plan=plan, probe=1, threshold=threshold, mode="adaptive")
     _run(compiled, oracle, make)
     info = bdcompile.explain(compiled)
@@ -123,9 +163,12 @@ def test_adaptive_steps_match_first_block_cache_by_hand(name, decide, threshold)
 def test_adaptive_with_tail_blocks():
     model, blocks, make = MODELS["two-stream"]
     plan = ["full", "full"] + ["adaptive"] * (S - 2)
-    compiled = torch.compile(model, backend="blockdance", fullgraph=True,
-                             options=dict(inner="eager", reuse="adaptive", threshold=1e9, tail_blocks=1, warmup=0.2,
-                                          stop=1.0))
+    compiled = torch.compile(
+        model,
+        backend="blockdance",
+        fullgraph=True,
+        options=dict(inner="eager", reuse="adaptive", threshold=1e9, tail_blocks=1, warmup=0.2, stop=1.0),
+    )
     oracle = ResidualOracle(model, blocks, hi=len(blocks) - 1, plan=plan, probe=1, threshold=1e9, mode="adaptive")
     _run(compiled, oracle, make)
     assert all(oracle.decisions)
@@ -138,12 +181,15 @@ def test_each_variant_is_one_graph_without_host_reads():
     from bdcompile.runtime import find_instance
 
     model, blocks, make = MODELS["two-stream"]
-    for options, steps in ((dict(plan=["full", "residual@4", "reuse@2", "full"]), 4),
-                           (dict(reuse="adaptive", warmup=0.2, stop=1.0, num_steps=S), S)):
+    for options, steps in (
+        (dict(plan=["full", "residual@4", "reuse@2", "full"]), 4),
+        (dict(reuse="adaptive", warmup=0.2, stop=1.0, num_steps=S), S),
+    ):
         torch._dynamo.reset()
         counters.clear()
-        compiled = torch.compile(model, backend="blockdance", fullgraph=True,
-                                 options=dict(options, inner="eager", step_source="counter"))
+        compiled = torch.compile(
+            model, backend="blockdance", fullgraph=True, options=dict(options, inner="eager", step_source="counter")
+        )
         with bdcompile.generation(compiled, num_steps=steps), torch.no_grad():
             for i, t in enumerate(timesteps(steps)):
                 compiled(**make(i, t))
@@ -152,11 +198,17 @@ def test_each_variant_is_one_graph_without_host_reads():
         graphs = {}
         for d in find_instance(model).last_config.dispatchers:
             for name, v in d.variants.items():
-                graphs.update({f"{name}/{n}": m for n, m in v.gm.named_modules() if isinstance(m, torch.fx.GraphModule)})
+                graphs.update(
+                    {f"{name}/{n}": m for n, m in v.gm.named_modules() if isinstance(m, torch.fx.GraphModule)}
+                )
         assert len(graphs) >= 2
         for name, g in graphs.items():
-            reads = [n for n in g.graph.nodes if n.op in ("call_method", "call_function")
-                     and str(n.target).rsplit(".", 1)[-1] in ("item", "tolist", "_local_scalar_dense")]
+            reads = [
+                n
+                for n in g.graph.nodes
+                if n.op in ("call_method", "call_function")
+                and str(n.target).rsplit(".", 1)[-1] in ("item", "tolist", "_local_scalar_dense")
+            ]
             assert not reads, (name, reads)
 
 
@@ -164,9 +216,12 @@ def test_adaptive_graph_through_inductor():
     """torch.cond keeps the decision on the device through Inductor too (1e-3: Inductor's own rounding)."""
     model, blocks, make = MODELS["single-stream"]
     plan = ["full", "full"] + ["adaptive"] * (S - 2)
-    compiled = torch.compile(model, backend="blockdance", fullgraph=True,
-                             options=dict(inner="inductor", reuse="adaptive", threshold=0.1, warmup=0.2, stop=1.0,
-                                          step_source="counter"))
+    compiled = torch.compile(
+        model,
+        backend="blockdance",
+        fullgraph=True,
+        options=dict(inner="inductor", reuse="adaptive", threshold=0.1, warmup=0.2, stop=1.0, step_source="counter"),
+    )
     oracle = ResidualOracle(model, blocks, hi=len(blocks), plan=plan, probe=1, threshold=0.1, mode="adaptive")
     _run(compiled, oracle, make, inner_tol=1e-3)
     assert bdcompile.explain(compiled)["adaptive_skips"] == oracle.decisions

@@ -1,4 +1,5 @@
 """The embedded digits model, its classifier and the metrics."""
+
 from __future__ import annotations
 
 import math
@@ -38,3 +39,19 @@ def test_embedded_model_generates_the_requested_digits():
     images = digits.sample(model, labels, num_steps=10, generator=torch.Generator().manual_seed(0))
     assert images.shape == (20, 1, 8, 8) and 0 <= images.min() and images.max() <= 1
     assert class_accuracy(digits.load_classifier(), images, labels) > 0.5
+
+
+def test_committed_model_cards_are_what_the_training_records_render(tmp_path):
+    """The shipped MODEL_CARD*.md files are generated, never edited: rendering them again from the committed training
+    records (and the Ada policy record) must give the committed text, so a card cannot drift from its record."""
+    import shutil
+    from pathlib import Path
+
+    from bdcompile.zoo import train_digits, train_mnist_mmdit
+
+    zoo = Path(digits.__file__).parent
+    for name in ("digits_dit_config.json", "digits_ada_policy.json", "mnist_mmdit_config.json"):
+        shutil.copy(zoo / name, tmp_path / name)
+    for module, card in ((train_digits, "MODEL_CARD.md"), (train_mnist_mmdit, "MODEL_CARD_MNIST.md")):
+        assert module.write_card(tmp_path) == tmp_path / card
+        assert (tmp_path / card).read_text() == (zoo / card).read_text(), card

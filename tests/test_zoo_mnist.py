@@ -1,4 +1,5 @@
 """The embedded MNIST MMDiT: committed weights, the stock SD3 pipeline, the loop from given noise, quality."""
+
 from __future__ import annotations
 
 import pytest

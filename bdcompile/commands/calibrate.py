@@ -10,6 +10,7 @@ magnitude ratio of the residual of blocks [0, boundary) (default: the whole stac
 |1 - ratio|, at most K consecutive skips, no skip in the first retention x steps) gives a static plan string:
 run it with torch.compile(transformer, backend="blockdance", options={"plan": PLAN}).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -18,18 +19,32 @@ from . import common
 
 
 def add_parser(subparsers) -> argparse.ArgumentParser:
-    p = subparsers.add_parser("calibrate", help="MagCache-style residual ratios of the embedded MMDiT and static plans "
-                              "from error budgets", description=__doc__, formatter_class=common.HelpFormatter)
+    p = subparsers.add_parser(
+        "calibrate",
+        help="MagCache-style residual ratios of the embedded MMDiT and static plans from error budgets",
+        description=__doc__,
+        formatter_class=common.HelpFormatter,
+    )
     p.add_argument("--steps", type=int, nargs="+", default=[20], help="denoising steps (one calibration each)")
     p.add_argument("--boundary", type=int, default=None, help="residual of blocks [0, boundary); default: every block")
     p.add_argument("--per-class", type=int, default=1, help="digits per class in the calibration generation")
     p.add_argument("--seed", type=int, default=1234, help="noise seed of the calibration generation")
-    p.add_argument("--budgets", type=float, nargs="+", default=[0.03, 0.06, 0.1, 0.2, 0.4],
-                   help="error budgets (MagCache threshold) to print plans for")
+    p.add_argument(
+        "--budgets",
+        type=float,
+        nargs="+",
+        default=[0.03, 0.06, 0.1, 0.2, 0.4],
+        help="error budgets (MagCache threshold) to print plans for",
+    )
     p.add_argument("--max-skips", type=int, default=3, help="K: most consecutive residual steps")
     p.add_argument("--retention", type=float, default=0.2, help="fraction of the first steps that always compute")
-    p.add_argument("--from", dest="source", default=None, metavar="JSON",
-                   help="print plans from a calibration file instead of calibrating")
+    p.add_argument(
+        "--from",
+        dest="source",
+        default=None,
+        metavar="JSON",
+        help="print plans from a calibration file instead of calibrating",
+    )
     p.add_argument("--out-dir", default=".", help="folder of the calibration JSON files")
     p.add_argument("--prefix", default="bdcompile_calibration", help="file name prefix: PREFIX_<steps>.json")
     common.add_threads(p)
@@ -75,11 +90,19 @@ def run(args) -> int:
         pipe = M.load_pipeline(M.load_transformer())
         kw = M.pipeline_kwargs(labels, steps, generator=torch.Generator().manual_seed(args.seed), encoder=encoder)
         kw.pop("num_inference_steps")
-        desc = (f"embedded MMDiT, StableDiffusion3Pipeline, {len(labels)} digits ({args.per_class} per class), "
-                f"CFG {M.DEFAULT_GUIDANCE:g} as one batch, seed {args.seed}")
+        desc = (
+            f"embedded MMDiT, StableDiffusion3Pipeline, {len(labels)} digits ({args.per_class} per class), "
+            f"CFG {M.DEFAULT_GUIDANCE:g} as one batch, seed {args.seed}"
+        )
         with timing.stage(f"calibrating {steps} steps: one eager generation"):
-            cal = calibrate(pipe, num_steps=steps, boundary=args.boundary, call_kwargs=kw, model_name="mnist-mmdit",
-                            description=desc)
+            cal = calibrate(
+                pipe,
+                num_steps=steps,
+                boundary=args.boundary,
+                call_kwargs=kw,
+                model_name="mnist-mmdit",
+                description=desc,
+            )
         path = out_dir / f"{args.prefix}_{steps}.json"
         cal.save(path)
         print(f"wrote {path}")

@@ -1,4 +1,5 @@
 """What the commands share: help formatting, the --model and --threads options, warnings. No torch here."""
+
 from __future__ import annotations
 
 import argparse
@@ -30,13 +31,16 @@ def add_model(p, random_presets: bool = True) -> None:
     names = model_names() if random_presets else list(zoo.EMBEDDED)
     embedded = "; ".join(f"{k}: {v[1]}" for k, v in zoo.EMBEDDED.items())
     extra = ", or a random-weight DiT preset (tiny, dit-s-28, pixart-alpha)" if random_presets else ""
-    p.add_argument("--model", default=zoo.DEFAULT_MODEL, choices=names,
-                   help=f"an embedded model ({embedded}){extra}")
+    p.add_argument("--model", default=zoo.DEFAULT_MODEL, choices=names, help=f"an embedded model ({embedded}){extra}")
 
 
 def add_threads(p) -> None:
-    p.add_argument("--threads", type=int, default=0,
-                   help="torch threads; 0: the cores other processes leave free (never more than the free cores)")
+    p.add_argument(
+        "--threads",
+        type=int,
+        default=0,
+        help="torch threads; 0: the cores other processes leave free (never more than the free cores)",
+    )
 
 
 def print_warnings(warnings: list[str]) -> None:

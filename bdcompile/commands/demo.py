@@ -6,6 +6,7 @@ One eager generation is the uncached reference; then ``backend="inductor"`` and 
 column per class (uncached | blockdance, PSNR per column). Warns when a busy machine makes the
 timing meaningless.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -14,8 +15,12 @@ from . import common
 
 
 def add_parser(subparsers) -> argparse.ArgumentParser:
-    d = subparsers.add_parser("demo", help="digits from the embedded model, uncached vs backend='blockdance', side by "
-                              "side", description=__doc__, formatter_class=common.HelpFormatter)
+    d = subparsers.add_parser(
+        "demo",
+        help="digits from the embedded model, uncached vs backend='blockdance', side by side",
+        description=__doc__,
+        formatter_class=common.HelpFormatter,
+    )
     common.add_model(d, random_presets=False)
     d.add_argument("--steps", type=int, default=20, help="denoising steps")
     d.add_argument("--per-class", type=int, default=2, help="digits generated per class (10 classes)")
@@ -34,25 +39,34 @@ def run(args) -> int:
     threads = timing.pin_threads(args.threads)
     w = workload(args.model, args.steps, per_class=args.per_class)
     model_blocks = f"{w.description}; {w.batch} digits, {w.steps} steps with CFG"
-    print(f"embedded model {w.name}: {model_blocks}; {threads} thread(s) of {timing.cores()} cores, load average "
-          f"{timing.load():.1f}")
+    print(
+        f"embedded model {w.name}: {model_blocks}; {threads} thread(s) of {timing.cores()} cores, load average "
+        f"{timing.load():.1f}"
+    )
     res = demo.run(w, repeats=args.repeats)
     ref, cached, runs, info = res["ref"], res["cached"], res["runs"], res["info"]
     n = w.batch
     print("\n".join(str(info).splitlines()[:6]))
     ind, bd = runs["inductor"], runs["blockdance"]
-    print(f"time per image: eager {res['eager_s'] / n * 1e3:.1f} ms (one run); inductor {timing.describe(ind, per=n)}; "
-          f"blockdance {timing.describe(bd, per=n)}")
+    print(
+        f"time per image: eager {res['eager_s'] / n * 1e3:.1f} ms (one run); inductor {timing.describe(ind, per=n)}; "
+        f"blockdance {timing.describe(bd, per=n)}"
+    )
     print(f"first runs (compiling): inductor {ind.first_s:.0f} s, blockdance {bd.first_s:.0f} s")
     ratio = timing.speedup(ind, bd)
-    print(f"speedup of blockdance over inductor: {ratio} (median [range] of {len(bd.times)} rounds; theoretical "
-          f"{info['theoretical_speedup']:.2f}x)")
+    print(
+        f"speedup of blockdance over inductor: {ratio} (median [range] of {len(bd.times)} rounds; theoretical "
+        f"{info['theoretical_speedup']:.2f}x)"
+    )
     print(f"blockdance vs uncached: PSNR {psnr(cached, ref):.1f} dB, SSIM {ssim(cached, ref):.3f}")
     clf = w.module.load_classifier()
-    print(f"class accuracy (embedded classifier): uncached {class_accuracy(clf, ref, w.labels):.1%}, "
-          f"blockdance {class_accuracy(clf, cached, w.labels):.1%}")
+    print(
+        f"class accuracy (embedded classifier): uncached {class_accuracy(clf, ref, w.labels):.1%}, "
+        f"blockdance {class_accuracy(clf, cached, w.labels):.1%}"
+    )
     common.print_warnings(timing.warnings(runs, threads))
-    demo.save_png(args.out, ref, cached, w.labels, titles=("uncached (eager)", f"blockdance ({ratio.median:.2f}x "
-                                                                                  "vs inductor)"))
+    demo.save_png(
+        args.out, ref, cached, w.labels, titles=("uncached (eager)", f"blockdance ({ratio.median:.2f}x vs inductor)")
+    )
     print(f"wrote {args.out} (left: uncached, right: blockdance; one column per class)")
     return 0

@@ -12,6 +12,7 @@ PixArt-alpha-size random model (28 blocks, 1152 wide, 1024x1024 images -> 128x12
 batch 2, 120 text tokens, boundary 21). The GPU path has not been run on a GPU yet.
 Budget: ``--budget`` seconds (default 450, under 8 minutes); checks past it are reported as skipped.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -49,16 +50,26 @@ class Row:
 
 
 def add_parser(subparsers) -> argparse.ArgumentParser:
-    d = subparsers.add_parser("doctor", help="check inners, export formats, runtimes and the server on this machine",
-                              description=__doc__, formatter_class=common.HelpFormatter)
+    d = subparsers.add_parser(
+        "doctor",
+        help="check inners, export formats, runtimes and the server on this machine",
+        description=__doc__,
+        formatter_class=common.HelpFormatter,
+    )
     d.add_argument("--device", default=None, choices=["cpu", "cuda"], help="default: cuda if available, else cpu")
-    d.add_argument("--repeats", type=int, default=None, help="timed full+reuse pairs per check, medians (20 cpu, 5 cuda)")
+    d.add_argument(
+        "--repeats", type=int, default=None, help="timed full+reuse pairs per check, medians (20 cpu, 5 cuda)"
+    )
     d.add_argument("--budget", type=float, default=450.0, help="seconds; checks past it are skipped")
     d.add_argument("--skip", nargs="*", default=[], help="checks to skip: inner, export, onnx, aoti, tensorrt, server")
     d.add_argument("--python", default=None, help="interpreter for the server check (see bdcompile serve)")
     d.add_argument("--json", default=None, help="also write the rows as JSON here")
-    d.add_argument("--threads", type=int, default=None,
-                   help="torch / onnxruntime CPU threads (default 1 on --device cpu: stable on a shared machine)")
+    d.add_argument(
+        "--threads",
+        type=int,
+        default=None,
+        help="torch / onnxruntime CPU threads (default 1 on --device cpu: stable on a shared machine)",
+    )
     d.set_defaults(fn=run)
     return d
 
@@ -70,11 +81,23 @@ def _model(device: str):
     s = SIZES[device]
     torch.manual_seed(0)
     model = PixArtTransformer2DModel(
-        sample_size=s["size"], num_layers=s["layers"], patch_size=2, attention_head_dim=s["head_dim"],
-        num_attention_heads=s["heads"], caption_channels=s["caption"], in_channels=4,
-        cross_attention_dim=s["heads"] * s["head_dim"], out_channels=8, attention_bias=True,
-        activation_fn="gelu-approximate", num_embeds_ada_norm=1000, norm_type="ada_norm_single",
-        norm_elementwise_affine=False, norm_eps=1e-6, use_additional_conditions=False)
+        sample_size=s["size"],
+        num_layers=s["layers"],
+        patch_size=2,
+        attention_head_dim=s["head_dim"],
+        num_attention_heads=s["heads"],
+        caption_channels=s["caption"],
+        in_channels=4,
+        cross_attention_dim=s["heads"] * s["head_dim"],
+        out_channels=8,
+        attention_bias=True,
+        activation_fn="gelu-approximate",
+        num_embeds_ada_norm=1000,
+        norm_type="ada_norm_single",
+        norm_elementwise_affine=False,
+        norm_eps=1e-6,
+        use_additional_conditions=False,
+    )
     return model.to(device=device, dtype=getattr(torch, s["dtype"])).eval()
 
 
@@ -169,8 +192,9 @@ def run(args) -> int:
     return 1 if any(r.status == "FAIL" for r in rows) else 0
 
 
-def doctor(device: str = "cpu", repeats: int = 5, budget: float = 450.0, skip=frozenset(), python=None,
-           log=print) -> list[Row]:
+def doctor(
+    device: str = "cpu", repeats: int = 5, budget: float = 450.0, skip=frozenset(), python=None, log=print
+) -> list[Row]:
     import torch
 
     t_start = time.monotonic()
@@ -203,14 +227,17 @@ def doctor(device: str = "cpu", repeats: int = 5, budget: float = 450.0, skip=fr
         rows.append(row)
         log(f"  {row.check:<11} {row.runtime:<30} {row.status} {row.note}")
 
-    log(f"bdcompile doctor: {device}, PixArt {s['layers']} blocks x {s['heads'] * s['head_dim']} wide, "
-        f"{s['size']}x{s['size']} latents, {s['dtype']}, batch 2, boundary {b}")
+    log(
+        f"bdcompile doctor: {device}, PixArt {s['layers']} blocks x {s['heads'] * s['head_dim']} wide, "
+        f"{s['size']}x{s['size']} latents, {s['dtype']}, batch 2, boundary {b}"
+    )
     full_ref, reuse_ref = _Oracle(model, b).run(kw0, kw1)
 
     def full_only(fn):
         def go():
             o0, _, ms0, _ = _pair(fn, kw0, kw1, device, repeats)
             return o0, None, ms0, None
+
         return go
 
     check(Row("eager", "PyTorch eager"), full_only(lambda kw: model(**kw)), full_ref, None)
@@ -223,8 +250,12 @@ def doctor(device: str = "cpu", repeats: int = 5, budget: float = 450.0, skip=fr
     for inner in inners:
         torch._dynamo.reset()
         compiled = torch.compile(model, backend="blockdance", options=dict(opts, inner=inner))
-        check(Row("inner", f"blockdance inner={inner}"),
-              lambda compiled=compiled: _pair(lambda kw: compiled(**kw), kw0, kw1, device, repeats), full_ref, reuse_ref)
+        check(
+            Row("inner", f"blockdance inner={inner}"),
+            lambda compiled=compiled: _pair(lambda kw: compiled(**kw), kw0, kw1, device, repeats),
+            full_ref,
+            reuse_ref,
+        )
     if not _importable("torch_tensorrt") and "inner" not in skip:
         rows.append(Row("inner", "blockdance inner=tensorrt", "skipped", note="torch_tensorrt is not importable"))
 
@@ -263,26 +294,47 @@ def doctor(device: str = "cpu", repeats: int = 5, budget: float = 450.0, skip=fr
             def ort_pair(prov=prov):
                 so = ort.SessionOptions()
                 so.intra_op_num_threads = torch.get_num_threads()  # as many threads as torch gets
-                runner = load(exports["onnx"], format="onnx", session_options=so, providers=[prov]
-                              if prov == "CPUExecutionProvider" else [prov, "CUDAExecutionProvider"])
+                runner = load(
+                    exports["onnx"],
+                    format="onnx",
+                    session_options=so,
+                    providers=[prov] if prov == "CPUExecutionProvider" else [prov, "CUDAExecutionProvider"],
+                )
                 return _pair(lambda kw: runner(**kw), kw0, kw1, device, repeats)
 
             check(Row("export", f"onnxruntime {prov}"), ort_pair, full_ref, reuse_ref)
         if device == "cuda":
-            rows.append(Row("export", "onnxruntime CPUExecutionProvider", "skipped",
-                            note="PixArt-alpha size on the CPU provider would not fit the budget"))
+            rows.append(
+                Row(
+                    "export",
+                    "onnxruntime CPUExecutionProvider",
+                    "skipped",
+                    note="PixArt-alpha size on the CPU provider would not fit the budget",
+                )
+            )
     for fmt in ("aoti", "tensorrt"):
         if fmt in exports:
+
             def native_pair(fmt=fmt):
                 runner = load(exports[fmt], format=fmt, device_index=0 if device == "cuda" else -1)
                 return _pair(lambda kw: runner(**kw), kw0, kw1, device, repeats)
 
             check(Row("export", names[fmt]), native_pair, full_ref, reuse_ref)
     if "tensorrt" not in formats and "tensorrt" not in skip:
-        rows.append(Row("export", names["tensorrt"], "skipped",
-                        note="needs --device cuda and torch_tensorrt" if device == "cpu" else "torch_tensorrt is not importable"))
+        rows.append(
+            Row(
+                "export",
+                names["tensorrt"],
+                "skipped",
+                note="needs --device cuda and torch_tensorrt"
+                if device == "cpu"
+                else "torch_tensorrt is not importable",
+            )
+        )
     if "server" not in skip:
-        rows.append(_server_row(exports.get("onnx"), device, kw0, kw1, full_ref, reuse_ref, repeats, tol, python, over, log))
+        rows.append(
+            _server_row(exports.get("onnx"), device, kw0, kw1, full_ref, reuse_ref, repeats, tol, python, over, log)
+        )
         log(f"  {'server':<11} {rows[-1].runtime:<30} {rows[-1].status} {rows[-1].note}")
     ind = next((r for r in rows if r.runtime.startswith("torch.compile inductor") and r.ms_full), None)
     for r in rows:
@@ -313,8 +365,9 @@ def _server_row(exported, device, kw0, kw1, full_ref, reuse_ref, repeats, tol, p
         except ImportError:
             row.status, row.note = "skipped", "tritonclient is not installed (pip install 'tritonclient[http]')"
             return row
-        repo = write_repository(exported, Path(exported).parent / (Path(exported).name + "-triton"), pipeline=None,
-                                device=device)
+        repo = write_repository(
+            exported, Path(exported).parent / (Path(exported).name + "-triton"), pipeline=None, device=device
+        )
         try:
             srv = TritonServer(repo, python=python)
         except ServingUnavailable as e:
@@ -333,8 +386,10 @@ def _server_row(exported, device, kw0, kw1, full_ref, reuse_ref, repeats, tol, p
                 first = kw is kw0
                 if first:
                     seq[0] += 1
-                inputs = {k: v.float().cpu().numpy() if v.dtype == torch.bfloat16 else v.cpu().numpy()
-                          for k, v in flat[id(kw)].items()}
+                inputs = {
+                    k: v.float().cpu().numpy() if v.dtype == torch.bfloat16 else v.cpu().numpy()
+                    for k, v in flat[id(kw)].items()
+                }
                 outs, action, _ = c.step(seq[0], inputs, start=first, end=not first)
                 return (torch.from_numpy(outs[next(iter(outs))].copy()),)
 
@@ -355,12 +410,37 @@ def table(rows: list[Row], device: str) -> str:
     def f(v, fmt):
         return format(v, fmt) if v is not None else "-"
 
-    head = ["check", "runtime", "status", "rel err full", "rel err reuse", "ms full", "ms reuse", "full / inductor",
-            "reuse / inductor", "note"]
+    head = [
+        "check",
+        "runtime",
+        "status",
+        "rel err full",
+        "rel err reuse",
+        "ms full",
+        "ms reuse",
+        "full / inductor",
+        "reuse / inductor",
+        "note",
+    ]
     lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     for r in rows:
-        lines.append("| " + " | ".join([r.check, r.runtime, r.status, f(r.err_full, ".1e"), f(r.err_reuse, ".1e"),
-                                        f(r.ms_full, ".2f"), f(r.ms_reuse, ".2f"), f(r.vs_inductor_full, ".2f"),
-                                        f(r.vs_inductor_reuse, ".2f"), r.note]) + " |")
+        lines.append(
+            "| "
+            + " | ".join(
+                [
+                    r.check,
+                    r.runtime,
+                    r.status,
+                    f(r.err_full, ".1e"),
+                    f(r.err_reuse, ".1e"),
+                    f(r.ms_full, ".2f"),
+                    f(r.ms_reuse, ".2f"),
+                    f(r.vs_inductor_full, ".2f"),
+                    f(r.vs_inductor_reuse, ".2f"),
+                    r.note,
+                ]
+            )
+            + " |"
+        )
     gpu = "" if device == "cpu" else "\n(GPU path: written for CUDA, not yet run on a GPU by its authors)"
     return "\n".join(lines) + gpu

@@ -1,6 +1,7 @@
 """``bdcompile frontier``: every caching strategy on the embedded MMDiT, side by side, in one run.
 
-    bdcompile frontier                                   # the default set (39 strategies); 37 of them took 33 min on a busy 2-core machine (--per-class 1 --rounds 2)
+    bdcompile frontier                                   # the default set (39 strategies; 37 of them: 33 min
+                                                         # on a busy 2-core machine with --per-class 1 --rounds 2)
     bdcompile frontier --list                            # the default set, by name
     bdcompile frontier --strategies "blockdance N=3" "fbc:threshold=0.1" "dbcache:Fn=1,Bn=0,threshold=0.2"
     bdcompile frontier --blockdance '{"reuse": "forecast", "interval": 3}' --no-peers
@@ -17,6 +18,7 @@ Each strategy runs in a process of its own (dynamo state is per process). Same s
 one warm-up call (the compile), then ``--rounds`` timed calls alternated across strategies. Writes
 PREFIX.csv, PREFIX.json and PREFIX.png (speed over Inductor vs PSNR, the Pareto envelope per family).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -26,21 +28,43 @@ import sys
 
 
 def add_parser(subparsers) -> argparse.ArgumentParser:
-    f = subparsers.add_parser("frontier", help="every caching strategy and peer on the embedded MMDiT: speed vs quality, Pareto plot",
-                              description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    f.add_argument("--model", default="mnist-mmdit", choices=["mnist-mmdit", "tiny"],
-                   help="mnist-mmdit: the embedded model; tiny: a 4-block random SD3 (smoke tests)")
+    f = subparsers.add_parser(
+        "frontier",
+        help="every caching strategy and peer on the embedded MMDiT: speed vs quality, Pareto plot",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    f.add_argument(
+        "--model",
+        default="mnist-mmdit",
+        choices=["mnist-mmdit", "tiny"],
+        help="mnist-mmdit: the embedded model; tiny: a 4-block random SD3 (smoke tests)",
+    )
     f.add_argument("--steps", type=int, default=20)
     f.add_argument("--per-class", type=int, default=2, help="digits per class per call (mnist-mmdit): 20 images")
     f.add_argument("--seed", type=int, default=0)
     f.add_argument("--rounds", type=int, default=3, help="timed calls per strategy, alternated across strategies")
     f.add_argument("--threads", type=int, default=1, help="torch threads per strategy (1: stable on a shared machine)")
-    f.add_argument("--strategies", nargs="*", default=None,
-                   help="names of the default set or kind:key=value specs (default: the whole default set)")
-    f.add_argument("--add", nargs="*", default=[], metavar="SPEC",
-                   help="strategies appended to the default set (or to --strategies), e.g. 'pab:compile=true'")
-    f.add_argument("--blockdance", action="append", default=[], metavar="JSON",
-                   help="an extra blockdance option dict, e.g. '{\"interval\": 3}' (repeatable)")
+    f.add_argument(
+        "--strategies",
+        nargs="*",
+        default=None,
+        help="names of the default set or kind:key=value specs (default: the whole default set)",
+    )
+    f.add_argument(
+        "--add",
+        nargs="*",
+        default=[],
+        metavar="SPEC",
+        help="strategies appended to the default set (or to --strategies), e.g. 'pab:compile=true'",
+    )
+    f.add_argument(
+        "--blockdance",
+        action="append",
+        default=[],
+        metavar="JSON",
+        help="an extra blockdance option dict, e.g. '{\"interval\": 3}' (repeatable)",
+    )
     f.add_argument("--no-peers", action="store_true", help="references and blockdance only")
     f.add_argument("--no-references", action="store_true", help="do not add eager / inductor when missing")
     f.add_argument("--list", action="store_true", help="print the default set and exit")
@@ -85,9 +109,12 @@ def run(args) -> int:
         workload = F.tiny_sd3_workload(num_steps=args.steps, seed=args.seed)
     else:
         workload = F.mnist_mmdit_workload(num_steps=args.steps, per_class=args.per_class, seed=args.seed)
-    res = F.run_frontier(workload, strategies, rounds=args.rounds, threads=args.threads,
-                         references=not args.no_references)
-    res.command = "bdcompile " + " ".join(shlex.quote(a) for a in (sys.argv[1:] if sys.argv[1:2] == ["frontier"] else ["frontier"]))
+    res = F.run_frontier(
+        workload, strategies, rounds=args.rounds, threads=args.threads, references=not args.no_references
+    )
+    res.command = "bdcompile " + " ".join(
+        shlex.quote(a) for a in (sys.argv[1:] if sys.argv[1:2] == ["frontier"] else ["frontier"])
+    )
     F.print_table(res)
     files = F.write_outputs(res, args.out)
     print("wrote " + ", ".join(files))

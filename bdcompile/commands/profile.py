@@ -5,6 +5,7 @@ blocks x steps heatmap of the relative change to the previous step (log colour s
 ``boundary`` / ``warmup`` / ``stop``: the schedule that saves the most block evaluations while the
 value it caches drifts by at most --threshold between the steps one cache stands in for.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -13,15 +14,28 @@ from . import common
 
 
 def add_parser(subparsers) -> argparse.ArgumentParser:
-    p = subparsers.add_parser("profile", help="per-block step-to-step change heatmap and a schedule recommendation",
-                              description=__doc__, formatter_class=common.HelpFormatter)
+    p = subparsers.add_parser(
+        "profile",
+        help="per-block step-to-step change heatmap and a schedule recommendation",
+        description=__doc__,
+        formatter_class=common.HelpFormatter,
+    )
     common.add_model(p)
     p.add_argument("--steps", type=int, default=20, help="denoising steps")
-    p.add_argument("--threshold", type=float, default=0.1,
-                   help="largest relative drift of the cached value over the steps one cache stands in for")
+    p.add_argument(
+        "--threshold",
+        type=float,
+        default=0.1,
+        help="largest relative drift of the cached value over the steps one cache stands in for",
+    )
     p.add_argument("--interval", type=int, default=2, help="N of the recommended schedule")
-    p.add_argument("--stop", type=float, default=None, help="end of the reuse window (fraction of the steps); default: "
-                   "searched from 0.95 down to 0.6 (a sampler's last steps often change far more than the rest)")
+    p.add_argument(
+        "--stop",
+        type=float,
+        default=None,
+        help="end of the reuse window (fraction of the steps); default: "
+        "searched from 0.95 down to 0.6 (a sampler's last steps often change far more than the rest)",
+    )
     common.add_threads(p)
     p.add_argument("--out", default="bdcompile_profile.png", help="heatmap PNG to write")
     p.set_defaults(fn=run)
@@ -40,11 +54,15 @@ def run(args) -> int:
     rec = recommend(prof, threshold=args.threshold, interval=args.interval, stop=args.stop)
     print(summary(prof, w.name))
     if rec.get("boundary") is not None:
-        print(f"recommended (cached value drifts <= {args.threshold} over the {args.interval - 1} step(s) a cache "
-              f"stands in for): boundary={rec['boundary']} warmup={rec['warmup']} stop={rec['stop']} "
-              f"interval={rec['interval']} -> theoretical speedup {rec['theoretical_speedup']:.3f}x")
-        print(f"  options={{\"boundary\": {rec['boundary']}, \"warmup\": {rec['warmup']}, \"stop\": {rec['stop']}, "
-              f"\"interval\": {rec['interval']}}}")
+        print(
+            f"recommended (cached value drifts <= {args.threshold} over the {args.interval - 1} step(s) a cache "
+            f"stands in for): boundary={rec['boundary']} warmup={rec['warmup']} stop={rec['stop']} "
+            f"interval={rec['interval']} -> theoretical speedup {rec['theoretical_speedup']:.3f}x"
+        )
+        print(
+            f'  options={{"boundary": {rec["boundary"]}, "warmup": {rec["warmup"]}, "stop": {rec["stop"]}, '
+            f'"interval": {rec["interval"]}}}'
+        )
     else:
         print(rec["note"])
     prof.plot(args.out, title=f"{w.name}: relative change of block outputs between steps")

@@ -7,6 +7,7 @@
 The Python backend needs an interpreter with a shared libpython and nvidia-pytriton, torch, onnxruntime
 (--python, $BDC_SERVING_PYTHON, or ~/.cache/bdcompile/serving-venv built by .ci/serving_venv.sh).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -17,8 +18,12 @@ from . import common
 
 
 def add_parser(subparsers) -> argparse.ArgumentParser:
-    s = subparsers.add_parser("serve", help="serve an export on NVIDIA Triton Inference Server (127.0.0.1)",
-                              description=__doc__, formatter_class=common.HelpFormatter)
+    s = subparsers.add_parser(
+        "serve",
+        help="serve an export on NVIDIA Triton Inference Server (127.0.0.1)",
+        description=__doc__,
+        formatter_class=common.HelpFormatter,
+    )
     s.add_argument("path", help="an export directory (manifest.json) or a repository from `bdcompile export --triton`")
     s.add_argument("--repository", default=None, help="where to write the model repository (default: a temp dir)")
     s.add_argument("--python", default=None, help="interpreter for Triton's Python backend (shared libpython)")
@@ -40,14 +45,24 @@ def add_repository_options(p) -> None:
     g.add_argument("--device", default="cpu", choices=["cpu", "cuda"], help="instance kind: KIND_CPU or KIND_GPU")
     g.add_argument("--providers", nargs="*", default=None, help="onnxruntime providers, e.g. CUDAExecutionProvider")
     g.add_argument("--serve-format", default="onnx", choices=["onnx", "aoti", "tensorrt"], help="artifacts to serve")
-    g.add_argument("--pipeline", default="auto", help="whole-generation model: auto (by the exported model), mnist, "
-                   "digits, or none")
+    g.add_argument(
+        "--pipeline",
+        default="auto",
+        help="whole-generation model: auto (by the exported model), mnist, digits, or none",
+    )
 
 
 def repository_options(args) -> dict:
-    return dict(caching=not args.no_cache, idle_timeout_s=args.idle_timeout, max_batch=args.max_batch,
-                instances=args.instances, device=args.device, providers=args.providers, format=args.serve_format,
-                pipeline=None if args.pipeline == "none" else args.pipeline)
+    return dict(
+        caching=not args.no_cache,
+        idle_timeout_s=args.idle_timeout,
+        max_batch=args.max_batch,
+        instances=args.instances,
+        device=args.device,
+        providers=args.providers,
+        format=args.serve_format,
+        pipeline=None if args.pipeline == "none" else args.pipeline,
+    )
 
 
 def _pipeline_models(repository) -> list:
@@ -65,14 +80,23 @@ def run(args) -> int:
     from ..serving import is_repository, serve
 
     opts = {} if is_repository(args.path) else repository_options(args)
-    server = serve(args.path, repository=args.repository, python=args.python, http_port=args.http_port,
-                   metrics_port=args.metrics_port, grpc_port=args.grpc_port or None, threads=args.threads,
-                   **opts)
+    server = serve(
+        args.path,
+        repository=args.repository,
+        python=args.python,
+        http_port=args.http_port,
+        metrics_port=args.metrics_port,
+        grpc_port=args.grpc_port or None,
+        threads=args.threads,
+        **opts,
+    )
     print(f"tritonserver ready: {server.url} (metrics {server.metrics_url}); repository {server.repository}")
     print(f"log: {server.log_file} (removed on exit); Ctrl-C stops it")
     for name in _pipeline_models(server.repository):
-        print(f"client: python -c \"from bdcompile.serving.client import generate_images; "
-              f"print(generate_images('{server.http_address}', [3, 1, 4], model='{name}').shape)\"")
+        print(
+            f'client: python -c "from bdcompile.serving.client import generate_images; '
+            f"print(generate_images('{server.http_address}', [3, 1, 4], model='{name}').shape)\""
+        )
     stop = []
     for sig in (signal.SIGTERM, signal.SIGINT):  # SIGINT too: a shell may start background jobs with it ignored
         signal.signal(sig, lambda *a: stop.append(1))

@@ -31,11 +31,20 @@ GPU deployment (ONNX is device independent, so the export itself can run on a CP
 AOTInductor and TensorRT (torch_tensorrt) artifacts are compiled for the device they are exported on:
 ``--device cuda --format aoti`` / ``pip install 'bdcompile[tensorrt]'`` and ``--device cuda --format tensorrt``.
 """
+
 from .artifacts import FORMATS
 from .graph import ExportError
 from .manifest import FORMAT_VERSION, ManifestError
 from .runner import ExportedModel, ExportOutput, load
 from .variants import export_variants
 
-__all__ = ["export_variants", "load", "ExportedModel", "ExportOutput", "ExportError", "ManifestError",
-           "FORMAT_VERSION", "FORMATS"]
+__all__ = [
+    "export_variants",
+    "load",
+    "ExportedModel",
+    "ExportOutput",
+    "ExportError",
+    "ManifestError",
+    "FORMAT_VERSION",
+    "FORMATS",
+]

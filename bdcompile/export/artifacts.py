@@ -3,6 +3,7 @@
 Each writer takes a :class:`~bdcompile.export.graph.Variant` (its ``program`` is a
 ``torch.export.ExportedProgram``) and returns the files it wrote, relative paths first.
 """
+
 from __future__ import annotations
 
 import logging
@@ -17,10 +18,12 @@ __all__ = ["FORMATS", "write_onnx", "write_aoti", "write_tensorrt", "require_ten
 
 FORMATS = ("onnx", "aoti", "tensorrt")
 
-TENSORRT_HINT = ("blockdance export: format 'tensorrt' needs torch-tensorrt (NVIDIA GPU, Linux): "
-                 "pip install 'bdcompile[tensorrt]' (or the torch-tensorrt release matching your torch). "
-                 "On a machine without it, export 'onnx' and run it with onnxruntime-gpu's "
-                 "TensorrtExecutionProvider: pip install 'bdcompile[gpu]'")
+TENSORRT_HINT = (
+    "blockdance export: format 'tensorrt' needs torch-tensorrt (NVIDIA GPU, Linux): "
+    "pip install 'bdcompile[tensorrt]' (or the torch-tensorrt release matching your torch). "
+    "On a machine without it, export 'onnx' and run it with onnxruntime-gpu's "
+    "TensorrtExecutionProvider: pip install 'bdcompile[gpu]'"
+)
 
 
 def require_onnx():
@@ -28,7 +31,9 @@ def require_onnx():
         import onnx  # noqa: F401
         import onnxscript  # noqa: F401
     except ImportError as e:
-        raise ImportError("blockdance export: format 'onnx' needs onnx and onnxscript: pip install 'bdcompile[onnx]'") from e
+        raise ImportError(
+            "blockdance export: format 'onnx' needs onnx and onnxscript: pip install 'bdcompile[onnx]'"
+        ) from e
 
 
 def require_tensorrt():
@@ -65,8 +70,18 @@ def write_onnx(var, path: Path, opset: int | None = None) -> list[Path]:
         if old.exists():
             old.unlink()
     kwargs = {"opset_version": opset} if opset else {}
-    torch.onnx.export(var.program, (), str(path), dynamo=True, input_names=list(var.input_names),
-                      output_names=list(var.output_names), external_data=True, optimize=True, verbose=False, **kwargs)
+    torch.onnx.export(
+        var.program,
+        (),
+        str(path),
+        dynamo=True,
+        input_names=list(var.input_names),
+        output_names=list(var.output_names),
+        external_data=True,
+        optimize=True,
+        verbose=False,
+        **kwargs,
+    )
     proto = onnx.load(str(path), load_external_data=False)
     _rename_dims(proto, var.dim_names)
     onnx.save(proto, str(path))
@@ -95,13 +110,16 @@ def write_tensorrt(var, path: Path, max_batch: int | None = None, precision=None
     trt = require_tensorrt()
     path.parent.mkdir(parents=True, exist_ok=True)
     inputs = []
-    phs = [n for n in var.program.graph.nodes if n.op == "placeholder"][-len(var.input_names):]
+    phs = [n for n in var.program.graph.nodes if n.op == "placeholder"][-len(var.input_names) :]
     for x, n in zip(var.example_inputs, phs):
         v = n.meta.get("val")
         dyn = [not isinstance(d, int) for d in v.shape] if isinstance(v, torch.Tensor) else [False] * x.dim()
         if any(dyn):
             lo = [1 if (d and i == 0) else s for i, (s, d) in enumerate(zip(x.shape, dyn))]
-            hi = [(max_batch if (i == 0 and max_batch) else 2 * s) if d else s for i, (s, d) in enumerate(zip(x.shape, dyn))]
+            hi = [
+                (max_batch if (i == 0 and max_batch) else 2 * s) if d else s
+                for i, (s, d) in enumerate(zip(x.shape, dyn))
+            ]
             inputs.append(trt.Input(min_shape=lo, opt_shape=list(x.shape), max_shape=hi, dtype=x.dtype))
         else:
             inputs.append(trt.Input(shape=list(x.shape), dtype=x.dtype))

@@ -9,6 +9,7 @@ The flat graph takes the model's tensor inputs (the pytree leaves of the example
 tensors, in order) and returns the model's output leaves; non-tensor leaves (``None``, ``False``)
 were specialized by ``torch.export`` and are recorded as constants.
 """
+
 from __future__ import annotations
 
 import ast
@@ -62,10 +63,37 @@ def dtype_name(dtype: torch.dtype) -> str:
 
 
 # ------------------------------------------------------------------------------ shape guards
-_ALLOWED_AST = (ast.Expression, ast.Compare, ast.BinOp, ast.BoolOp, ast.UnaryOp, ast.Call, ast.Subscript,
-                ast.Attribute, ast.Name, ast.Constant, ast.Load, ast.And, ast.Or, ast.Not, ast.USub, ast.UAdd,
-                ast.Add, ast.Sub, ast.Mult, ast.FloorDiv, ast.Mod, ast.Pow, ast.Div, ast.Eq, ast.NotEq, ast.Lt,
-                ast.LtE, ast.Gt, ast.GtE)
+_ALLOWED_AST = (
+    ast.Expression,
+    ast.Compare,
+    ast.BinOp,
+    ast.BoolOp,
+    ast.UnaryOp,
+    ast.Call,
+    ast.Subscript,
+    ast.Attribute,
+    ast.Name,
+    ast.Constant,
+    ast.Load,
+    ast.And,
+    ast.Or,
+    ast.Not,
+    ast.USub,
+    ast.UAdd,
+    ast.Add,
+    ast.Sub,
+    ast.Mult,
+    ast.FloorDiv,
+    ast.Mod,
+    ast.Pow,
+    ast.Div,
+    ast.Eq,
+    ast.NotEq,
+    ast.Lt,
+    ast.LtE,
+    ast.Gt,
+    ast.GtE,
+)
 
 
 class _Sized:
@@ -100,6 +128,7 @@ def check_shape_guards(guards: list[str], shapes: dict) -> list[str]:
     that the given input shapes violate. ``shapes`` mirrors the call's kwargs with every tensor
     replaced by its ``torch.Size`` (anything else: ``None``). Only a whitelist of arithmetic and
     comparisons is evaluated; a guard that reads a non-tensor counts as violated."""
+
     def wrap(v):
         if isinstance(v, torch.Size):
             return _Sized(v)
@@ -131,9 +160,14 @@ class InputSpec:
     dynamic_axes: dict = field(default_factory=dict)  # axis -> dim name
 
     def to_json(self) -> dict:
-        return {"name": self.name, "path": self.path, "dtype": self.dtype,
-                "shape": [self.dynamic_axes.get(i, d) for i, d in enumerate(self.shape)],
-                "example_shape": self.shape, "dynamic_axes": {str(k): v for k, v in self.dynamic_axes.items()}}
+        return {
+            "name": self.name,
+            "path": self.path,
+            "dtype": self.dtype,
+            "shape": [self.dynamic_axes.get(i, d) for i, d in enumerate(self.shape)],
+            "example_shape": self.shape,
+            "dynamic_axes": {str(k): v for k, v in self.dynamic_axes.items()},
+        }
 
 
 @dataclass
@@ -148,12 +182,17 @@ class Variant:
 
     def describe(self) -> dict:
         def io(names, values):
-            return [{"name": n, "dtype": dtype_name(v.dtype), "example_shape": list(v.shape)}
-                    for n, v in zip(names, values)]
+            return [
+                {"name": n, "dtype": dtype_name(v.dtype), "example_shape": list(v.shape)} for n, v in zip(names, values)
+            ]
+
         with torch.no_grad():
             outs = self.gm(*self.example_inputs)
-        return {"inputs": io(self.input_names, self.example_inputs), "outputs": io(self.output_names, outs),
-                "nodes": len(self.gm.graph.nodes)}
+        return {
+            "inputs": io(self.input_names, self.example_inputs),
+            "outputs": io(self.output_names, outs),
+            "nodes": len(self.gm.graph.nodes),
+        }
 
 
 @dataclass
@@ -198,10 +237,12 @@ def _forward_params(model) -> tuple[list, Optional[bool]]:
 
 def _expand_batch(kwargs: dict, primary: str) -> dict:
     """A batch of 1 would be specialized by torch.export: repeat batch-1 tensors to 2."""
+
     def rep(x):
         if isinstance(x, torch.Tensor) and x.dim() >= 1 and x.shape[0] == 1:
             return x.repeat(2, *([1] * (x.dim() - 1)))
         return x
+
     return pytree.tree_map(rep, kwargs)
 
 
@@ -223,7 +264,7 @@ def _dynamic_shapes(kwargs: dict, primary: str, kinds: set) -> tuple[dict, dict]
         if "batch" in kinds and x.dim() >= 1 and batch is not None and x.shape[0] == batch:
             axes[0] = "batch"
         if "resolution" in kinds and is_primary and x.dim() >= 4:
-            spatial = ["height", "width"] if x.dim() == 4 else ["frames", "height", "width"][-(x.dim() - 2):]
+            spatial = ["height", "width"] if x.dim() == 4 else ["frames", "height", "width"][-(x.dim() - 2) :]
             for i, n in zip(range(2, x.dim()), spatial):
                 axes[i] = n
         if "resolution" in kinds and is_primary and x.dim() == 3 and x.shape[1] > 1:
@@ -271,15 +312,18 @@ def _usable_guards(ep, kwargs: dict) -> list[str]:
 def _export(model, args, kwargs, dynamic_shapes, what: str):
     try:
         with torch.no_grad():
-            return torch.export.export(model, args=tuple(args), kwargs=kwargs, dynamic_shapes=dynamic_shapes,
-                                       strict=False)
+            return torch.export.export(
+                model, args=tuple(args), kwargs=kwargs, dynamic_shapes=dynamic_shapes, strict=False
+            )
     except Exception as e:  # torch.export raises many types; name the model part and keep the cause
-        raise ExportError(f"blockdance export: torch.export failed on the {what}: "
-                          f"{type(e).__name__}: {str(e)[:2000]}") from e
+        raise ExportError(
+            f"blockdance export: torch.export failed on the {what}: {type(e).__name__}: {str(e)[:2000]}"
+        ) from e
 
 
 def _probe_shapes(kwargs: dict, primary: str, names: dict, kind: str) -> list[dict]:
     """Other input shapes to test a dynamic kind against the export's guards."""
+
     def shapes(fn):
         def leaf(path, x):
             if not isinstance(x, torch.Tensor):
@@ -288,6 +332,7 @@ def _probe_shapes(kwargs: dict, primary: str, names: dict, kind: str) -> list[di
             for ax, dn in names.get(leaf_name(path), {}).items():
                 s[ax] = fn(dn, s[ax])
             return torch.Size(s)
+
         return pytree.tree_map_with_path(leaf, kwargs)
 
     if kind == "batch":
@@ -297,8 +342,13 @@ def _probe_shapes(kwargs: dict, primary: str, names: dict, kind: str) -> list[di
     return [shapes(lambda dn, s, f=f: int(s * f) if kind_of(dn) == "resolution" else s) for f in (1.5, 2, 0.5)]
 
 
-def trace(model: torch.nn.Module, example_kwargs: dict, settings: Settings,
-          dynamic=DYNAMIC_KINDS, primary: Optional[str] = None) -> Traced:
+def trace(
+    model: torch.nn.Module,
+    example_kwargs: dict,
+    settings: Settings,
+    dynamic=DYNAMIC_KINDS,
+    primary: Optional[str] = None,
+) -> Traced:
     """Export ``model(**example_kwargs)`` and build the step variants (see the module docstring), in
     four phases: export the model (:func:`_export_model`), flatten it and run the passes
     (:func:`_flat_graph`, :func:`_build`), give every variant input a real example value
@@ -325,12 +375,28 @@ def trace(model: torch.nn.Module, example_kwargs: dict, settings: Settings,
     for var in variants.values():
         var.program = _export_variant(var, base_dims)
 
-    dynamic_kinds = {k: any(kind_of(dn) == k for spec in inputs for dn in spec.dynamic_axes.values())
-                     for k in DYNAMIC_KINDS}
-    return Traced(settings=settings, example_kwargs=kwargs, inputs=inputs, constants=constants, output_names=out_names,
-                  outputs=outputs, regions=regions, cut=cut, cut_names=cut_names, variants=variants, guards=guards,
-                  spec=built.spec, dynamic=dynamic_kinds, notes=notes, forward_args=forward_args,
-                  return_dict_default=rd_default, dim_names=sym_names)
+    dynamic_kinds = {
+        k: any(kind_of(dn) == k for spec in inputs for dn in spec.dynamic_axes.values()) for k in DYNAMIC_KINDS
+    }
+    return Traced(
+        settings=settings,
+        example_kwargs=kwargs,
+        inputs=inputs,
+        constants=constants,
+        output_names=out_names,
+        outputs=outputs,
+        regions=regions,
+        cut=cut,
+        cut_names=cut_names,
+        variants=variants,
+        guards=guards,
+        spec=built.spec,
+        dynamic=dynamic_kinds,
+        notes=notes,
+        forward_args=forward_args,
+        return_dict_default=rd_default,
+        dim_names=sym_names,
+    )
 
 
 def _prepare_call(example_kwargs: dict, forward_args: list, dynamic, primary: Optional[str]):
@@ -371,8 +437,10 @@ def _export_model(model, kwargs: dict, primary: str, kinds: set, notes: list):
             if i == len(attempts) - 1:
                 raise
             nxt = sorted(attempts[i + 1]) or "static shapes"
-            notes.append(f"torch.export failed with dynamic {sorted(attempt)} "
-                         f"({str(e.__cause__ or e).splitlines()[0][:200]}); exported with {nxt}")
+            notes.append(
+                f"torch.export failed with dynamic {sorted(attempt)} "
+                f"({str(e.__cause__ or e).splitlines()[0][:200]}); exported with {nxt}"
+            )
     kinds = set(attempt)
     guards = _usable_guards(ep, kwargs)
     dropped = []
@@ -383,8 +451,10 @@ def _export_model(model, kwargs: dict, primary: str, kinds: set, notes: list):
         if all(check_shape_guards(guards, p) for p in probes):
             dropped.append(kind)
             failed = check_shape_guards(guards, probes[0])
-            notes.append(f"{kind} is not dynamic for this model: the traced graph only holds for the example "
-                         f"{kind} (export guard {failed[0]!r}); exported with the example {kind}")
+            notes.append(
+                f"{kind} is not dynamic for this model: the traced graph only holds for the example "
+                f"{kind} (export guard {failed[0]!r}); exported with the example {kind}"
+            )
     if dropped:
         kinds -= set(dropped)
         ds, names = _dynamic_shapes(kwargs, primary, kinds)
@@ -411,10 +481,16 @@ def _flat_graph(ep, kwargs: dict, names: dict):
             name = leaf_name(path[1:])
             v = _val(ph)
             # keep only the axes that stayed symbolic in the export
-            axes = {ax: dn for ax, dn in names.get(name, {}).items()
-                    if isinstance(v, torch.Tensor) and not isinstance(v.shape[ax], int)}
-            inputs.append(InputSpec(name=name, path=keys, dtype=dtype_name(value.dtype), shape=list(value.shape),
-                                    dynamic_axes=axes))
+            axes = {
+                ax: dn
+                for ax, dn in names.get(name, {}).items()
+                if isinstance(v, torch.Tensor) and not isinstance(v.shape[ax], int)
+            }
+            inputs.append(
+                InputSpec(
+                    name=name, path=keys, dtype=dtype_name(value.dtype), shape=list(value.shape), dynamic_axes=axes
+                )
+            )
             example_inputs.append(value)
             for ax, dn in axes.items():
                 sym_names.setdefault(str(v.shape[ax]), dn)
@@ -436,8 +512,11 @@ def _build(flat: fx.GraphModule, settings: Settings):
     try:
         return build(flat, None, settings)
     except ValueError as e:
-        raise ExportError(str(e).replace("options={'fallback': True} to run the plain inner backend",
-                                         "export the plain model instead")) from e
+        raise ExportError(
+            str(e).replace(
+                "options={'fallback': True} to run the plain inner backend", "export the plain model instead"
+            )
+        ) from e
     except AssertionError as e:
         raise ExportError(f"blockdance export: {e}") from e
 
@@ -452,16 +531,20 @@ def _variants(model, kwargs: dict, built, inputs: list, example_inputs: list, se
         reference = model(**kwargs)
     ref_leaves = [x for x in pytree.tree_leaves(reference) if isinstance(x, torch.Tensor)]
     outputs = full_out[:num_outputs]
-    if len(ref_leaves) != num_outputs or any((a - b).abs().max() > 1e-4 * (1 + b.abs().max())
-                                             for a, b in zip(outputs, ref_leaves)):
+    if len(ref_leaves) != num_outputs or any(
+        (a - b).abs().max() > 1e-4 * (1 + b.abs().max()) for a, b in zip(outputs, ref_leaves)
+    ):
         raise ExportError("blockdance export: the flattened exported graph does not reproduce the model's output")
     in_names = [s.name for s in inputs]
     out_names = ["sample"] if num_outputs == 1 else [f"output_{i}" for i in range(num_outputs)]
     spec = built.spec
     groups = spec.groups(full_out[num_outputs:])
     names = {g: [f"bd_{group_slug(g)}_{i}" for i in range(len(v))] for g, v in groups.items()}
-    variants = {"full": Variant("full", full, in_names, out_names + [n for g, _ in spec.layout for n in names[g]],
-                                list(example_inputs))}
+    variants = {
+        "full": Variant(
+            "full", full, in_names, out_names + [n for g, _ in spec.layout for n in names[g]], list(example_inputs)
+        )
+    }
     ex = list(example_inputs)
     for name, gm in graphs.items():
         if name == "full" or name.startswith("adaptive"):
@@ -486,18 +569,31 @@ def _adaptive_variants(built, names: dict, groups: dict, in_names: list, out_nam
     h, t = names["h"], names["t"]
     new = [f"{n}_new" for n in h] + [f"{n}_new" for n in t]
     if "adaptive" in graphs:
-        variants["adaptive"] = Variant("adaptive", graphs["adaptive"], in_names + h + t,
-                                       out_names + new + ["bd_skipped"], ex + groups["h"] + groups["t"])
+        variants["adaptive"] = Variant(
+            "adaptive",
+            graphs["adaptive"],
+            in_names + h + t,
+            out_names + new + ["bd_skipped"],
+            ex + groups["h"] + groups["t"],
+        )
         return variants
     probe = variants["adaptive_probe"] = Variant(
-        "adaptive_probe", graphs["adaptive_probe"], in_names + h,
+        "adaptive_probe",
+        graphs["adaptive_probe"],
+        in_names + h,
         [f"bd_vprobe_{i}" for i in range(built.adaptive["v"])] + [f"{n}_now" for n in h] + ["bd_change"],
-        ex + [v * 1.1 for v in groups["h"]])  # a change of about 0.1, not 0 (checked relative to itself)
+        ex + [v * 1.1 for v in groups["h"]],
+    )  # a change of about 0.1, not 0 (checked relative to itself)
     with torch.no_grad():
         vf = list(probe.gm(*probe.example_inputs))[: built.adaptive["v"]]
     for branch in ("adaptive_compute", "adaptive_skip"):
-        variants[branch] = Variant(branch, graphs[branch], in_names + probe.output_names[: len(vf)] + t,
-                                   out_names + [f"{n}_new" for n in t], ex + vf + groups["t"])
+        variants[branch] = Variant(
+            branch,
+            graphs[branch],
+            in_names + probe.output_names[: len(vf)] + t,
+            out_names + [f"{n}_new" for n in t],
+            ex + vf + groups["t"],
+        )
     return variants
 
 
@@ -526,7 +622,7 @@ def _export_variant(var: Variant, base_dims: dict):
             specs.append(None)
     prog = _export(var.gm, var.example_inputs, None, tuple(specs), f"{var.name} variant")
     # name the symbols: model dims by their meaning, the rest by input and axis
-    user_phs = [n for n in prog.graph.nodes if n.op == "placeholder"][-len(var.input_names):]
+    user_phs = [n for n in prog.graph.nodes if n.op == "placeholder"][-len(var.input_names) :]
     for name, n in zip(var.input_names, user_phs):
         v = _val(n)
         for ax, d in enumerate(v.shape):

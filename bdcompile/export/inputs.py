@@ -4,6 +4,7 @@ Covers the common text/class-conditioned image transformers (DiT, PixArt, SD3, F
 tokens, Sana-like); anything else passes its own example kwargs (``--model module:factory``
 returning ``(model, example_kwargs)``).
 """
+
 from __future__ import annotations
 
 import inspect
@@ -24,8 +25,16 @@ def _cfg(model, *names, default=None):
     return default
 
 
-def example_inputs_for(model, batch: int = 2, size: int | None = None, text_len: int = 8, timestep: float = 500.0,
-                       dtype: torch.dtype | None = None, device=None, seed: int = 0) -> dict:
+def example_inputs_for(
+    model,
+    batch: int = 2,
+    size: int | None = None,
+    text_len: int = 8,
+    timestep: float = 500.0,
+    dtype: torch.dtype | None = None,
+    device=None,
+    seed: int = 0,
+) -> dict:
     """Random example kwargs for ``model.forward`` (batch ``batch``, latent ``size`` x ``size``)."""
     params = inspect.signature(model.forward).parameters
     p = next(iter(model.parameters()))
@@ -55,8 +64,10 @@ def example_inputs_for(model, batch: int = 2, size: int | None = None, text_len:
     if "encoder_hidden_states" in params:
         dim = _cfg(model, "joint_attention_dim", "caption_channels", "cross_attention_dim", "text_embed_dim")
         if dim is None:
-            raise ValueError(f"blockdance export: cannot tell the text embedding width of {type(model).__name__} "
-                             "from its config; pass example inputs (--model module:factory returning (model, kwargs))")
+            raise ValueError(
+                f"blockdance export: cannot tell the text embedding width of {type(model).__name__} "
+                "from its config; pass example inputs (--model module:factory returning (model, kwargs))"
+            )
         kw["encoder_hidden_states"] = randn(batch, text_len, dim)
     if "encoder_attention_mask" in params and "encoder_hidden_states" in kw:  # PixArt / Sana pipelines pass it
         kw["encoder_attention_mask"] = torch.ones(batch, text_len, device=device, dtype=dtype)
@@ -73,8 +84,10 @@ def example_inputs_for(model, batch: int = 2, size: int | None = None, text_len:
         kw["class_labels"] = torch.randint(0, n, (batch,), generator=g).to(device)
     if "added_cond_kwargs" in params:
         if _cfg(model, "use_additional_conditions", default=False):
-            kw["added_cond_kwargs"] = {"resolution": torch.tensor([[size * 8.0, size * 8.0]] * batch, device=device, dtype=dtype),
-                                       "aspect_ratio": torch.tensor([[1.0]] * batch, device=device, dtype=dtype)}
+            kw["added_cond_kwargs"] = {
+                "resolution": torch.tensor([[size * 8.0, size * 8.0]] * batch, device=device, dtype=dtype),
+                "aspect_ratio": torch.tensor([[1.0]] * batch, device=device, dtype=dtype),
+            }
         else:
             kw["added_cond_kwargs"] = {"resolution": None, "aspect_ratio": None}
     if "return_dict" in params:

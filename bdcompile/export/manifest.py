@@ -3,6 +3,7 @@
 Loading refuses (with :class:`ManifestError`) a missing manifest or artifact, an artifact whose hash
 changed, a manifest of another format version, and a schedule that differs from the exported one.
 """
+
 from __future__ import annotations
 
 import datetime
@@ -11,8 +12,20 @@ import json
 from pathlib import Path
 from typing import Any
 
-__all__ = ["FORMAT_VERSION", "MANIFEST", "SCHEDULE_KEYS", "ManifestError", "sha256_file", "config_hash",
-           "read_manifest", "write_manifest", "verify_artifacts", "schedule_dict", "compare_schedule", "build_manifest"]
+__all__ = [
+    "FORMAT_VERSION",
+    "MANIFEST",
+    "SCHEDULE_KEYS",
+    "ManifestError",
+    "sha256_file",
+    "config_hash",
+    "read_manifest",
+    "write_manifest",
+    "verify_artifacts",
+    "schedule_dict",
+    "compare_schedule",
+    "build_manifest",
+]
 
 FORMAT_VERSION = 3  # 2: schedule_sha256, files listed, schema; 3: cache groups, several variant kinds
 MANIFEST = "manifest.json"
@@ -70,8 +83,9 @@ def config_hash(model) -> str:
     cfg = model_config(model)
     if cfg is None:
         cfg = {n: list(p.shape) for n, p in model.state_dict().items()}
-    payload = json.dumps({"class": f"{type(model).__module__}.{type(model).__qualname__}", "config": cfg},
-                         sort_keys=True, default=str)
+    payload = json.dumps(
+        {"class": f"{type(model).__module__}.{type(model).__qualname__}", "config": cfg}, sort_keys=True, default=str
+    )
     return hashlib.sha256(payload.encode()).hexdigest()
 
 
@@ -105,19 +119,24 @@ def read_manifest(out_dir) -> dict:
     out_dir = Path(out_dir)
     path = out_dir / MANIFEST
     if not out_dir.is_dir():
-        raise ManifestError(f"blockdance export: {out_dir} is not a directory "
-                            "(expected the out_dir of bdcompile.export)")
+        raise ManifestError(
+            f"blockdance export: {out_dir} is not a directory (expected the out_dir of bdcompile.export)"
+        )
     if not path.is_file():
-        raise ManifestError(f"blockdance export: {path} is missing; {out_dir} is not a complete bdcompile export "
-                            "(re-run bdcompile.export / `bdcompile export`)")
+        raise ManifestError(
+            f"blockdance export: {path} is missing; {out_dir} is not a complete bdcompile export "
+            "(re-run bdcompile.export / `bdcompile export`)"
+        )
     try:
         manifest = json.loads(path.read_text())
     except json.JSONDecodeError as e:
         raise ManifestError(f"blockdance export: {path} is not valid JSON ({e})") from e
     version = manifest.get("format_version") if isinstance(manifest, dict) else None
     if version != FORMAT_VERSION:
-        raise ManifestError(f"blockdance export: {path} has format_version {version!r}; this bdcompile reads "
-                            f"format_version {FORMAT_VERSION}. Re-export with this version of bdcompile.")
+        raise ManifestError(
+            f"blockdance export: {path} has format_version {version!r}; this bdcompile reads "
+            f"format_version {FORMAT_VERSION}. Re-export with this version of bdcompile."
+        )
     from .schema import validate_manifest
 
     validate_manifest(manifest, where=str(path))
@@ -132,29 +151,38 @@ def verify_artifacts(out_dir, manifest: dict, fmt: str, check_hashes: bool = Tru
     out_dir = Path(out_dir)
     arts = manifest.get("artifacts", {})
     if fmt not in arts:
-        raise ManifestError(f"blockdance export: {out_dir} holds no {fmt!r} artifacts; exported formats: "
-                            f"{sorted(arts) or 'none'}")
+        raise ManifestError(
+            f"blockdance export: {out_dir} holds no {fmt!r} artifacts; exported formats: {sorted(arts) or 'none'}"
+        )
     entry = arts[fmt]
     for rel, info in entry["files"].items():
         p = check_file_path(out_dir, rel, f"artifacts.{fmt}.files[{rel!r}]")
         if not p.is_file():
-            raise ManifestError(f"blockdance export: artifact {rel} listed in {MANIFEST} is missing from {out_dir}; "
-                                "the export is incomplete (re-export, or copy the whole directory)")
+            raise ManifestError(
+                f"blockdance export: artifact {rel} listed in {MANIFEST} is missing from {out_dir}; "
+                "the export is incomplete (re-export, or copy the whole directory)"
+            )
         if p.stat().st_size != info["bytes"]:
-            raise ManifestError(f"blockdance export: artifact {rel} has {p.stat().st_size} bytes, the manifest says "
-                                f"{info['bytes']}: the file was modified or truncated after export (sha256 mismatch)")
+            raise ManifestError(
+                f"blockdance export: artifact {rel} has {p.stat().st_size} bytes, the manifest says "
+                f"{info['bytes']}: the file was modified or truncated after export (sha256 mismatch)"
+            )
         if check_hashes:
             digest = sha256_file(p)
             if digest != info["sha256"]:
-                raise ManifestError(f"blockdance export: sha256 mismatch for {rel}: manifest {info['sha256'][:16]}..., "
-                                    f"file {digest[:16]}...: the file was modified after export; refusing to load it")
+                raise ManifestError(
+                    f"blockdance export: sha256 mismatch for {rel}: manifest {info['sha256'][:16]}..., "
+                    f"file {digest[:16]}...: the file was modified after export; refusing to load it"
+                )
     for name, v in entry["variants"].items():
         check_file_path(out_dir, v["file"], f"artifacts.{fmt}.variants.{name}.file")
         for rel in referenced_files(out_dir, v["file"]):
             check_file_path(out_dir, rel, f"the external data {rel!r} of {v['file']}")
             if rel not in entry["files"]:
-                raise ManifestError(f"blockdance export: {v['file']} reads {rel!r}, which is not listed in "
-                                    f"artifacts.{fmt}.files with its sha256; refusing to load an unlisted file")
+                raise ManifestError(
+                    f"blockdance export: {v['file']} reads {rel!r}, which is not listed in "
+                    f"artifacts.{fmt}.files with its sha256; refusing to load an unlisted file"
+                )
     return entry
 
 
@@ -184,27 +212,49 @@ def build_manifest(model, traced, settings, formats, artifacts: dict) -> dict:
         "format_version": FORMAT_VERSION,
         "created": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
         "versions": {"bdcompile": _version(), "torch": torch.__version__, **_optional_versions(formats)},
-        "model": {"class": f"{type(model).__module__}.{type(model).__qualname__}", "config": model_config(model),
-                  "config_hash": config_hash(model), "parameters": sum(p.numel() for p in model.parameters()),
-                  "device": str(params[0].device) if params else "cpu"},
+        "model": {
+            "class": f"{type(model).__module__}.{type(model).__qualname__}",
+            "config": model_config(model),
+            "config_hash": config_hash(model),
+            "parameters": sum(p.numel() for p in model.parameters()),
+            "device": str(params[0].device) if params else "cpu",
+        },
         "forward_args": traced.forward_args,
         "return_dict_default": traced.return_dict_default,
         "inputs": [s.to_json() for s in traced.inputs],
         "constants": traced.constants,
-        "outputs": [{"name": n, "dtype": dtype_name(o.dtype), "example_shape": list(o.shape)}
-                    for n, o in zip(traced.output_names, traced.outputs)],
+        "outputs": [
+            {"name": n, "dtype": dtype_name(o.dtype), "example_shape": list(o.shape)}
+            for n, o in zip(traced.output_names, traced.outputs)
+        ],
         "dynamic": traced.dynamic,
         "notes": traced.notes,
         "shape_guards": traced.guards,
-        "blocks": {"names": [b.name for b in traced.regions.blocks], "stacks": traced.regions.stacks,
-                   "classes": sorted({b.cls for b in traced.regions.blocks})},
+        "blocks": {
+            "names": [b.name for b in traced.regions.blocks],
+            "stacks": traced.regions.stacks,
+            "classes": sorted({b.cls for b in traced.regions.blocks}),
+        },
         "boundary": settings.boundary,
         "skipped_blocks": [b.name for b in traced.regions.blocks[: settings.boundary]],
-        "cut": [{"name": cn, "node": c["node"], "shape": traced.name_dims(c["shape"]),
-                 "example_shape": full_outputs[cn]["example_shape"], "dtype": c["dtype"]}
-                for cn, c in zip(traced.cut_names, cut_desc)],
-        "cache": {"layout": [[g, n] for g, n in spec.layout], "needs": {a: list(g) for a, g in spec.needs.items()},
-                  "variant": spec.variant, "history": spec.history, "order": spec.order, "adaptive": spec.adaptive},
+        "cut": [
+            {
+                "name": cn,
+                "node": c["node"],
+                "shape": traced.name_dims(c["shape"]),
+                "example_shape": full_outputs[cn]["example_shape"],
+                "dtype": c["dtype"],
+            }
+            for cn, c in zip(traced.cut_names, cut_desc)
+        ],
+        "cache": {
+            "layout": [[g, n] for g, n in spec.layout],
+            "needs": {a: list(g) for a, g in spec.needs.items()},
+            "variant": spec.variant,
+            "history": spec.history,
+            "order": spec.order,
+            "adaptive": spec.adaptive,
+        },
         "schedule": schedule_dict(settings),
         "schedule_sha256": schedule_sha256(schedule_dict(settings)),
         "plan": plan,

@@ -12,6 +12,7 @@ it was made with, in the generation that made it; otherwise the step runs in ful
 With onnxruntime the cut values stay ``OrtValue`` objects bound through IO binding: on a CUDA or
 TensorRT execution provider they never leave the device.
 """
+
 from __future__ import annotations
 
 import logging
@@ -33,9 +34,21 @@ log = logging.getLogger(__name__)
 
 __all__ = ["load", "ExportedModel", "ExportOutput"]
 
-_TORCH_DTYPES = {str(d).replace("torch.", ""): d for d in (torch.float32, torch.float16, torch.bfloat16, torch.float64,
-                                                          torch.int64, torch.int32, torch.int16, torch.int8,
-                                                          torch.uint8, torch.bool)}
+_TORCH_DTYPES = {
+    str(d).replace("torch.", ""): d
+    for d in (
+        torch.float32,
+        torch.float16,
+        torch.bfloat16,
+        torch.float64,
+        torch.int64,
+        torch.int32,
+        torch.int16,
+        torch.int8,
+        torch.uint8,
+        torch.bool,
+    )
+}
 
 
 class _Config(dict):
@@ -70,18 +83,34 @@ def _asked_schedule(schedule, exported: dict) -> dict:
     exported_opts = {k: exported[k] for k in SCHEDULE_KEYS if k in exported}
     if isinstance(schedule, StaticSchedule):
         kinds = {action: name for name, action in REUSE_KINDS.items()}
-        return schedule_dict(Settings(**{**exported_opts, "warmup": schedule.warmup, "stop": schedule.stop,
-                                         "interval": schedule.interval, "reuse": kinds[schedule.skip_action],
-                                         "plan": None}))
+        return schedule_dict(
+            Settings(
+                **{
+                    **exported_opts,
+                    "warmup": schedule.warmup,
+                    "stop": schedule.stop,
+                    "interval": schedule.interval,
+                    "reuse": kinds[schedule.skip_action],
+                    "plan": None,
+                }
+            )
+        )
     if isinstance(schedule, PlanSchedule):
         return schedule_dict(Settings(**{**exported_opts, "plan": list(schedule.steps)}))
     if isinstance(schedule, dict):
         unknown = sorted(set(schedule) - set(SCHEDULE_KEYS) - {"inner", "fallback", "stacks"})
         if unknown:
-            raise ValueError(f"blockdance export: unknown schedule key(s) {unknown}; schedule keys are {list(SCHEDULE_KEYS)}")
+            raise ValueError(
+                f"blockdance export: unknown schedule key(s) {unknown}; schedule keys are {list(SCHEDULE_KEYS)}"
+            )
         base = {"boundary": exported["boundary"]} if "boundary" not in schedule else {}
-        return schedule_dict(Settings.from_options({**base, **{k: v for k, v in schedule.items() if k in SCHEDULE_KEYS}}))
-    raise TypeError(f"blockdance export: schedule must be a dict of options, a Settings, a StaticSchedule or a PlanSchedule; got {type(schedule).__name__}")
+        return schedule_dict(
+            Settings.from_options({**base, **{k: v for k, v in schedule.items() if k in SCHEDULE_KEYS}})
+        )
+    raise TypeError(
+        "blockdance export: schedule must be a dict of options, a Settings, a StaticSchedule or a PlanSchedule; "
+        f"got {type(schedule).__name__}"
+    )
 
 
 # ------------------------------------------------------------------------------ variant backends
@@ -116,15 +145,21 @@ class _OrtBackend:
         try:
             import onnxruntime as ort
         except ImportError as e:
-            raise ImportError("blockdance export: running ONNX artifacts needs onnxruntime: pip install 'bdcompile[onnx]' "
-                              "(CPU) or pip install 'bdcompile[gpu]' (onnxruntime-gpu, CUDA / TensorRT providers)") from e
+            raise ImportError(
+                "blockdance export: running ONNX artifacts needs onnxruntime: pip install 'bdcompile[onnx]' "
+                "(CPU) or pip install 'bdcompile[gpu]' (onnxruntime-gpu, CUDA / TensorRT providers)"
+            ) from e
         self.ort = ort
         providers = list(providers) if providers else ["CPUExecutionProvider"]
         available = ort.get_available_providers()
-        missing = [p if isinstance(p, str) else p[0] for p in providers if (p if isinstance(p, str) else p[0]) not in available]
+        missing = [
+            p if isinstance(p, str) else p[0] for p in providers if (p if isinstance(p, str) else p[0]) not in available
+        ]
         if missing:
-            raise ValueError(f"blockdance export: onnxruntime providers {missing} are not available here "
-                             f"(available: {available}); pip install 'bdcompile[gpu]' installs onnxruntime-gpu")
+            raise ValueError(
+                f"blockdance export: onnxruntime providers {missing} are not available here "
+                f"(available: {available}); pip install 'bdcompile[gpu]' installs onnxruntime-gpu"
+            )
         self.sessions = {}
         for name, v in entry["variants"].items():
             kwargs = {"providers": providers}
@@ -203,9 +238,17 @@ class _TensorrtBackend(_AotiBackend):
 
 
 def _np_dtype(dtype: torch.dtype):
-    return {torch.float32: np.float32, torch.float16: np.float16, torch.float64: np.float64, torch.int64: np.int64,
-            torch.int32: np.int32, torch.int16: np.int16, torch.int8: np.int8, torch.uint8: np.uint8,
-            torch.bool: np.bool_}[dtype]
+    return {
+        torch.float32: np.float32,
+        torch.float16: np.float16,
+        torch.float64: np.float64,
+        torch.int64: np.int64,
+        torch.int32: np.int32,
+        torch.int16: np.int16,
+        torch.int8: np.int8,
+        torch.uint8: np.uint8,
+        torch.bool: np.bool_,
+    }[dtype]
 
 
 # ------------------------------------------------------------------------------ the runner
@@ -232,10 +275,18 @@ class ExportedModel:
         self.num_outputs = len(manifest["outputs"])
         self.variant_inputs = {n: v["inputs"] for n, v in manifest["artifacts"][backend.kind]["variants"].items()}
         c = manifest["cache"]
-        self.spec = VariantSet(num_outputs=self.num_outputs, layout=[tuple(x) for x in c["layout"]],
-                               needs={a: tuple(g) for a, g in c["needs"].items()}, variant=dict(c["variant"]),
-                               history=dict(c["history"]), order=c["order"], adaptive=c.get("adaptive"))
-        self.timestep_index = next((i for i, s in enumerate(self.inputs) if s["path"] and s["path"][0] == settings.timestep_arg), None)
+        self.spec = VariantSet(
+            num_outputs=self.num_outputs,
+            layout=[tuple(x) for x in c["layout"]],
+            needs={a: tuple(g) for a, g in c["needs"].items()},
+            variant=dict(c["variant"]),
+            history=dict(c["history"]),
+            order=c["order"],
+            adaptive=c.get("adaptive"),
+        )
+        self.timestep_index = next(
+            (i for i, s in enumerate(self.inputs) if s["path"] and s["path"][0] == settings.timestep_arg), None
+        )
         if self.timestep_index is None and settings.step_source == "timestep":
             raise ManifestError(f"blockdance export: no input named {settings.timestep_arg!r} to read the step from")
         self.config = _Config(manifest["model"].get("config") or {})
@@ -263,7 +314,9 @@ class ExportedModel:
     def device(self) -> torch.device:
         if getattr(self.backend, "device_type", None) == "cuda":
             return torch.device("cuda", self.backend.device_id)
-        return torch.device(self.manifest["model"].get("device", "cpu")) if self.format != "onnx" else torch.device("cpu")
+        return (
+            torch.device(self.manifest["model"].get("device", "cpu")) if self.format != "onnx" else torch.device("cpu")
+        )
 
     def attach(self, pipe):
         """``bdcompile.attach(pipe)`` with this runner as the pipeline's transformer."""
@@ -273,8 +326,10 @@ class ExportedModel:
 
     def __repr__(self) -> str:
         m = self.manifest
-        return (f"ExportedModel({m['model']['class']}, format={self.format!r}, blocks={len(m['blocks']['names'])}, "
-                f"boundary={m['boundary']}, variants={sorted(self.variant_inputs)})")
+        return (
+            f"ExportedModel({m['model']['class']}, format={self.format!r}, blocks={len(m['blocks']['names'])}, "
+            f"boundary={m['boundary']}, variants={sorted(self.variant_inputs)})"
+        )
 
     # -------------------------------------------------------------- inputs
     def prepare(self, args, kwargs) -> tuple[list, list]:
@@ -290,13 +345,17 @@ class ExportedModel:
         used_top = {s["path"][0] for s in self.inputs} | {c["path"][0] for c in self.manifest["constants"] if c["path"]}
         for k, v in kwargs.items():
             if k not in used_top and v is not None:
-                raise ValueError(f"blockdance export: argument {k!r} was not given when the model was exported (so the "
-                                 f"artifacts assume its default); got {type(v).__name__}. Re-export with it in example_kwargs.")
+                raise ValueError(
+                    f"blockdance export: argument {k!r} was not given when the model was exported (so the "
+                    f"artifacts assume its default); got {type(v).__name__}. Re-export with it in example_kwargs."
+                )
         for c in self.manifest["constants"]:
             got = _plain(_lookup(kwargs, c["path"]))
             if got != c["value"]:
-                raise ValueError(f"blockdance export: {'.'.join(map(str, c['path']))} was {c['value']!r} at export "
-                                 f"(torch.export specialized it); got {got!r}. Re-export with that value.")
+                raise ValueError(
+                    f"blockdance export: {'.'.join(map(str, c['path']))} was {c['value']!r} at export "
+                    f"(torch.export specialized it); got {got!r}. Re-export with that value."
+                )
         given, flat = [], []
         batch = None
         for spec in self.inputs:
@@ -317,8 +376,10 @@ class ExportedModel:
             if x.dtype != want:
                 if x.is_floating_point() != want.is_floating_point and spec["name"] not in self._warned:
                     self._warned.add(spec["name"])
-                    warnings.warn(f"blockdance export: input {spec['name']} is {x.dtype}, exported as {want}; converting",
-                                  stacklevel=1)
+                    warnings.warn(
+                        f"blockdance export: input {spec['name']} is {x.dtype}, exported as {want}; converting",
+                        stacklevel=1,
+                    )
                 x = x.to(want)
             flat.append(x)
         self._check_shapes(flat, kwargs)
@@ -328,17 +389,23 @@ class ExportedModel:
         for spec, x in zip(self.inputs, flat):
             dyn = {int(k) for k in spec["dynamic_axes"]}
             want = spec["example_shape"]
-            bad = len(want) != x.dim() or any(i not in dyn and int(s) != w for i, (s, w) in enumerate(zip(x.shape, want)))
+            bad = len(want) != x.dim() or any(
+                i not in dyn and int(s) != w for i, (s, w) in enumerate(zip(x.shape, want))
+            )
             if bad:
-                raise ValueError(f"blockdance export: input {spec['name']} has shape {list(x.shape)}; the export accepts "
-                                 f"{spec['shape']} (named dims are dynamic). Re-export for this shape "
-                                 f"(dynamic kinds at export: {self.manifest['dynamic']})")
+                raise ValueError(
+                    f"blockdance export: input {spec['name']} has shape {list(x.shape)}; the export accepts "
+                    f"{spec['shape']} (named dims are dynamic). Re-export for this shape "
+                    f"(dynamic kinds at export: {self.manifest['dynamic']})"
+                )
         min_batch = self.manifest.get("min_batch", 1)
         for spec, x in zip(self.inputs, flat):
             if spec["dynamic_axes"].get("0") == "batch" and x.shape[0] < min_batch:
-                raise ValueError(f"blockdance export: this export only holds for a batch of at least {min_batch} "
-                                 f"(input {spec['name']} has batch {x.shape[0]}; see the manifest's notes); repeat the "
-                                 "sample to a batch of 2 and keep the first output, or re-export")
+                raise ValueError(
+                    f"blockdance export: this export only holds for a batch of at least {min_batch} "
+                    f"(input {spec['name']} has batch {x.shape[0]}; see the manifest's notes); repeat the "
+                    "sample to a batch of 2 and keep the first output, or re-export"
+                )
         shapes = {}
         for spec, x in zip(self.inputs, flat):
             node = shapes
@@ -347,8 +414,10 @@ class ExportedModel:
             node[spec["path"][-1]] = x.shape
         failed = check_shape_guards(self.manifest.get("shape_guards", []), shapes)
         if failed:
-            raise ValueError(f"blockdance export: these input shapes are outside what the exported graph holds for "
-                             f"(torch.export guard {failed[0]!r}); re-export with example inputs of this shape")
+            raise ValueError(
+                f"blockdance export: these input shapes are outside what the exported graph holds for "
+                f"(torch.export guard {failed[0]!r}); re-export with example inputs of this shape"
+            )
 
     # -------------------------------------------------------------- call
     def __call__(self, *args, return_dict: Optional[bool] = None, **kwargs):
@@ -356,8 +425,13 @@ class ExportedModel:
             return_dict = bool(self.manifest.get("return_dict_default"))
         given, flat = self.prepare(args, kwargs)
         call = self.decide(given)
-        outs = execute(call, self.spec, lambda name, extra: self._run_all(name, flat, extra),
-                       lambda v: self.backend.coeffs(v, flat[0]), self.runtime_config)
+        outs = execute(
+            call,
+            self.spec,
+            lambda name, extra: self._run_all(name, flat, extra),
+            lambda v: self.backend.coeffs(v, flat[0]),
+            self.runtime_config,
+        )
         outs = tuple(outs)
         return ExportOutput(outs) if return_dict else outs
 
@@ -387,10 +461,18 @@ class ExportedModel:
         for e in self.runtime_config.log:
             counts[e[3]] = counts.get(e[3], 0) + 1
         m = self.manifest
-        return {"format": self.format, "blocks": m["blocks"]["names"], "boundary": m["boundary"], "cut": m["cut"],
-                "schedule": m["schedule"], "calls": len(self.runtime_config.log), "calls_by_action": counts,
-                "log": list(self.runtime_config.log), "generation": self.runtime_config.generation,
-                "host_reads": self.runtime_config.host_reads}
+        return {
+            "format": self.format,
+            "blocks": m["blocks"]["names"],
+            "boundary": m["boundary"],
+            "cut": m["cut"],
+            "schedule": m["schedule"],
+            "calls": len(self.runtime_config.log),
+            "calls_by_action": counts,
+            "log": list(self.runtime_config.log),
+            "generation": self.runtime_config.generation,
+            "host_reads": self.runtime_config.host_reads,
+        }
 
 
 def _plain(x):
@@ -416,8 +498,16 @@ def _lookup(kwargs: dict, path: list):
     return node
 
 
-def load(out_dir, format: str = "onnx", providers=None, schedule=None, check_hashes: bool = True,
-         session_options=None, provider_options=None, device_index: int = -1) -> ExportedModel:
+def load(
+    out_dir,
+    format: str = "onnx",
+    providers=None,
+    schedule=None,
+    check_hashes: bool = True,
+    session_options=None,
+    provider_options=None,
+    device_index: int = -1,
+) -> ExportedModel:
     """Load an export directory as a runner.
 
     format     "onnx" (onnxruntime), "aoti" (AOTInductor) or "tensorrt" (torch_tensorrt).
@@ -434,15 +524,19 @@ def load(out_dir, format: str = "onnx", providers=None, schedule=None, check_has
     if schedule is not None:
         diffs = compare_schedule(exported, _asked_schedule(schedule, exported))
         if diffs:
-            raise ManifestError("blockdance export: the schedule asked for differs from the exported one ("
-                                + "; ".join(diffs) + "). The variants and their cut were built for the exported "
-                                "schedule: re-export with the new one, or load without schedule=")
+            raise ManifestError(
+                "blockdance export: the schedule asked for differs from the exported one ("
+                + "; ".join(diffs)
+                + "). The variants and their cut were built for the exported "
+                "schedule: re-export with the new one, or load without schedule="
+            )
     settings = _settings_from(exported)
     if providers is not None and format != "onnx":
         raise ValueError("blockdance export: providers= applies to format='onnx' only")
     if format == "onnx":
-        backend = _OrtBackend(out_dir, entry, providers=providers, session_options=session_options,
-                              provider_options=provider_options)
+        backend = _OrtBackend(
+            out_dir, entry, providers=providers, session_options=session_options, provider_options=provider_options
+        )
     elif format == "aoti":
         backend = _AotiBackend(out_dir, entry, device_index=device_index)
     elif format == "tensorrt":

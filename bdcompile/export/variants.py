@@ -2,6 +2,7 @@
 
 See :mod:`bdcompile.export` for the whole picture and a usage example.
 """
+
 from __future__ import annotations
 
 import logging
@@ -58,15 +59,28 @@ def _verify(runner_backend, var, fmt: str, tol: float) -> float:
     errs = [_rel_err(g, w) for g, w in zip(got, want)]
     worst = max(errs) if errs else 0.0
     if worst > tol:
-        raise ExportError(f"blockdance export: the {fmt} artifact of the {var.name} variant differs from the traced "
-                          f"graph (relative error {worst:.2e} > {tol:.0e}); pass verify=False to keep it anyway")
+        raise ExportError(
+            f"blockdance export: the {fmt} artifact of the {var.name} variant differs from the traced "
+            f"graph (relative error {worst:.2e} > {tol:.0e}); pass verify=False to keep it anyway"
+        )
     return worst
 
 
-def export_variants(model: torch.nn.Module, example_kwargs: dict, out_dir, formats: Sequence[str] = ("onnx", "aoti"),
-                    boundary: Optional[int] = None, options: Optional[dict] = None, *,
-                    dynamic: Sequence[str] = DYNAMIC_KINDS, verify: bool = True, opset: Optional[int] = None,
-                    overwrite: bool = True, inductor_configs: Optional[dict] = None, **schedule) -> dict:
+def export_variants(
+    model: torch.nn.Module,
+    example_kwargs: dict,
+    out_dir,
+    formats: Sequence[str] = ("onnx", "aoti"),
+    boundary: Optional[int] = None,
+    options: Optional[dict] = None,
+    *,
+    dynamic: Sequence[str] = DYNAMIC_KINDS,
+    verify: bool = True,
+    opset: Optional[int] = None,
+    overwrite: bool = True,
+    inductor_configs: Optional[dict] = None,
+    **schedule,
+) -> dict:
     """Export the full / reuse (/ forecast) variants of ``model`` to ``out_dir`` and write ``manifest.json``.
 
     model           the transformer (``nn.Module``), in eval mode, on the device the artifacts target
@@ -127,8 +141,11 @@ def export_variants(model: torch.nn.Module, example_kwargs: dict, out_dir, forma
                 written = write_aoti(var, path, inductor_configs=inductor_configs)
             else:
                 written = write_tensorrt(var, path)
-            variants[name] = {"file": os.path.relpath(path, out_dir), "inputs": list(var.input_names),
-                              "outputs": list(var.output_names)}
+            variants[name] = {
+                "file": os.path.relpath(path, out_dir),
+                "inputs": list(var.input_names),
+                "outputs": list(var.output_names),
+            }
             for p in written:
                 files[os.path.relpath(p, out_dir)] = {"sha256": sha256_file(p), "bytes": p.stat().st_size}
         artifacts[fmt] = {"variants": variants, "files": files}
@@ -163,7 +180,8 @@ def _check_batch_one(model, traced, out_dir: Path, formats) -> Optional[str]:
 
     batched = {s.name for s in traced.inputs if s.dynamic_axes.get(0) == "batch"}
     one = pytree.tree_map_with_path(
-        lambda p, x: x[:1] if isinstance(x, torch.Tensor) and leaf_name(p) in batched else x, traced.example_kwargs)
+        lambda p, x: x[:1] if isinstance(x, torch.Tensor) and leaf_name(p) in batched else x, traced.example_kwargs
+    )
     with torch.no_grad():
         ref = model(**one)
     ref = next(x for x in pytree.tree_leaves(ref) if isinstance(x, torch.Tensor))
@@ -172,9 +190,13 @@ def _check_batch_one(model, traced, out_dir: Path, formats) -> Optional[str]:
             got = load(out_dir, format=fmt, check_hashes=False)(**one)[0]
             err = _rel_err(got, ref)
         except Exception as e:  # an artifact that cannot run a batch of 1 at all
-            return (f"a batch of 1 fails in the {fmt} artifact ({type(e).__name__}: {str(e).splitlines()[0][:200]}); "
-                    "runners refuse batches below 2")
+            return (
+                f"a batch of 1 fails in the {fmt} artifact ({type(e).__name__}: {str(e).splitlines()[0][:200]}); "
+                "runners refuse batches below 2"
+            )
         if err > 1e-3:
-            return (f"a batch of 1 gives a different result in the {fmt} artifact (relative error {err:.1e}; "
-                    "torch.export assumed batch >= 2); runners refuse batches below 2")
+            return (
+                f"a batch of 1 gives a different result in the {fmt} artifact (relative error {err:.1e}; "
+                "torch.export assumed batch >= 2); runners refuse batches below 2"
+            )
     return None

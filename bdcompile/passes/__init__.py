@@ -7,6 +7,7 @@ GraphModule``, run in order by ``manager.run_passes`` with their ``requires`` / 
 ``shapes.py`` (the export's clean-up). ``adaptive.py`` assembles the adaptive variants from them.
 ``pipelines.py`` holds the ordered lists.
 """
+
 from .adaptive import AdaptiveGraphs, make_adaptive
 from .cut import Cut, CutError, NothingToSkipError, check_cut, find_cut
 from .flatten import flatten_exported
@@ -34,11 +35,41 @@ from .specialize import (
 from .squeeze import drop_noop_squeezes
 
 __all__ = [
-    "AdaptiveGraphs", "CacheGroup", "make_adaptive", "make_prefix", "make_residual", "residual_bases",
-    "Block", "BlockRegions", "Cut", "CutError", "NoBlockStackError", "NothingToSkipError", "check_cut",
-    "copy_graph_module", "find_block_regions", "find_cut", "is_block", "make_forecast", "make_full", "make_reuse",
-    "normalize_module_path", "skipped_nodes_left",
-    "Condition", "Pass", "PassConditionError", "node_counts", "run_passes", "EXPORT_PASSES",
-    "full_pass", "reuse_pass", "residual_pass", "forecast_pass", "cut_holds", "no_skipped_nodes",
-    "flatten_exported", "drop_noop_squeezes", "hoist_shape_arithmetic",
+    "AdaptiveGraphs",
+    "CacheGroup",
+    "make_adaptive",
+    "make_prefix",
+    "make_residual",
+    "residual_bases",
+    "Block",
+    "BlockRegions",
+    "Cut",
+    "CutError",
+    "NoBlockStackError",
+    "NothingToSkipError",
+    "check_cut",
+    "copy_graph_module",
+    "find_block_regions",
+    "find_cut",
+    "is_block",
+    "make_forecast",
+    "make_full",
+    "make_reuse",
+    "normalize_module_path",
+    "skipped_nodes_left",
+    "Condition",
+    "Pass",
+    "PassConditionError",
+    "node_counts",
+    "run_passes",
+    "EXPORT_PASSES",
+    "full_pass",
+    "reuse_pass",
+    "residual_pass",
+    "forecast_pass",
+    "cut_holds",
+    "no_skipped_nodes",
+    "flatten_exported",
+    "drop_noop_squeezes",
+    "hoist_shape_arithmetic",
 ]

@@ -23,6 +23,7 @@ The branches are the reuse variant at the probe boundary (its cut values become 
 ``compute``, the tail residuals as extra outputs and, for ``skip``, the residual variant of the range
 ``[probe, hi)`` on top of it. Both branches take the same inputs and return the same outputs.
 """
+
 from __future__ import annotations
 
 import operator
@@ -100,8 +101,10 @@ def _assemble(parts: AdaptiveGraphs, threshold, cond: bool) -> fx.GraphModule:
         g.output(tuple(vf) + tuple(hs) + (change,))
         return fx.GraphModule(root, g, class_name="AdaptiveProbe")
     skipped = g.call_function(torch.lt, (change, float(threshold)))
-    res = g.call_function(torch.ops.higher_order.cond,
-                          (skipped, g.get_attr("skip"), g.get_attr("compute"), tuple(ins) + tuple(vf) + tuple(t_prev)))
+    res = g.call_function(
+        torch.ops.higher_order.cond,
+        (skipped, g.get_attr("skip"), g.get_attr("compute"), tuple(ins) + tuple(vf) + tuple(t_prev)),
+    )
     n = parts.num_outputs
     outs = [g.call_function(operator.getitem, (res, i)) for i in range(n)]
     t_new = [g.call_function(operator.getitem, (res, n + i)) for i in range(len(parts.t))]
@@ -120,13 +123,17 @@ def make_adaptive(gm: fx.GraphModule, regions, probe: int, hi: int, stacks=None)
     ``[probe, hi)`` (``hi`` = number of blocks minus the tail blocks)."""
     n_blocks = len(regions.blocks)
     if not 1 <= probe < hi <= n_blocks:
-        raise ValueError(f"blockdance: adaptive steps compute probe_blocks={probe} blocks and skip blocks "
-                         f"[{probe}, {hi}) of the {n_blocks} found: need 1 <= probe_blocks < {n_blocks} - tail_blocks")
+        raise ValueError(
+            f"blockdance: adaptive steps compute probe_blocks={probe} blocks and skip blocks "
+            f"[{probe}, {hi}) of the {n_blocks} found: need 1 <= probe_blocks < {n_blocks} - tail_blocks"
+        )
     cut_f = find_cut(gm, regions, probe)
     h = CacheGroup("h", cut_f.values, residual_bases(cut_f.values, cut_f.skipped))
     if all(b is None for b in h.bases):
-        raise ValueError("blockdance: adaptive steps need what the probe blocks add to their input (a residual), but "
-                         "no value leaving them has a residual stream of the same shape")
+        raise ValueError(
+            "blockdance: adaptive steps need what the probe blocks add to their input (a residual), but "
+            "no value leaving them has a residual stream of the same shape"
+        )
     h = CacheGroup("h", [v for v, b in zip(h.values, h.bases) if b is not None], [b for b in h.bases if b is not None])
     cut_hi = find_cut(gm, regions, hi, whole_stack=True)
     span = cut_hi.skipped - cut_f.skipped
@@ -140,9 +147,11 @@ def make_adaptive(gm: fx.GraphModule, regions, probe: int, hi: int, stacks=None)
     r_values = [names[v.name] for v in t.values]
     missing = [v.name for v in r_values if v not in r_cut.values] or [v.name for v in r_cut.values if v not in r_values]
     if missing:
-        raise ValueError(f"blockdance: the values leaving blocks [{probe}, {hi}) differ between the traced graph "
-                         f"and its reuse variant ({missing[:3]}); adaptive steps cannot be built for this model")
-    cached = [p for p in reuse_f.graph.nodes if p.op == "placeholder"][-len(cut_f.values):]
+        raise ValueError(
+            f"blockdance: the values leaving blocks [{probe}, {hi}) differ between the traced graph "
+            f"and its reuse variant ({missing[:3]}); adaptive steps cannot be built for this model"
+        )
+    cached = [p for p in reuse_f.graph.nodes if p.op == "placeholder"][-len(cut_f.values) :]
     at_probe = {v: cached[i] for i, v in enumerate(cut_f.values)}  # values at the probe boundary are inputs there
     r_bases = [None if b is None else at_probe.get(b) or names[b.name] for b in t.bases]
     order = [r_cut.values.index(v) for v in r_values]

@@ -18,6 +18,7 @@ skipped tensors are still cut (as plain ints).
 after the boundary is skipped or cut, every value leaving the skipped region is cut, and every cut
 value can be cached.  A violation raises :class:`CutError` naming the node.
 """
+
 from __future__ import annotations
 
 import operator
@@ -52,8 +53,13 @@ class Cut:
         out = []
         for n in self.values:
             ev = n.meta.get("example_value", n.meta.get("val"))
-            out.append({"node": n.name, "shape": tuple(ev.shape) if isinstance(ev, torch.Tensor) else None,
-                        "dtype": str(ev.dtype).replace("torch.", "") if isinstance(ev, torch.Tensor) else None})
+            out.append(
+                {
+                    "node": n.name,
+                    "shape": tuple(ev.shape) if isinstance(ev, torch.Tensor) else None,
+                    "dtype": str(ev.dtype).replace("torch.", "") if isinstance(ev, torch.Tensor) else None,
+                }
+            )
         return out
 
 
@@ -75,7 +81,10 @@ def _global_state(node: fx.Node) -> bool:
     """vmap/grad nesting levels are interpreter state: every enter must meet its exit."""
     name = getattr(node.target, "__name__", "") if node.op == "call_function" else ""
     return name.endswith(("_increment_nesting", "_decrement_nesting")) or name in (
-        "lazy_load_decompositions", "_set_fwd_grad_enabled", "set_inplace_requires_grad_allowed")
+        "lazy_load_decompositions",
+        "_set_fwd_grad_enabled",
+        "set_inplace_requires_grad_allowed",
+    )
 
 
 def _value(node: fx.Node):
@@ -127,9 +136,14 @@ def find_cut(gm: fx.GraphModule, regions: BlockRegions, boundary: int, whole_sta
             continue
         if n.users and all(u in skipped for u in n.users):
             skipped.add(n)
-        elif mutates(n) and all(u in skipped for u in n.users) and n.args and isinstance(n.args[0], fx.Node) \
-                and n.args[0] in skipped \
-                and all(u in skipped or u is n or position[u] < position[n] for u in n.args[0].users):
+        elif (
+            mutates(n)
+            and all(u in skipped for u in n.users)
+            and n.args
+            and isinstance(n.args[0], fx.Node)
+            and n.args[0] in skipped
+            and all(u in skipped or u is n or position[u] < position[n] for u in n.args[0].users)
+        ):
             skipped.add(n)
 
     # tuple-valued cut nodes (a block returning several values): cut the getitem users that unpack
@@ -141,8 +155,9 @@ def find_cut(gm: fx.GraphModule, regions: BlockRegions, boundary: int, whole_sta
         for n in nodes:
             if n in skipped and not isinstance(_value(n), (torch.Tensor, *_SCALARS)):
                 outside = [u for u in n.users if u not in skipped]
-                if outside and all(u.op == "call_function" and u.target is operator.getitem and u.args[0] is n
-                                   for u in outside):
+                if outside and all(
+                    u.op == "call_function" and u.target is operator.getitem and u.args[0] is n for u in outside
+                ):
                     skipped.update(outside)
                     changed = True
 
@@ -172,8 +187,11 @@ def check_cut(gm: fx.GraphModule, regions: BlockRegions, cut: Cut) -> None:
     """
     b = cut.boundary
     skipped, values = cut.skipped, set(cut.values)
-    late = [n for n in gm.graph.nodes if n in skipped and regions.node_block.get(n) is not None
-            and regions.node_block[n].order >= b]
+    late = [
+        n
+        for n in gm.graph.nodes
+        if n in skipped and regions.node_block.get(n) is not None and regions.node_block[n].order >= b
+    ]
     for n in gm.graph.nodes:
         if n in values and (n in late or n not in skipped):
             raise CutError(
@@ -182,8 +200,10 @@ def check_cut(gm: fx.GraphModule, regions: BlockRegions, cut: Cut) -> None:
             )
     if late:
         n = late[0]
-        raise CutError(f"blockdance: node {n.name} of {_owner(regions, n)} is in the skipped region at boundary {b}, "
-                       "but blocks >= boundary run on reuse steps")
+        raise CutError(
+            f"blockdance: node {n.name} of {_owner(regions, n)} is in the skipped region at boundary {b}, "
+            "but blocks >= boundary run on reuse steps"
+        )
     for n in cut.values:
         v = _value(n)
         if not isinstance(v, (torch.Tensor, torch.SymInt, int)) or isinstance(v, bool):
@@ -194,10 +214,14 @@ def check_cut(gm: fx.GraphModule, regions: BlockRegions, cut: Cut) -> None:
     for n in gm.graph.nodes:
         if n in skipped and n not in values and any(u not in skipped for u in n.users):
             u = next(u for u in n.users if u not in skipped)
-            raise CutError(f"blockdance: skipped node {n.name} of {_owner(regions, n)} is read by {u.name}, which runs "
-                           f"on reuse steps, but it is not a cut value")
+            raise CutError(
+                f"blockdance: skipped node {n.name} of {_owner(regions, n)} is read by {u.name}, which runs "
+                f"on reuse steps, but it is not a cut value"
+            )
     for n, blk in regions.node_block.items():
         if blk.order < b and n not in skipped and not _global_state(n) and n.op not in _NO_RUN:
             if not (_is_scalar(n) and not any(a in skipped for a in n.all_input_nodes)):
-                raise CutError(f"blockdance: node {n.name} of {_owner(regions, n)} runs on reuse steps although its "
-                               f"block is skipped at boundary {b}")
+                raise CutError(
+                    f"blockdance: node {n.name} of {_owner(regions, n)} runs on reuse steps although its "
+                    f"block is skipped at boundary {b}"
+                )

@@ -16,6 +16,7 @@ output leaves out, placeholders first.
 Non-tensor leaves keep their placeholders (the caller matches placeholders with leaves and erases the
 constant ones).
 """
+
 from __future__ import annotations
 
 import torch

@@ -17,6 +17,7 @@ return it. Either way the caller continues with the returned module only.
 Set ``BDCOMPILE_DUMP_PASSES=1`` (and DEBUG on ``bdcompile.passes``) to log each graph before and after
 every pass.
 """
+
 from __future__ import annotations
 
 import logging

@@ -7,6 +7,7 @@
   :func:`~.specialize.reuse_pass`, :func:`~.specialize.residual_pass`, :func:`~.specialize.forecast_pass`),
   each run by :func:`~.manager.run_passes` on the traced graph.
 """
+
 from __future__ import annotations
 
 import torch
@@ -35,14 +36,21 @@ def _placeholders_first(gm: fx.GraphModule):
 
 
 def _no_guards(gm: fx.GraphModule):
-    left = [n.name for n in gm.graph.nodes if (n.op == "call_module" and str(n.target).startswith("_guards_fn"))
-            or n.target is torch.ops.aten._assert_tensor_metadata.default]
+    left = [
+        n.name
+        for n in gm.graph.nodes
+        if (n.op == "call_module" and str(n.target).startswith("_guards_fn"))
+        or n.target is torch.ops.aten._assert_tensor_metadata.default
+    ]
     return f"guard / metadata assert nodes {left[:3]} are left" if left else None
 
 
 EXPORT_PASSES = [
-    Pass("flatten_exported", flatten_exported,
-         ensures=(Condition("placeholders first", _placeholders_first), Condition("no guard nodes", _no_guards))),
+    Pass(
+        "flatten_exported",
+        flatten_exported,
+        ensures=(Condition("placeholders first", _placeholders_first), Condition("no guard nodes", _no_guards)),
+    ),
     Pass("drop_noop_squeezes", drop_noop_squeezes),
     Pass("hoist_shape_arithmetic", hoist_shape_arithmetic),
     Pass("lint", lint),

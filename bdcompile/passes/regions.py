@@ -28,6 +28,7 @@ as they are blocks of the model) or whether it reaches the output (a stack whose
 leaves unused, Kandinsky 6's audio-text blocks without audio, is dead work that reuse steps may as
 well skip).
 """
+
 from __future__ import annotations
 
 import re
@@ -53,7 +54,7 @@ def normalize_module_path(path: str) -> str:
     path = _SUBSCRIPT.sub(r".\1", path)
     for prefix in ("L.self.", "L.self", "self.", "self"):
         if path.startswith(prefix):
-            path = path[len(prefix):]
+            path = path[len(prefix) :]
             break
     return path.strip(".")
 

@@ -16,6 +16,7 @@ without a base (a size, a value made from nothing of its shape) is cached as a v
       x1 = add(x0, attn0(x0))                    residual variant: x2 := x0 + cached
       x2 = add(x1, ff1(x1))  <- cut value
 """
+
 from __future__ import annotations
 
 from collections import deque

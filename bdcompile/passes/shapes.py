@@ -11,6 +11,7 @@ not count it in a block (the cut pass then recomputes it on reuse steps).
       m = n * 4             # stack: blocks.0         m = n * 4             # stack: {}
       y = view(h5, [m, 8])  # stack: blocks.5         y = view(h5, [m, 8])  # stack: blocks.5
 """
+
 from __future__ import annotations
 
 import torch
@@ -31,8 +32,12 @@ def hoist_shape_arithmetic(gm: fx.GraphModule) -> fx.GraphModule:
             pure.add(n)
             continue
         v = _val(n)
-        if n.op == "call_function" and isinstance(v, (torch.SymInt, torch.SymFloat, torch.SymBool, int)) \
-                and not isinstance(v, bool) and all(a in pure for a in n.all_input_nodes):
+        if (
+            n.op == "call_function"
+            and isinstance(v, (torch.SymInt, torch.SymFloat, torch.SymBool, int))
+            and not isinstance(v, bool)
+            and all(a in pure for a in n.all_input_nodes)
+        ):
             pure.add(n)
             if n.meta.get("nn_module_stack"):
                 n.meta["nn_module_stack"] = {}

@@ -13,6 +13,7 @@ As passes of the manager (:mod:`.manager`): :func:`full_pass`, :func:`reuse_pass
 meets its post-condition (:func:`~.cut.check_cut`) and ensuring that no node of the skipped region is
 left in the variant (:func:`skipped_nodes_left`).
 """
+
 from __future__ import annotations
 
 import operator
@@ -25,9 +26,22 @@ from .cut import Cut, CutError, check_cut
 from .cut import mutates as _mutates
 from .manager import Condition, Pass
 
-__all__ = ["CacheGroup", "make_full", "make_prefix", "make_reuse", "make_residual", "make_forecast",
-           "copy_graph_module", "skipped_nodes_left", "full_pass", "reuse_pass", "residual_pass", "forecast_pass",
-           "cut_holds", "no_skipped_nodes"]
+__all__ = [
+    "CacheGroup",
+    "make_full",
+    "make_prefix",
+    "make_reuse",
+    "make_residual",
+    "make_forecast",
+    "copy_graph_module",
+    "skipped_nodes_left",
+    "full_pass",
+    "reuse_pass",
+    "residual_pass",
+    "forecast_pass",
+    "cut_holds",
+    "no_skipped_nodes",
+]
 
 
 def copy_graph_module(gm: fx.GraphModule) -> tuple[fx.GraphModule, dict]:
@@ -106,8 +120,8 @@ def make_full(gm: fx.GraphModule, cut: Cut, groups: Optional[list] = None) -> tu
 def make_prefix(gm: fx.GraphModule, groups: list) -> fx.GraphModule:
     """Only what computes the groups' values: the blocks before a probe boundary and what feeds them.
 
-        before                          after (groups = [v@1, h])
-          x0 -> blk0 -> x1 -> blk1 ...    x0 -> blk0 -> x1 -> (x1, x1 - x0)
+    before                          after (groups = [v@1, h])
+      x0 -> blk0 -> x1 -> blk1 ...    x0 -> blk0 -> x1 -> (x1, x1 - x0)
     """
     new, env = copy_graph_module(gm)
     out, _ = _output_values(new.graph)
@@ -116,6 +130,7 @@ def make_prefix(gm: fx.GraphModule, groups: list) -> fx.GraphModule:
         cached += _group_outputs(new.graph, env, group)
     out.args = (tuple(cached),)
     return _finish(new)
+
 
 def _insert_inputs(graph: fx.Graph, names: list[str], metas: list[dict]) -> list[fx.Node]:
     last_ph = [n for n in graph.nodes if n.op == "placeholder"][-1]
@@ -169,12 +184,12 @@ def make_residual(gm: fx.GraphModule, cut: Cut, bases: list) -> fx.GraphModule:
 def make_reuse(gm: fx.GraphModule, cut: Cut) -> fx.GraphModule:
     """Reuse variant: inputs are the original inputs followed by one tensor per cut value.
 
-        before (boundary 2)                         after
-          def forward(x, t):                          def forward(x, t, bd_cached_0):
-              x1 = blk0(x, t)                             x3 = blk2(bd_cached_0, t)
-              x2 = blk1(x1, t)                            return (x3,)
-              x3 = blk2(x2, t)
-              return (x3,)
+    before (boundary 2)                         after
+      def forward(x, t):                          def forward(x, t, bd_cached_0):
+          x1 = blk0(x, t)                             x3 = blk2(bd_cached_0, t)
+          x2 = blk1(x1, t)                            return (x3,)
+          x3 = blk2(x2, t)
+          return (x3,)
     """
     new, env = copy_graph_module(gm)
     phs = _insert_inputs(new.graph, [f"bd_cached_{i}" for i in range(len(cut.values))], [n.meta for n in cut.values])
@@ -223,20 +238,24 @@ def skipped_nodes_left(variant: fx.GraphModule, cut: Cut) -> list[str]:
 # ------------------------------------------------------------------------------ as passes of the manager
 def cut_holds(gm_regions, cut: Cut) -> Condition:
     """The cut's post-condition (:func:`~.cut.check_cut`) on the traced graph a variant is made from."""
+
     def check(gm: fx.GraphModule):
         try:
             check_cut(gm, gm_regions, cut)
         except CutError as e:
             return str(e)
         return None
+
     return Condition(f"cut at boundary {cut.boundary} meets check_cut", check)
 
 
 def no_skipped_nodes(cut: Cut) -> Condition:
     """No node of the skipped region is left in the variant (what a reuse step must not run)."""
+
     def check(gm: fx.GraphModule):
         left = skipped_nodes_left(gm, cut)
         return f"the variant still holds skipped nodes {left[:5]}" if left else None
+
     return Condition("no skipped node left", check)
 
 
@@ -247,17 +266,29 @@ def full_pass(groups: list) -> Pass:
 
 def reuse_pass(regions, cut: Cut) -> Pass:
     """:func:`make_reuse` as a pass."""
-    return Pass(f"reuse@{cut.boundary}", lambda gm: make_reuse(gm, cut), requires=(cut_holds(regions, cut),),
-                ensures=(no_skipped_nodes(cut),))
+    return Pass(
+        f"reuse@{cut.boundary}",
+        lambda gm: make_reuse(gm, cut),
+        requires=(cut_holds(regions, cut),),
+        ensures=(no_skipped_nodes(cut),),
+    )
 
 
 def residual_pass(regions, cut: Cut, bases: list) -> Pass:
     """:func:`make_residual` as a pass."""
-    return Pass(f"residual@{cut.boundary}", lambda gm: make_residual(gm, cut, bases),
-                requires=(cut_holds(regions, cut),), ensures=(no_skipped_nodes(cut),))
+    return Pass(
+        f"residual@{cut.boundary}",
+        lambda gm: make_residual(gm, cut, bases),
+        requires=(cut_holds(regions, cut),),
+        ensures=(no_skipped_nodes(cut),),
+    )
 
 
 def forecast_pass(regions, cut: Cut, order: int) -> Pass:
     """:func:`make_forecast` as a pass."""
-    return Pass(f"forecast@{cut.boundary}", lambda gm: make_forecast(gm, cut, order),
-                requires=(cut_holds(regions, cut),), ensures=(no_skipped_nodes(cut),))
+    return Pass(
+        f"forecast@{cut.boundary}",
+        lambda gm: make_forecast(gm, cut, order),
+        requires=(cut_holds(regions, cut),),
+        ensures=(no_skipped_nodes(cut),),
+    )

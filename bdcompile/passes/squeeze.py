@@ -7,6 +7,7 @@ Squeeze that onnxruntime rejects (PixArt's ``hidden_states.squeeze(1)`` on a ``[
       y = aten.squeeze.dim(x, 1)     # x: [s0, 4, 8]    (y's uses read x)
       z = aten.squeeze.dims(w, [0, 1])  # w: [1, 4]     z = aten.squeeze.dims(w, [0])
 """
+
 from __future__ import annotations
 
 import torch

@@ -6,10 +6,26 @@ variant it is — one decision, shared by the backend's dispatcher and the expor
     step        the step clock, slot caches and the decision (Track.begin -> Call)
     dispatcher  the callable the backend returns to dynamo
 """
+
 from .dispatcher import Dispatcher
 from .generation import Generation, GenerationScope, active_for, current, generation
 from .instances import Config, Instance, find_instance, instance_of
 from .step import MAX_SLOTS, Call, SlotCache, Track, lagrange_coefficients
 
-__all__ = ["Dispatcher", "Generation", "GenerationScope", "generation", "current", "active_for", "Instance", "Config",
-           "instance_of", "find_instance", "Track", "SlotCache", "Call", "lagrange_coefficients", "MAX_SLOTS"]
+__all__ = [
+    "Dispatcher",
+    "Generation",
+    "GenerationScope",
+    "generation",
+    "current",
+    "active_for",
+    "Instance",
+    "Config",
+    "instance_of",
+    "find_instance",
+    "Track",
+    "SlotCache",
+    "Call",
+    "lagrange_coefficients",
+    "MAX_SLOTS",
+]

@@ -6,6 +6,7 @@ run. The only host-side work is that decision; with ``step_source="timestep"`` a
 scheduler it also reads the timestep once (a device-to-host copy on a GPU, free on the CPU), and an
 adaptive step decided on the host (``decide="host"``) reads one scalar.
 """
+
 from __future__ import annotations
 
 import itertools
@@ -30,9 +31,19 @@ _uid = itertools.count()
 class Dispatcher:
     """Runs one traced graph's variants for whichever instance and generation a call belongs to."""
 
-    def __init__(self, settings, config_key, variants: dict[str, LazyVariant], spec, timestep_index: int | None,
-                 input_positions: list[int], param_positions: list[int], report: dict, input_names: list[str] = (),
-                 key_positions: list[int] | None = None):
+    def __init__(
+        self,
+        settings,
+        config_key,
+        variants: dict[str, LazyVariant],
+        spec,
+        timestep_index: int | None,
+        input_positions: list[int],
+        param_positions: list[int],
+        report: dict,
+        input_names: list[str] = (),
+        key_positions: list[int] | None = None,
+    ):
         self.uid = next(_uid)
         self.settings = settings
         self.config_key = config_key
@@ -84,11 +95,16 @@ class Dispatcher:
         cfg = self._config(args)
         track = current(cfg.instance).track(cfg)
         key = (self.uid, signature([args[i] for i in self.key_positions]))
-        call = track.begin(key, None if self.timestep_index is None else lambda: self._read_timestep(args, cfg),
-                           self.spec.needs, lambda: {n: args[i] for n, i in zip(self.input_names, self.input_positions)})
+        call = track.begin(
+            key,
+            None if self.timestep_index is None else lambda: self._read_timestep(args, cfg),
+            self.spec.needs,
+            lambda: {n: args[i] for n, i in zip(self.input_names, self.input_positions)},
+        )
         variants = self.variants
-        return tuple(execute(call, self.spec, lambda name, extra: variants[name](*args, *extra),
-                             self._coeffs(args), cfg))
+        return tuple(
+            execute(call, self.spec, lambda name, extra: variants[name](*args, *extra), self._coeffs(args), cfg)
+        )
 
     def _coeffs(self, args):
         ref = next((a for a in args if isinstance(a, torch.Tensor)), None)

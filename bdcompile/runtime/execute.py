@@ -5,6 +5,7 @@ flat inputs) and the exported runners (variants are ONNX / AOTInductor / TensorR
 give :func:`execute` a ``run(name, extra) -> outputs`` that runs variant ``name`` on the call's
 inputs followed by ``extra``.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -33,7 +34,7 @@ class VariantSet:
     def groups(self, values) -> dict:
         out, i = {}, 0
         for name, n in self.layout:
-            out[name] = list(values[i:i + n])
+            out[name] = list(values[i : i + n])
             i += n
         return out
 
@@ -61,15 +62,15 @@ def _adaptive(call, vs: VariantSet, run, config) -> list:
     h_prev, t_prev = call.values("h"), call.values("t")
     if a["decide"] == "graph":
         out = list(run("adaptive", h_prev + t_prev))
-        h_new, t_new = out[n:n + a["h"]], out[n + a["h"]:n + a["h"] + a["t"]]
+        h_new, t_new = out[n : n + a["h"]], out[n + a["h"] : n + a["h"] + a["t"]]
         config.skip_flags.append(out[-1])  # a device tensor: read only when explain() asks
     else:
         probe = list(run("adaptive_probe", h_prev))
-        vf, hs, change = probe[:a["v"]], probe[a["v"]:a["v"] + a["h"]], probe[-1]
+        vf, hs, change = probe[: a["v"]], probe[a["v"] : a["v"] + a["h"]], probe[-1]
         config.host_reads += 1
         skipped = _scalar(change) < a["threshold"]
         out = list(run("adaptive_skip" if skipped else "adaptive_compute", vf + t_prev))
-        h_new, t_new = (h_prev if skipped else hs), out[n:n + a["t"]]
+        h_new, t_new = (h_prev if skipped else hs), out[n : n + a["t"]]
         config.skip_flags.append(skipped)
     call.keep({"h": h_new, "t": t_new}, merge=True)
     return out[:n]

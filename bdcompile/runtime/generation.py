@@ -10,6 +10,7 @@ so concurrent requests on one compiled model never see each other's caches. ``bd
 opens one around every ``pipe.__call__``. Calls outside any scope share the instance's *ambient*
 generation, whose start is detected by heuristics (see the README's "Never a stale cache").
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -98,8 +99,10 @@ def _models_of(obj) -> list:
     found = [m for m in (get(name) for name in _DENOISERS) if m is not None]
     if found:
         return found
-    raise TypeError(f"blockdance: expected a diffusers pipeline, a (compiled) model or an exported runner; got "
-                    f"{type(obj).__name__}, which has no transformer")
+    raise TypeError(
+        f"blockdance: expected a diffusers pipeline, a (compiled) model or an exported runner; got "
+        f"{type(obj).__name__}, which has no transformer"
+    )
 
 
 _DENOISERS = ("transformer", "transformer_2", "unet", "prior", "decoder")
@@ -121,8 +124,10 @@ class GenerationScope:
 
     def _open(self) -> dict:
         if self.closed:
-            raise RuntimeError("blockdance: this generation is closed (its caches are freed); open a new one with "
-                               "bdcompile.generation(model)")
+            raise RuntimeError(
+                "blockdance: this generation is closed (its caches are freed); open a new one with "
+                "bdcompile.generation(model)"
+            )
         if self._gens is None:
             from .instances import instance_of
 
@@ -195,6 +200,7 @@ class GenerationScope:
         models, num_steps = self._models, self.num_steps
 
         if inspect.iscoroutinefunction(fn):
+
             @functools.wraps(fn)
             async def run_async(*args, **kwargs):
                 with GenerationScope(*models, num_steps=num_steps):

@@ -11,6 +11,7 @@ Parameters replaced after compiling (``load_state_dict(assign=True)``) are re-li
 module's instance the first time a call brings them, if the module is known (it was passed to
 ``explain``, ``reset``, ``attach`` or ``generation``); otherwise they start a new instance.
 """
+
 from __future__ import annotations
 
 import itertools
@@ -34,9 +35,24 @@ class Config:
     ``log`` holds ``(generation, step, slot, action, wanted)`` for every call, newest last.
     """
 
-    __slots__ = ("instance", "settings", "schedule", "key", "log", "host_reads", "reports", "warned", "_generations",
-                 "last_num_steps", "last_plan", "pieces", "fragments", "skip_flags", "dispatchers",
-                 "__weakref__")
+    __slots__ = (
+        "instance",
+        "settings",
+        "schedule",
+        "key",
+        "log",
+        "host_reads",
+        "reports",
+        "warned",
+        "_generations",
+        "last_num_steps",
+        "last_plan",
+        "pieces",
+        "fragments",
+        "skip_flags",
+        "dispatchers",
+        "__weakref__",
+    )
 
     def __init__(self, instance, key, settings):
         import collections

@@ -20,6 +20,7 @@ The clock, in order of precedence:
   generation's direction, a new generation starts. More than ``MAX_SLOTS`` calls at one timestep
   (one-step generations at a constant timestep) also start a new one.
 """
+
 from __future__ import annotations
 
 import math
@@ -135,8 +136,22 @@ class Call:
 class Track:
     """One generation of one compiled configuration: the step clock and the slot caches."""
 
-    __slots__ = ("generation", "config", "gen_id", "num_steps", "plan", "policy_asked", "step", "slot", "calls",
-                 "last_t", "first_t", "direction", "window_open_step", "caches")
+    __slots__ = (
+        "generation",
+        "config",
+        "gen_id",
+        "num_steps",
+        "plan",
+        "policy_asked",
+        "step",
+        "slot",
+        "calls",
+        "last_t",
+        "first_t",
+        "direction",
+        "window_open_step",
+        "caches",
+    )
 
     def __init__(self, generation, config):
         self.generation = generation
@@ -194,9 +209,11 @@ class Track:
             n = self.num_steps
             if n is None:
                 why = "step_source='counter'" if read_t is not None else "a graph without a timestep input"
-                raise ValueError(f"blockdance: {why} counts calls, which needs the number of steps: "
-                                 "options={'num_steps': ...}, bdcompile.generation(model, num_steps=...) or "
-                                 "bdcompile.attach(pipe)")
+                raise ValueError(
+                    f"blockdance: {why} counts calls, which needs the number of steps: "
+                    "options={'num_steps': ...}, bdcompile.generation(model, num_steps=...) or "
+                    "bdcompile.attach(pipe)"
+                )
             cps = self.config.settings.calls_per_step
             if self.calls >= n * cps:
                 self._start()
@@ -206,7 +223,7 @@ class Track:
         else:
             t = read_t()
             if self.slot + 1 >= MAX_SLOTS and t == self.last_t:  # many calls at one timestep: one-step
-                self._start()                                   # generations, not slots of one step
+                self._start()  # generations, not slots of one step
             if self.last_t is None:
                 self._first_step(t)
             elif t == self.last_t:
@@ -257,8 +274,20 @@ class Track:
         self.config.last_plan = self.plan
 
     # ------------------------------------------------------------------ the decision
-    _CLOCK = ("step", "slot", "calls", "last_t", "first_t", "direction", "window_open_step", "gen_id", "num_steps",
-              "plan", "policy_asked", "caches")
+    _CLOCK = (
+        "step",
+        "slot",
+        "calls",
+        "last_t",
+        "first_t",
+        "direction",
+        "window_open_step",
+        "gen_id",
+        "num_steps",
+        "plan",
+        "policy_asked",
+        "caches",
+    )
 
     def snapshot(self) -> tuple:
         """The clock as it is (to undo a call a server refuses after deciding it)."""
@@ -300,8 +329,10 @@ class Track:
     def _ask_policy(self, policy_inputs) -> None:
         n = self.num_steps
         if n is None:
-            raise ValueError("blockdance: a policy needs the number of steps: options={'num_steps': ...}, "
-                             "bdcompile.generation(model, num_steps=...) or bdcompile.attach(pipe)")
+            raise ValueError(
+                "blockdance: a policy needs the number of steps: options={'num_steps': ...}, "
+                "bdcompile.generation(model, num_steps=...) or bdcompile.attach(pipe)"
+            )
         start = math.ceil(self.config.settings.policy_start * n - 1e-9)
         if self.step >= start:
             self.policy_asked = True
@@ -318,4 +349,5 @@ class Track:
             "num_steps: a new generation is only recognised when the timestep moves back against its direction, so a "
             "cancelled generation followed by one that starts lower, or two interleaved requests, would share caches. "
             "Wrap each generation in `with bdcompile.generation(model):`, or call bdcompile.attach(pipe).",
-            stacklevel=user_stacklevel())
+            stacklevel=user_stacklevel(),
+        )

@@ -15,6 +15,7 @@ Batching needs every model input and every cut value to carry the batch in dim 0
 ``dynamic_axes {"0": "batch"}`` and cut shapes starting with ``"batch"``); otherwise each group runs one
 request at a time (``StepBatcher.batchable`` is False).
 """
+
 from __future__ import annotations
 
 import dataclasses
@@ -125,8 +126,9 @@ class StepBatcher:
             except Exception as e:  # the variant failed: every request of this group gets the error
                 log.exception("blockdance serving: execution failed")
                 for i in members:
-                    results[i].error = RuntimeError(f"executing the {prepared[i][1].action} variant failed: "
-                                                    f"{type(e).__name__}: {e}")
+                    results[i].error = RuntimeError(
+                        f"executing the {prepared[i][1].action} variant failed: {type(e).__name__}: {e}"
+                    )
 
     def _group_key(self, flat, decision: Decision):
         shapes = []
@@ -187,8 +189,13 @@ class StepBatcher:
 
         runner, (flat, decision) = self.runner, prepared[i]
         seq = requests[i].seq
-        outs = execute(decision.call, runner.spec, lambda name, extra: runner._run_all(name, flat, extra),
-                       lambda v: runner.backend.coeffs(v, flat[0]), seq.config)
+        outs = execute(
+            decision.call,
+            runner.spec,
+            lambda name, extra: runner._run_all(name, flat, extra),
+            lambda v: runner.backend.coeffs(v, flat[0]),
+            seq.config,
+        )
         self.executions += 1
         self.grouped_requests += 1
         results[i].outputs = tuple(_torch(o).clone() for o in outs[: runner.num_outputs])

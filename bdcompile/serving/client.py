@@ -17,6 +17,7 @@ If the server goes away mid-generation (killed, restarted, the sequence timed ou
 cached state on the server is gone: :class:`GenerationLost` says so, and ``run(retries=1)`` starts the
 generation again from step 0 once the server is back.
 """
+
 from __future__ import annotations
 
 import threading
@@ -25,11 +26,26 @@ from typing import Optional, Sequence
 
 import numpy as np
 
-__all__ = ["DenoiseClient", "DigitsGeneration", "GenerationLost", "StepRejected", "generate_images", "generate_digits",
-           "wait_ready"]
+__all__ = [
+    "DenoiseClient",
+    "DigitsGeneration",
+    "GenerationLost",
+    "StepRejected",
+    "generate_images",
+    "generate_digits",
+    "wait_ready",
+]
 
-_NP_TRITON = {np.float32: "FP32", np.float16: "FP16", np.float64: "FP64", np.int64: "INT64", np.int32: "INT32",
-              np.uint8: "UINT8", np.bool_: "BOOL", np.object_: "BYTES"}
+_NP_TRITON = {
+    np.float32: "FP32",
+    np.float16: "FP16",
+    np.float64: "FP64",
+    np.int64: "INT64",
+    np.int32: "INT32",
+    np.uint8: "UINT8",
+    np.bool_: "BOOL",
+    np.object_: "BYTES",
+}
 
 
 _IMPORT_LOCK = threading.Lock()  # diffusers' lazy imports are not thread-safe (ImportError when threads race)
@@ -107,8 +123,15 @@ class DenoiseClient:
                 self._bf16 = set()
         return self._bf16
 
-    def step(self, seq_id: int, inputs: dict, start: bool = False, end: bool = False, action: Optional[str] = None,
-             num_steps: Optional[int] = None):
+    def step(
+        self,
+        seq_id: int,
+        inputs: dict,
+        start: bool = False,
+        end: bool = False,
+        action: Optional[str] = None,
+        num_steps: Optional[int] = None,
+    ):
         """One model call of sequence ``seq_id``: (outputs by name, what ran, how many sequences shared it).
 
         ``inputs``: the transformer's inputs by manifest name (numpy or torch), without the request dim."""
@@ -130,28 +153,39 @@ class DenoiseClient:
         except Exception as e:
             if _is_connection_error(e):
                 self._reconnect()
-                raise GenerationLost(f"the server at {self.url} went away during sequence {seq_id}: the generation's "
-                                     f"cached state on the server is lost; start the generation again ({type(e).__name__}: "
-                                     f"{str(e)[:200]})") from e
+                raise GenerationLost(
+                    f"the server at {self.url} went away during sequence {seq_id}: the generation's "
+                    f"cached state on the server is lost; start the generation again ({type(e).__name__}: "
+                    f"{str(e)[:200]})"
+                ) from e
             msg = str(e)
             if "START flag" in msg or "unknown to the server" in msg:
-                raise GenerationLost(f"sequence {seq_id} is not known to the server (never started, already ended, "
-                                     f"timed out, or the server restarted): start the generation again. Server said: {msg[:300]}") from e
+                raise GenerationLost(
+                    f"sequence {seq_id} is not known to the server (never started, already ended, "
+                    f"timed out, or the server restarted): start the generation again. Server said: {msg[:300]}"
+                ) from e
             raise StepRejected(msg) from e
         resp = r.get_response()
         outs = {o["name"]: r.as_numpy(o["name"]) for o in resp["outputs"]}
-        outs = {k: v.astype(np.float32) if v.dtype.name == "bfloat16" else v for k, v in outs.items()}  # BF16 -> float32
+        outs = {
+            k: v.astype(np.float32) if v.dtype.name == "bfloat16" else v for k, v in outs.items()
+        }  # BF16 -> float32
         action_ran = outs.pop("STEP_ACTION").reshape(-1)[0]
         batched = int(outs.pop("BATCHED").reshape(-1)[0])
-        return {k: v[0] for k, v in outs.items()}, action_ran.decode() if isinstance(action_ran, bytes) else action_ran, batched
+        return (
+            {k: v[0] for k, v in outs.items()},
+            action_ran.decode() if isinstance(action_ran, bytes) else action_ran,
+            batched,
+        )
 
     def _reconnect(self) -> None:
         try:
             self.client.close()
         except Exception:
             pass
-        self.client = self.http.InferenceServerClient(self.url, connection_timeout=self.timeout,
-                                                      network_timeout=self.timeout)
+        self.client = self.http.InferenceServerClient(
+            self.url, connection_timeout=self.timeout, network_timeout=self.timeout
+        )
 
     def close(self) -> None:
         self.client.close()
@@ -161,8 +195,16 @@ class DigitsGeneration:
     """One digit generated step by step through the ``denoise`` model: the loop of
     ``bdcompile.zoo.digits.sample_from_noise`` (DDIM, CFG as a doubled batch) with the model on the server."""
 
-    def __init__(self, client: DenoiseClient, seq_id: int, label: int, seed: int, num_steps: int = 20,
-                 guidance_scale: float = 3.0, send_num_steps: bool = False):
+    def __init__(
+        self,
+        client: DenoiseClient,
+        seq_id: int,
+        label: int,
+        seed: int,
+        num_steps: int = 20,
+        guidance_scale: float = 3.0,
+        send_num_steps: bool = False,
+    ):
         import torch
 
         from ..zoo import digits as zoo
@@ -194,9 +236,18 @@ class DigitsGeneration:
         torch = self.torch
         t = self.sched.timesteps[self.i]
         x2 = torch.cat([self.x, self.x])
-        inputs = {"hidden_states": x2.numpy(), "timestep": t.expand(2).float().numpy(), "class_labels": self.lab.numpy()}
-        outs, action, batched = self.client.step(self.seq_id, inputs, start=self.i == 0, end=self.i == self.num_steps - 1,
-                                                 num_steps=self.num_steps if self.send_num_steps and self.i == 0 else None)
+        inputs = {
+            "hidden_states": x2.numpy(),
+            "timestep": t.expand(2).float().numpy(),
+            "class_labels": self.lab.numpy(),
+        }
+        outs, action, batched = self.client.step(
+            self.seq_id,
+            inputs,
+            start=self.i == 0,
+            end=self.i == self.num_steps - 1,
+            num_steps=self.num_steps if self.send_num_steps and self.i == 0 else None,
+        )
         out = torch.from_numpy(outs["sample"].copy())[:, : self.x.shape[1]]
         self.outputs.append(out)
         cond, uncond = out.chunk(2)
@@ -224,22 +275,33 @@ class DigitsGeneration:
                 self.restart()
 
 
-def generate_images(url: str, labels: Sequence[int], seeds: Optional[Sequence[int]] = None, model: str = "mnist",
-                    timeout: float = 300.0) -> np.ndarray:
+def generate_images(
+    url: str, labels: Sequence[int], seeds: Optional[Sequence[int]] = None, model: str = "mnist", timeout: float = 300.0
+) -> np.ndarray:
     """Images [n, 1, S, S] in [0, 1] for ``labels`` from a whole-generation model (one request; seeds 0..n-1
     unless given): ``mnist`` S = 28, ``digits`` S = 8."""
     http = _http()
     seeds = list(range(len(labels))) if seeds is None else list(seeds)
     c = http.InferenceServerClient(url, connection_timeout=timeout, network_timeout=timeout)
     try:
-        r = c.infer(model, [_input(http, "LABEL", np.asarray(labels, dtype=np.int64)[:, None]),
-                            _input(http, "SEED", np.asarray(seeds, dtype=np.int64)[:, None])])
+        r = c.infer(
+            model,
+            [
+                _input(http, "LABEL", np.asarray(labels, dtype=np.int64)[:, None]),
+                _input(http, "SEED", np.asarray(seeds, dtype=np.int64)[:, None]),
+            ],
+        )
         return r.as_numpy("IMAGE")
     finally:
         c.close()
 
 
-def generate_digits(url: str, labels: Sequence[int], seeds: Optional[Sequence[int]] = None, model: str = "digits",
-                    timeout: float = 300.0) -> np.ndarray:
+def generate_digits(
+    url: str,
+    labels: Sequence[int],
+    seeds: Optional[Sequence[int]] = None,
+    model: str = "digits",
+    timeout: float = 300.0,
+) -> np.ndarray:
     """Images [n, 1, 8, 8] in [0, 1] for ``labels`` from the whole-generation ``digits`` model (one request)."""
     return generate_images(url, labels, seeds, model=model, timeout=timeout)

@@ -14,14 +14,24 @@ images in [0, 1] out.
 
 A new embedded model adds one small subclass of :class:`ClassConditionalPipeline` here.
 """
+
 from __future__ import annotations
 
 import json
 
 import torch
 
-__all__ = ["ClassConditionalPipeline", "DigitsPipeline", "MnistPipeline", "DIGITS", "MNIST", "get_pipeline",
-           "digits", "mnist", "matches"]
+__all__ = [
+    "ClassConditionalPipeline",
+    "DigitsPipeline",
+    "MnistPipeline",
+    "DIGITS",
+    "MNIST",
+    "get_pipeline",
+    "digits",
+    "mnist",
+    "matches",
+]
 
 
 class ClassConditionalPipeline:
@@ -31,8 +41,8 @@ class ClassConditionalPipeline:
     what the in-process pipeline draws for one image with that generator."""
 
     name = ""
-    zoo_module = ""          # bdcompile.zoo.<module>
-    model_class = ""         # the exported transformer's class name
+    zoo_module = ""  # bdcompile.zoo.<module>
+    model_class = ""  # the exported transformer's class name
     image_size = 0
     num_classes = 10
 
@@ -77,16 +87,18 @@ class ClassConditionalPipeline:
 
     def generate(self, model, inputs: dict, num_steps: int = 20, guidance_scale: float = 3.0) -> dict:
         """One generation for the whole batch (CFG as a doubled batch), ``model`` a transformer-like callable."""
-        images = self.zoo().sample_from_noise(model, self.noise(inputs["seeds"]), inputs["labels"],
-                                              num_steps=num_steps, guidance_scale=guidance_scale)
+        images = self.zoo().sample_from_noise(
+            model, self.noise(inputs["seeds"]), inputs["labels"], num_steps=num_steps, guidance_scale=guidance_scale
+        )
         return {"IMAGE": images.float()}
 
     def matches(self, manifest: dict) -> bool:
         """True when the export is this pipeline's model (class and config)."""
         cfg = manifest.get("model", {}).get("config") or {}
         want = json.loads(json.dumps(self.config()))  # tuples as lists, as in the manifest
-        return (manifest.get("model", {}).get("class", "").endswith(self.model_class)
-                and all(cfg.get(k) == v for k, v in want.items()))
+        return manifest.get("model", {}).get("class", "").endswith(self.model_class) and all(
+            cfg.get(k) == v for k, v in want.items()
+        )
 
 
 class DigitsPipeline(ClassConditionalPipeline):

@@ -9,6 +9,7 @@ Each sequence is a ``bdcompile.generation(runner, num_steps=...)`` handle: the u
 decision (``runner.decide``) inside the same handle and keeps a full step's cut values with
 ``Call.keep``; ``end`` / ``expire`` close the handle, which frees its caches.
 """
+
 from __future__ import annotations
 
 import dataclasses
@@ -121,10 +122,15 @@ class Sequence:
             step = call.step
             track.restore(snap)  # a refused request does not advance the sequence
             self.config.log.pop()
-            why = ("no full step has run in this sequence yet" if call.cache is None else
-                   "the cached values were made for other input shapes/dtypes")
-            raise NoCacheYet(f"sequence {self.corr_id}: ACTION=reuse refused at step {step}: {why}; "
-                             "the first step of a generation must be a full step (send ACTION=auto or full)")
+            why = (
+                "no full step has run in this sequence yet"
+                if call.cache is None
+                else "the cached values were made for other input shapes/dtypes"
+            )
+            raise NoCacheYet(
+                f"sequence {self.corr_id}: ACTION=reuse refused at step {step}: {why}; "
+                "the first step of a generation must be a full step (send ACTION=auto or full)"
+            )
         coeffs = ()
         group = (self.runner.spec.needs.get(call.action) or ("",))[0]
         if parse_action(call.action)[0] == FORECAST:
@@ -175,8 +181,9 @@ class SequenceStore:
             old = self.sequences.pop(corr_id, None)
             if old is not None:
                 old.close()
-            seq = Sequence(corr_id, self.runner, num_steps if num_steps is not None else self.default_num_steps,
-                           self.caching)
+            seq = Sequence(
+                corr_id, self.runner, num_steps if num_steps is not None else self.default_num_steps, self.caching
+            )
             self.sequences[corr_id] = seq
             self.started += 1
             return seq
@@ -185,9 +192,11 @@ class SequenceStore:
         with self.lock:
             seq = self.sequences.get(corr_id)
         if seq is None:
-            raise UnknownSequence(f"sequence {corr_id} is unknown to the server: it never started (send START on its "
-                                  "first request), it ended, or it expired after the idle timeout (its cached "
-                                  "state is gone; start the generation again)")
+            raise UnknownSequence(
+                f"sequence {corr_id} is unknown to the server: it never started (send START on its "
+                "first request), it ended, or it expired after the idle timeout (its cached "
+                "state is gone; start the generation again)"
+            )
         return seq
 
     def run(self, corr_id, kwargs: dict):
@@ -221,5 +230,10 @@ class SequenceStore:
             return sum(s.cache_bytes() for s in self.sequences.values())
 
     def stats(self) -> dict:
-        return {"live": self.live, "cache_bytes": self.cache_bytes(), "started": self.started, "ended": self.ended,
-                "expired": self.expired}
+        return {
+            "live": self.live,
+            "cache_bytes": self.cache_bytes(),
+            "started": self.started,
+            "ended": self.ended,
+            "expired": self.expired,
+        }

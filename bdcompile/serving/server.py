@@ -8,9 +8,11 @@ The Python backend's stub embeds the interpreter through a *shared* libpython of
 the stub: a venv made from Debian's ``/usr/bin/python3.11`` works; a pyenv build without
 ``--enable-shared`` does not (its stub dies). ``python`` is that venv's interpreter, with
 ``nvidia-pytriton``, ``torch`` and ``onnxruntime`` installed; bdcompile itself is imported from this
-checkout (``$BDCOMPILE_PYTHONPATH``, read by the repository's ``model.py``: the stub ignores ``$PYTHONPATH``). Found from ``python=``, ``$BDC_SERVING_PYTHON``, or the running
-interpreter. Listens on 127.0.0.1 unless told otherwise.
+checkout (``$BDCOMPILE_PYTHONPATH``, read by the repository's ``model.py``: the stub ignores
+``$PYTHONPATH``). Found from ``python=``, ``$BDC_SERVING_PYTHON``, or the running interpreter. Listens on
+127.0.0.1 unless told otherwise.
 """
+
 from __future__ import annotations
 
 import json
@@ -52,23 +54,30 @@ class TritonSetup:
         self.site = self.pytriton.parent
         self.server_bin = self.pytriton / "tritonserver" / "bin" / "tritonserver"
         self.python_backend = self.pytriton / "tritonserver" / "backends" / "python"
-        self.stub = self.pytriton / "tritonserver" / "python_backend_stubs" / self.version / "triton_python_backend_stub"
+        self.stub = (
+            self.pytriton / "tritonserver" / "python_backend_stubs" / self.version / "triton_python_backend_stub"
+        )
         self.libs = self.site / "nvidia_pytriton.libs"
 
     def backend_dir(self, root: Path) -> Path:
         """A backend directory with the Python backend and the stub of this interpreter's version."""
         d = root / "backends" / "python"
         d.mkdir(parents=True, exist_ok=True)
-        for f in (self.python_backend / "libtriton_python.so", self.python_backend / "triton_python_backend_utils.py",
-                  self.stub):
+        for f in (
+            self.python_backend / "libtriton_python.so",
+            self.python_backend / "triton_python_backend_utils.py",
+            self.stub,
+        ):
             shutil.copy2(f, d / f.name)
         return root / "backends"
 
 
-_PROBE = ("import json, sys, sysconfig\n"
-          "try:\n import pytriton, os\n p = os.path.dirname(pytriton.__file__)\nexcept ImportError:\n p = None\n"
-          "print(json.dumps({'pytriton': p, 'shared': bool(sysconfig.get_config_var('Py_ENABLE_SHARED')),"
-          " 'version': '%d.%d' % sys.version_info[:2]}))")
+_PROBE = (
+    "import json, sys, sysconfig\n"
+    "try:\n import pytriton, os\n p = os.path.dirname(pytriton.__file__)\nexcept ImportError:\n p = None\n"
+    "print(json.dumps({'pytriton': p, 'shared': bool(sysconfig.get_config_var('Py_ENABLE_SHARED')),"
+    " 'version': '%d.%d' % sys.version_info[:2]}))"
+)
 
 
 def find_setup(python=None) -> TritonSetup:
@@ -93,9 +102,11 @@ def find_setup(python=None) -> TritonSetup:
             continue
         problems = []
         if not info["shared"]:
-            problems.append("this Python has no shared libpython (built without --enable-shared), which Triton's "
-                            "Python-backend stub embeds: make a venv from a Python with libpython3.X.so (Debian's "
-                            "/usr/bin/python3.11)")
+            problems.append(
+                "this Python has no shared libpython (built without --enable-shared), which Triton's "
+                "Python-backend stub embeds: make a venv from a Python with libpython3.X.so (Debian's "
+                "/usr/bin/python3.11)"
+            )
         if not info["pytriton"]:
             problems.append("nvidia-pytriton is not installed there (pip install nvidia-pytriton torch onnxruntime)")
         if problems:
@@ -106,8 +117,11 @@ def find_setup(python=None) -> TritonSetup:
             reasons.append(f"{py}: nvidia-pytriton has no tritonserver / stub for Python {info['version']}")
             continue
         return setup
-    raise ServingUnavailable("bdcompile serve: no interpreter to run Triton's Python backend with: " + "; ".join(reasons)
-                             + f". `bash .ci/run` (or .ci/serving_venv.sh) builds one at {DEFAULT_VENV}.")
+    raise ServingUnavailable(
+        "bdcompile serve: no interpreter to run Triton's Python backend with: "
+        + "; ".join(reasons)
+        + f". `bash .ci/run` (or .ci/serving_venv.sh) builds one at {DEFAULT_VENV}."
+    )
 
 
 def _bdcompile_root() -> Path:
@@ -117,9 +131,19 @@ def _bdcompile_root() -> Path:
 class TritonServer:
     """A ``tritonserver`` process on a model repository, on 127.0.0.1 (HTTP + metrics; gRPC optional)."""
 
-    def __init__(self, repository, python=None, http_port: Optional[int] = None, metrics_port: Optional[int] = None,
-                 grpc_port: Optional[int] = None, address: str = "127.0.0.1", threads: int = 1,
-                 log_file=None, verbose: int = 0, extra_args=()):
+    def __init__(
+        self,
+        repository,
+        python=None,
+        http_port: Optional[int] = None,
+        metrics_port: Optional[int] = None,
+        grpc_port: Optional[int] = None,
+        address: str = "127.0.0.1",
+        threads: int = 1,
+        log_file=None,
+        verbose: int = 0,
+        extra_args=(),
+    ):
         self.repository = Path(repository).resolve()
         self.setup = find_setup(python)
         self.address = address
@@ -148,11 +172,31 @@ class TritonServer:
 
     def command(self) -> list[str]:
         backends = self.setup.backend_dir(self._tmp)
-        cmd = [str(self.setup.server_bin), "--model-repository", str(self.repository), "--backend-directory",
-               str(backends), "--http-address", self.address, "--http-port", str(self.http_port),
-               "--metrics-address", self.address, "--metrics-port", str(self.metrics_port),
-               "--allow-gpu-metrics", "false", "--exit-on-error", "true", "--strict-readiness", "true",
-               "--log-verbose", str(self.verbose), "--exit-timeout-secs", "5"]
+        cmd = [
+            str(self.setup.server_bin),
+            "--model-repository",
+            str(self.repository),
+            "--backend-directory",
+            str(backends),
+            "--http-address",
+            self.address,
+            "--http-port",
+            str(self.http_port),
+            "--metrics-address",
+            self.address,
+            "--metrics-port",
+            str(self.metrics_port),
+            "--allow-gpu-metrics",
+            "false",
+            "--exit-on-error",
+            "true",
+            "--strict-readiness",
+            "true",
+            "--log-verbose",
+            str(self.verbose),
+            "--exit-timeout-secs",
+            "5",
+        ]
         if self.grpc_port:
             cmd += ["--grpc-address", self.address, "--grpc-port", str(self.grpc_port)]
         else:
@@ -172,8 +216,14 @@ class TritonServer:
     def start(self, timeout: float = 180.0) -> "TritonServer":
         self.log_file.parent.mkdir(parents=True, exist_ok=True)
         log = open(self.log_file, "ab")
-        self.proc = subprocess.Popen(self.command(), stdout=log, stderr=subprocess.STDOUT, env=self.environment(),
-                                     start_new_session=True, cwd=str(self._tmp))
+        self.proc = subprocess.Popen(
+            self.command(),
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            env=self.environment(),
+            start_new_session=True,
+            cwd=str(self._tmp),
+        )
         log.close()
         self.wait_ready(timeout)
         return self
@@ -189,8 +239,10 @@ class TritonServer:
         t0 = time.monotonic()
         while time.monotonic() - t0 < timeout:
             if self.proc is not None and self.proc.poll() is not None:
-                raise RuntimeError(f"tritonserver exited with code {self.proc.returncode} before it was ready; "
-                                   f"log {self.log_file}:\n{self.log_tail()}")
+                raise RuntimeError(
+                    f"tritonserver exited with code {self.proc.returncode} before it was ready; "
+                    f"log {self.log_file}:\n{self.log_tail()}"
+                )
             if self.ready():
                 return
             time.sleep(0.25)

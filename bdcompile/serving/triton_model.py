@@ -15,6 +15,7 @@ Two kinds, chosen by the config parameter ``bdcompile_kind``:
 Server-side gauges on Triton's metrics endpoint: ``bdcompile_live_sequences``,
 ``bdcompile_cache_bytes`` (cut values held), ``bdcompile_process_rss_bytes`` (this model's process).
 """
+
 from __future__ import annotations
 
 import json
@@ -82,8 +83,14 @@ class TritonPythonModel:
             self.pipeline = get_pipeline(p.get("pipeline", "digits"), self.runner.manifest)
             self.guidance = float(p.get("guidance_scale", "3.0"))
             self.num_steps = num_steps or self.runner.manifest["schedule"].get("num_steps") or 20
-        log.info("bdcompile serving: %s (%s) on %s, caching %s, batching %s", self.name, self.kind,
-                 self.runner.format, "on" if self.caching else "off", self.batcher.batchable)
+        log.info(
+            "bdcompile serving: %s (%s) on %s, caching %s, batching %s",
+            self.name,
+            self.kind,
+            self.runner.format,
+            "on" if self.caching else "off",
+            self.batcher.batchable,
+        )
 
     def _load(self, export_dir: Path, args, p: dict, threads: int):
         from ..export import load
@@ -101,8 +108,10 @@ class TritonPythonModel:
             if kind == "GPU" and not providers:
                 providers = ["CUDAExecutionProvider", "CPUExecutionProvider"]
             providers = providers or ["CPUExecutionProvider"]
-            opts = [{"device_id": str(device_id)} if pr in ("CUDAExecutionProvider", "TensorrtExecutionProvider") else {}
-                    for pr in providers]
+            opts = [
+                {"device_id": str(device_id)} if pr in ("CUDAExecutionProvider", "TensorrtExecutionProvider") else {}
+                for pr in providers
+            ]
             return load(export_dir, format="onnx", providers=providers, session_options=so, provider_options=opts)
         return load(export_dir, format=fmt, device_index=device_id if kind == "GPU" else -1)
 
@@ -110,9 +119,11 @@ class TritonPythonModel:
         self.gauges = {}
         self._metrics_at = 0.0
         try:
-            for key, desc in (("live_sequences", "generations (Triton sequences) holding state in this model"),
-                              ("cache_bytes", "bytes of cut values cached for live generations"),
-                              ("process_rss_bytes", "resident memory of this model's Python-backend process")):
+            for key, desc in (
+                ("live_sequences", "generations (Triton sequences) holding state in this model"),
+                ("cache_bytes", "bytes of cut values cached for live generations"),
+                ("process_rss_bytes", "resident memory of this model's Python-backend process"),
+            ):
                 fam = pb.MetricFamily(name=f"bdcompile_{key}", description=desc, kind=pb.MetricFamily.GAUGE)
                 self.gauges[key] = (fam, fam.Metric(labels={"model": self.name}))
         except Exception as e:  # older Triton: no custom metrics
@@ -199,8 +210,10 @@ class TritonPythonModel:
                     if x is None:
                         raise ValueError(f"missing input {name}")
                     if x.dim() == 0 or x.shape[0] != 1:
-                        raise ValueError(f"input {name} has shape {list(x.shape)}: a sequence request carries one "
-                                         "item (leading dim 1), e.g. hidden_states[None]")
+                        raise ValueError(
+                            f"input {name} has shape {list(x.shape)}: a sequence request carries one "
+                            "item (leading dim 1), e.g. hidden_states[None]"
+                        )
                     tensors[name] = x[0]
                 asked = str(self._scalar(r, "ACTION", "auto") or "auto")
                 n = self._scalar(r, "NUM_STEPS")
@@ -218,7 +231,9 @@ class TritonPythonModel:
             if res.error is not None:
                 responses.append(self._error(res.error))
                 continue
-            outs = [pb.Tensor.from_dlpack(name, o.contiguous()[None]) for name, o in zip(self.output_names, res.outputs)]
+            outs = [
+                pb.Tensor.from_dlpack(name, o.contiguous()[None]) for name, o in zip(self.output_names, res.outputs)
+            ]
             outs.append(pb.Tensor("STEP_ACTION", np.array([[res.action.encode()]], dtype=np.object_)))
             outs.append(pb.Tensor("BATCHED", np.array([[res.batched]], dtype=np.int32)))
             responses.append(pb.InferenceResponse(output_tensors=outs))
@@ -245,14 +260,16 @@ class TritonPythonModel:
                 model = self.step_model()
                 try:
                     with self.store.lock:
-                        outputs = self.pipeline.generate(model, merged, num_steps=self.num_steps,
-                                                         guidance_scale=self.guidance)
+                        outputs = self.pipeline.generate(
+                            model, merged, num_steps=self.num_steps, guidance_scale=self.guidance
+                        )
                 finally:
                     model.close()
                 parts = self.pipeline.split(outputs, [x for _, x in items])
                 for (i, _), part in zip(items, parts):
-                    responses[i] = pb.InferenceResponse(output_tensors=[pb.Tensor.from_dlpack(k, v.contiguous())
-                                                                        for k, v in part.items()])
+                    responses[i] = pb.InferenceResponse(
+                        output_tensors=[pb.Tensor.from_dlpack(k, v.contiguous()) for k, v in part.items()]
+                    )
             except Exception as e:
                 log.exception("bdcompile serving: generation failed")
                 for i, _ in items:
@@ -299,4 +316,3 @@ class _SequenceModel:
             self.close()
         except Exception:
             pass
-

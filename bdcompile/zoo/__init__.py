@@ -6,14 +6,18 @@
 Every embedded model's module has the same functions, so commands take any of them by name
 (``--model digits``). No torch import here: the CLI's ``--help`` lists the names without it.
 """
+
 from __future__ import annotations
 
 import importlib
 
 # name -> (module in this package, one line for --help)
 EMBEDDED = {
-    "mnist": ("mnist_mmdit", "class-conditional MMDiT (SD3Transformer2DModel, 12 joint blocks) on 28x28 MNIST, "
-                             "flow matching, StableDiffusion3Pipeline"),
+    "mnist": (
+        "mnist_mmdit",
+        "class-conditional MMDiT (SD3Transformer2DModel, 12 joint blocks) on 28x28 MNIST, "
+        "flow matching, StableDiffusion3Pipeline",
+    ),
     "digits": ("digits", "the first embedded model: class-conditional DiT (12 blocks) on sklearn's 8x8 digits, DDIM"),
 }
 DEFAULT_MODEL = "mnist"

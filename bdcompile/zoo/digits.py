@@ -9,6 +9,7 @@ classifier-free guidance) through an identity "VAE" (the model works in pixel sp
     pipe = digits.load_pipeline()
     images = digits.sample(pipe.transformer, labels=torch.arange(10), num_steps=20)
 """
+
 from __future__ import annotations
 
 import json
@@ -28,8 +29,16 @@ NULL_CLASS = 1000  # DiTPipeline's unconditional label
 IMAGE_SIZE = 8
 
 DIT_CONFIG = dict(
-    sample_size=8, patch_size=2, in_channels=1, out_channels=1, num_layers=12, num_attention_heads=4,
-    attention_head_dim=16, norm_type="ada_norm_zero", num_embeds_ada_norm=1000, activation_fn="gelu-approximate",
+    sample_size=8,
+    patch_size=2,
+    in_channels=1,
+    out_channels=1,
+    num_layers=12,
+    num_attention_heads=4,
+    attention_head_dim=16,
+    norm_type="ada_norm_zero",
+    num_embeds_ada_norm=1000,
+    activation_fn="gelu-approximate",
 )
 
 
@@ -76,8 +85,11 @@ def load_pipeline(transformer=None):
     """A diffusers ``DiTPipeline`` around the embedded model (DDIM, identity VAE)."""
     from diffusers import DiTPipeline
 
-    pipe = DiTPipeline(transformer=transformer if transformer is not None else load_transformer(), vae=identity_vae(),
-                       scheduler=make_scheduler())
+    pipe = DiTPipeline(
+        transformer=transformer if transformer is not None else load_transformer(),
+        vae=identity_vae(),
+        scheduler=make_scheduler(),
+    )
     pipe.set_progress_bar_config(disable=True)
     return pipe
 
@@ -87,15 +99,20 @@ def sample(transformer, labels, num_steps: int = 20, guidance_scale: float = 3.0
     """Digits for ``labels`` through ``DiTPipeline`` (CFG as one doubled batch): [B, 1, 8, 8] in [0, 1]."""
     pipe = load_pipeline(transformer)
     labels = [int(v) for v in labels]
-    out = pipe(class_labels=labels, num_inference_steps=num_steps, guidance_scale=guidance_scale,
-               generator=generator if generator is not None else torch.Generator().manual_seed(0),
-               output_type="np").images
+    out = pipe(
+        class_labels=labels,
+        num_inference_steps=num_steps,
+        guidance_scale=guidance_scale,
+        generator=generator if generator is not None else torch.Generator().manual_seed(0),
+        output_type="np",
+    ).images
     return torch.from_numpy(out).permute(0, 3, 1, 2).float().clamp(0, 1)
 
 
 @torch.no_grad()
-def sample_from_noise(transformer, noise: torch.Tensor, labels, num_steps: int = 20,
-                      guidance_scale: float = 3.0) -> torch.Tensor:
+def sample_from_noise(
+    transformer, noise: torch.Tensor, labels, num_steps: int = 20, guidance_scale: float = 3.0
+) -> torch.Tensor:
     """``DiTPipeline``'s loop (DDIM, CFG as one doubled batch) from given noise [B, 1, 8, 8]: images in [0, 1].
 
     ``sample(m, [label], generator=torch.Generator().manual_seed(s))`` draws its noise as
@@ -114,8 +131,17 @@ class DigitClassifier(nn.Module):
     def __init__(self):
         super().__init__()
         self.body = nn.Sequential(
-            nn.Conv2d(1, 32, 3, padding=1), nn.ReLU(), nn.Conv2d(32, 64, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
-            nn.Conv2d(64, 64, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2), nn.Flatten(), nn.Linear(256, 64), nn.ReLU(),
+            nn.Conv2d(1, 32, 3, padding=1),
+            nn.ReLU(),
+            nn.Conv2d(32, 64, 3, padding=1),
+            nn.ReLU(),
+            nn.MaxPool2d(2),
+            nn.Conv2d(64, 64, 3, padding=1),
+            nn.ReLU(),
+            nn.MaxPool2d(2),
+            nn.Flatten(),
+            nn.Linear(256, 64),
+            nn.ReLU(),
         )
         self.head = nn.Linear(64, 10)
 

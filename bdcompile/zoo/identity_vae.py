@@ -5,6 +5,7 @@
 size == image size), ``shift_factor`` and decodes ``latents / scaling_factor + shift_factor`` (here the
 latents themselves).
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -18,8 +19,13 @@ def identity_vae():
 
     class IdentityVAE(ModelMixin, ConfigMixin):
         @register_to_config
-        def __init__(self, scaling_factor: float = 1.0, shift_factor: float = 0.0, block_out_channels=(1,),
-                     latent_channels: int = 1):
+        def __init__(
+            self,
+            scaling_factor: float = 1.0,
+            shift_factor: float = 0.0,
+            block_out_channels=(1,),
+            latent_channels: int = 1,
+        ):
             super().__init__()
             self.register_buffer("anchor", torch.zeros(1), persistent=False)  # gives the module a device/dtype
 

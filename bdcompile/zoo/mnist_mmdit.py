@@ -13,6 +13,7 @@ built without text encoders or tokenizers and with an identity "VAE".
     pipe = M.load_pipeline()
     images = M.sample(pipe.transformer, labels=torch.arange(10), num_steps=20)   # [10, 1, 28, 28] in [0, 1]
 """
+
 from __future__ import annotations
 
 import json
@@ -32,16 +33,26 @@ SAMPLES = HERE / "mnist_samples.png"
 ADA_POLICY = HERE / "mnist_ada_policy.safetensors"  # BlockDance-Ada for this model, where one is committed
 
 NUM_CLASSES = 10
-NULL_LABEL = 10          # the label encoder's extra row: the unconditional branch of CFG
-PROMPT_TOKENS = 4        # "text" tokens per label
-JOINT_DIM = 64           # prompt_embeds width (joint_attention_dim)
-POOLED_DIM = 64          # pooled_prompt_embeds width (pooled_projection_dim)
+NULL_LABEL = 10  # the label encoder's extra row: the unconditional branch of CFG
+PROMPT_TOKENS = 4  # "text" tokens per label
+JOINT_DIM = 64  # prompt_embeds width (joint_attention_dim)
+POOLED_DIM = 64  # pooled_prompt_embeds width (pooled_projection_dim)
 IMAGE_SIZE = 28
 
 MMDIT_CONFIG = dict(
-    sample_size=IMAGE_SIZE, patch_size=4, in_channels=1, out_channels=1, num_layers=12, attention_head_dim=16,
-    num_attention_heads=4, joint_attention_dim=JOINT_DIM, caption_projection_dim=64, pooled_projection_dim=POOLED_DIM,
-    pos_embed_max_size=IMAGE_SIZE // 4, dual_attention_layers=(), qk_norm="rms_norm",
+    sample_size=IMAGE_SIZE,
+    patch_size=4,
+    in_channels=1,
+    out_channels=1,
+    num_layers=12,
+    attention_head_dim=16,
+    num_attention_heads=4,
+    joint_attention_dim=JOINT_DIM,
+    caption_projection_dim=64,
+    pooled_projection_dim=POOLED_DIM,
+    pos_embed_max_size=IMAGE_SIZE // 4,
+    dual_attention_layers=(),
+    qk_norm="rms_norm",
 )
 # Sampling defaults, chosen by the sweep in the model card (accuracy stable over 20/30/50 steps).
 DEFAULT_GUIDANCE = 3.0
@@ -88,8 +99,13 @@ class LabelEncoder(nn.Module):
     """The text-encoder stand-in: a learned table from class label (0-9, and ``NULL_LABEL``) to
     ``prompt_embeds`` [B, PROMPT_TOKENS, JOINT_DIM] and ``pooled_prompt_embeds`` [B, POOLED_DIM]."""
 
-    def __init__(self, num_labels: int = NUM_CLASSES + 1, tokens: int = PROMPT_TOKENS, dim: int = JOINT_DIM,
-                 pooled_dim: int = POOLED_DIM):
+    def __init__(
+        self,
+        num_labels: int = NUM_CLASSES + 1,
+        tokens: int = PROMPT_TOKENS,
+        dim: int = JOINT_DIM,
+        pooled_dim: int = POOLED_DIM,
+    ):
         super().__init__()
         self.tokens = nn.Parameter(torch.randn(num_labels, tokens, dim))
         self.pooled = nn.Parameter(torch.randn(num_labels, pooled_dim))
@@ -155,27 +171,54 @@ def load_pipeline(transformer=None, shift: float = DEFAULT_SHIFT):
     from diffusers import StableDiffusion3Pipeline
 
     pipe = StableDiffusion3Pipeline(
-        transformer=transformer if transformer is not None else load_transformer(), scheduler=make_scheduler(shift),
-        vae=identity_vae(), text_encoder=None, tokenizer=None, text_encoder_2=None, tokenizer_2=None,
-        text_encoder_3=None, tokenizer_3=None,
+        transformer=transformer if transformer is not None else load_transformer(),
+        scheduler=make_scheduler(shift),
+        vae=identity_vae(),
+        text_encoder=None,
+        tokenizer=None,
+        text_encoder_2=None,
+        tokenizer_2=None,
+        text_encoder_3=None,
+        tokenizer_3=None,
     )
     pipe.set_progress_bar_config(disable=True)
     return pipe
 
 
-def pipeline_kwargs(labels, num_steps: int = 20, guidance_scale: float = DEFAULT_GUIDANCE, generator=None,
-                    encoder: LabelEncoder | None = None) -> dict:
+def pipeline_kwargs(
+    labels,
+    num_steps: int = 20,
+    guidance_scale: float = DEFAULT_GUIDANCE,
+    generator=None,
+    encoder: LabelEncoder | None = None,
+) -> dict:
     """Keyword arguments for ``pipe(**kw)`` that generate ``labels`` (images as a [B, 1, 28, 28] tensor)."""
     pe, npe, pooled, npooled = encode_labels(labels, encoder)
-    return dict(prompt_embeds=pe, negative_prompt_embeds=npe, pooled_prompt_embeds=pooled,
-                negative_pooled_prompt_embeds=npooled, height=IMAGE_SIZE, width=IMAGE_SIZE,
-                num_inference_steps=num_steps, guidance_scale=guidance_scale,
-                generator=generator if generator is not None else torch.Generator().manual_seed(0), output_type="pt")
+    return dict(
+        prompt_embeds=pe,
+        negative_prompt_embeds=npe,
+        pooled_prompt_embeds=pooled,
+        negative_pooled_prompt_embeds=npooled,
+        height=IMAGE_SIZE,
+        width=IMAGE_SIZE,
+        num_inference_steps=num_steps,
+        guidance_scale=guidance_scale,
+        generator=generator if generator is not None else torch.Generator().manual_seed(0),
+        output_type="pt",
+    )
 
 
 @torch.no_grad()
-def sample(transformer, labels, num_steps: int = 20, guidance_scale: float = DEFAULT_GUIDANCE, generator=None,
-           shift: float = DEFAULT_SHIFT, pipe=None, encoder: LabelEncoder | None = None) -> torch.Tensor:
+def sample(
+    transformer,
+    labels,
+    num_steps: int = 20,
+    guidance_scale: float = DEFAULT_GUIDANCE,
+    generator=None,
+    shift: float = DEFAULT_SHIFT,
+    pipe=None,
+    encoder: LabelEncoder | None = None,
+) -> torch.Tensor:
     """Digits for ``labels`` through ``StableDiffusion3Pipeline`` (CFG as one doubled batch): [B, 1, 28, 28] in [0, 1].
 
     The pipeline draws its noise as ``torch.randn(B, 1, 28, 28, generator=generator)``."""
@@ -185,9 +228,15 @@ def sample(transformer, labels, num_steps: int = 20, guidance_scale: float = DEF
 
 
 @torch.no_grad()
-def sample_from_noise(transformer, noise: torch.Tensor, labels, num_steps: int = 20,
-                      guidance_scale: float = DEFAULT_GUIDANCE, shift: float = DEFAULT_SHIFT,
-                      encoder: LabelEncoder | None = None) -> torch.Tensor:
+def sample_from_noise(
+    transformer,
+    noise: torch.Tensor,
+    labels,
+    num_steps: int = 20,
+    guidance_scale: float = DEFAULT_GUIDANCE,
+    shift: float = DEFAULT_SHIFT,
+    encoder: LabelEncoder | None = None,
+) -> torch.Tensor:
     """The pipeline's loop from given noise [B, 1, 28, 28]: images in [0, 1], equal to ``sample`` for the same noise.
 
     Flow-matching Euler with CFG as one doubled batch [uncond; cond], timestep = sigma * 1000."""
@@ -197,11 +246,17 @@ def sample_from_noise(transformer, noise: torch.Tensor, labels, num_steps: int =
     ctx, pool = torch.cat([npe, pe]), torch.cat([npooled, pooled])
 
     def predict(x2, t):
-        return transformer(hidden_states=x2, timestep=t.expand(len(x2)), encoder_hidden_states=ctx,
-                           pooled_projections=pool, return_dict=False)[0]
+        return transformer(
+            hidden_states=x2,
+            timestep=t.expand(len(x2)),
+            encoder_hidden_states=ctx,
+            pooled_projections=pool,
+            return_dict=False,
+        )[0]
 
-    x = denoise(predict, make_scheduler(shift), noise.float(), guidance=guidance_scale, cond_first=False,
-                num_steps=num_steps)
+    x = denoise(
+        predict, make_scheduler(shift), noise.float(), guidance=guidance_scale, cond_first=False, num_steps=num_steps
+    )
     return decode(x)
 
 
@@ -212,9 +267,20 @@ class MnistClassifier(nn.Module):
     def __init__(self):
         super().__init__()
         self.body = nn.Sequential(
-            nn.Conv2d(1, 32, 3, padding=1), nn.ReLU(), nn.Conv2d(32, 32, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
-            nn.Conv2d(32, 64, 3, padding=1), nn.ReLU(), nn.Conv2d(64, 64, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
-            nn.Flatten(), nn.Dropout(0.25), nn.Linear(64 * 7 * 7, 128), nn.ReLU(),
+            nn.Conv2d(1, 32, 3, padding=1),
+            nn.ReLU(),
+            nn.Conv2d(32, 32, 3, padding=1),
+            nn.ReLU(),
+            nn.MaxPool2d(2),
+            nn.Conv2d(32, 64, 3, padding=1),
+            nn.ReLU(),
+            nn.Conv2d(64, 64, 3, padding=1),
+            nn.ReLU(),
+            nn.MaxPool2d(2),
+            nn.Flatten(),
+            nn.Dropout(0.25),
+            nn.Linear(64 * 7 * 7, 128),
+            nn.ReLU(),
         )
         self.head = nn.Sequential(nn.Dropout(0.25), nn.Linear(128, NUM_CLASSES))
 
@@ -230,17 +296,31 @@ def load_classifier() -> MnistClassifier:
 
 
 @torch.no_grad()
-def class_accuracy_at(transformer, num_steps: int, guidance_scale: float = DEFAULT_GUIDANCE,
-                      per_class: int = 20, seed: int = 0, shift: float = DEFAULT_SHIFT, classifier=None,
-                      encoder: LabelEncoder | None = None, chunk: int = 100):
+def class_accuracy_at(
+    transformer,
+    num_steps: int,
+    guidance_scale: float = DEFAULT_GUIDANCE,
+    per_class: int = 20,
+    seed: int = 0,
+    shift: float = DEFAULT_SHIFT,
+    classifier=None,
+    encoder: LabelEncoder | None = None,
+    chunk: int = 100,
+):
     """Class accuracy of ``per_class`` x 10 generated digits (balanced, seeded) through the pipeline;
     returns (accuracy, images, labels)."""
     clf = classifier if classifier is not None else load_classifier()
     labels = torch.arange(NUM_CLASSES).repeat(per_class)
     pipe = load_pipeline(transformer, shift)
     g = torch.Generator().manual_seed(seed)
-    imgs = torch.cat([sample(transformer, labels[i:i + chunk], num_steps, guidance_scale, generator=g, pipe=pipe,
-                             encoder=encoder) for i in range(0, len(labels), chunk)])
+    imgs = torch.cat(
+        [
+            sample(
+                transformer, labels[i : i + chunk], num_steps, guidance_scale, generator=g, pipe=pipe, encoder=encoder
+            )
+            for i in range(0, len(labels), chunk)
+        ]
+    )
     acc = (clf(imgs).argmax(-1) == labels).float().mean().item()
     return acc, imgs, labels
 

@@ -5,6 +5,7 @@
 Writes digits_dit.safetensors (+ digits_dit_config.json with the training record),
 digits_classifier.safetensors and samples.png next to this file (or in --out).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -28,7 +29,7 @@ def train_classifier(epochs: int = 40, seed: int = 0):
     for _ in tqdm(range(epochs), desc="classifier"):
         perm = torch.randperm(len(x))
         for i in range(0, len(x), 64):
-            idx = perm[i:i + 64]
+            idx = perm[i : i + 64]
             xb = x[idx] + 0.05 * torch.randn_like(x[idx])  # a little noise: generated digits are not pristine
             loss = F.cross_entropy(clf(xb), y[idx])
             opt.zero_grad()
@@ -49,7 +50,12 @@ def train_dit(steps: int, batch: int = 128, lr: float = 1e-3, seed: int = 0):
     model = D.build_transformer().train()
     sched = DDPMScheduler(num_train_timesteps=1000, beta_schedule="squaredcos_cap_v2")
     opt = torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=0.0)
-    lr_at = lambda s: lr * min(1.0, (s + 1) / 200) * (0.1 + 0.9 * 0.5 * (1 + torch.cos(torch.tensor(s / steps * 3.14159)).item()))  # noqa: E731
+
+    def lr_at(s):  # linear warm-up over 200 steps, then cosine decay to 10%
+        return (
+            lr * min(1.0, (s + 1) / 200) * (0.1 + 0.9 * 0.5 * (1 + torch.cos(torch.tensor(s / steps * 3.14159)).item()))
+        )
+
     ema = {k: v.detach().clone() for k, v in model.state_dict().items()}
     losses = []
     bar = tqdm(range(steps), desc="DiT (DDPM)")
@@ -111,12 +117,20 @@ def main(argv=None):
         gen_acc = (clf(imgs).argmax(-1) == labels).float().mean().item()
     save_grid(imgs, out / "samples.png", rows=10)
     record = {
-        "config": D.DIT_CONFIG, "data": "sklearn.datasets.load_digits, 8x8, 85% train split (1527 images), scaled to [-1, 1]",
-        "objective": "DDPM epsilon prediction, squaredcos_cap_v2 betas, 1000 train steps, 10% label dropout (null label 1000)",
-        "steps": args.steps, "batch": args.batch, "seed": 0, "ema": 0.995,
-        "final_loss_last200": sum(losses[-200:]) / 200, "train_seconds": round(train_s, 1),
-        "threads": torch.get_num_threads(), "classifier_test_accuracy": clf_acc,
-        "generated_class_accuracy_ddim20_cfg3": gen_acc, "total_seconds": round(time.time() - t0, 1),
+        "config": D.DIT_CONFIG,
+        "data": "sklearn.datasets.load_digits, 8x8, 85% train split (1527 images), scaled to [-1, 1]",
+        "objective": "DDPM epsilon prediction, squaredcos_cap_v2 betas, 1000 train steps, "
+        "10% label dropout (null label 1000)",
+        "steps": args.steps,
+        "batch": args.batch,
+        "seed": 0,
+        "ema": 0.995,
+        "final_loss_last200": sum(losses[-200:]) / 200,
+        "train_seconds": round(train_s, 1),
+        "threads": torch.get_num_threads(),
+        "classifier_test_accuracy": clf_acc,
+        "generated_class_accuracy_ddim20_cfg3": gen_acc,
+        "total_seconds": round(time.time() - t0, 1),
     }
     (out / D.CONFIG.name).write_text(json.dumps(record, indent=1))
     print(json.dumps(record, indent=1))
@@ -132,20 +146,21 @@ def write_card(out: Path = D.HERE) -> Path:
     c = r["config"]
     text = f"""# Embedded model: class-conditional digits DiT
 
-- **Architecture**: diffusers `DiTTransformer2DModel`, {c['num_layers']} transformer blocks, {c['num_attention_heads']} heads x
-  {c['attention_head_dim']} ({c['num_attention_heads'] * c['attention_head_dim']} wide), patch {c['patch_size']}, adaLN-Zero,
-  pixel space ({c['sample_size']}x{c['sample_size']}x{c['in_channels']}, scaled to [-1, 1]); class labels 0-9, null label 1000
-  (DiTPipeline's convention for classifier-free guidance).
-- **Data**: {r['data']}.
-- **Objective**: {r['objective']}.
-- **Training**: {r['steps']} AdamW steps, batch {r['batch']}, lr 1e-3 (warm-up, cosine), grad clip 1, EMA {r['ema']},
-  seed {r['seed']}, {r['threads']} CPU thread(s), {r['train_seconds']} s; mean loss of the last 200 steps
-  {r['final_loss_last200']:.4f}. Reproduce: `python -m bdcompile.zoo.train_digits --steps {r['steps']} --batch {r['batch']}`.
+- **Architecture**: diffusers `DiTTransformer2DModel`, {c["num_layers"]} transformer blocks,
+  {c["num_attention_heads"]} heads x {c["attention_head_dim"]} ({c["num_attention_heads"] * c["attention_head_dim"]}
+  wide), patch {c["patch_size"]}, adaLN-Zero, pixel space ({c["sample_size"]}x{c["sample_size"]}x{c["in_channels"]},
+  scaled to [-1, 1]); class labels 0-9, null label 1000 (DiTPipeline's convention for classifier-free guidance).
+- **Data**: {r["data"]}.
+- **Objective**: {r["objective"]}.
+- **Training**: {r["steps"]} AdamW steps, batch {r["batch"]}, lr 1e-3 (warm-up, cosine), grad clip 1, EMA {r["ema"]},
+  seed {r["seed"]}, {r["threads"]} CPU thread(s), {r["train_seconds"]} s; mean loss of the last 200 steps
+  {r["final_loss_last200"]:.4f}. Reproduce:
+  `python -m bdcompile.zoo.train_digits --steps {r["steps"]} --batch {r["batch"]}`.
 - **Sampling**: `bdcompile.zoo.digits.load_pipeline()`: a diffusers `DiTPipeline` (DDIM, `squaredcos_cap_v2`,
   identity VAE). `samples.png`: 20 DDIM steps, guidance 3, one column per class 0-9.
-- **Classifier** (`digits_classifier.safetensors`, a 3-conv CNN): {r['classifier_test_accuracy']:.1%} accuracy on the
+- **Classifier** (`digits_classifier.safetensors`, a 3-conv CNN): {r["classifier_test_accuracy"]:.1%} accuracy on the
   held-out 15% of the digits; its 64-d penultimate features serve the Fréchet distance (an FID analogue).
-- **Generated digits** classified as the requested class: {r['generated_class_accuracy_ddim20_cfg3']:.1%}
+- **Generated digits** classified as the requested class: {r["generated_class_accuracy_ddim20_cfg3"]:.1%}
   (100 samples, 20 DDIM steps, guidance 3).
 
 ![samples](samples.png)
@@ -153,14 +168,16 @@ def write_card(out: Path = D.HERE) -> Path:
     ada = out / "digits_ada_policy.json"
     if ada.exists():
         a = json.loads(ada.read_text())
+        quality = a["quality"].upper() if a["quality"] == "ssim" else "classifier confidence"
         text += f"""
 ## BlockDance-Ada policy (`digits_ada_policy.*`)
-A {a['depth']}-layer, {a['dim']}-wide policy: the latent at step {a['start']} of {a['num_steps']} and the class label -> reuse
-probability for each of the {a['num_decisions']} remaining steps (boundary {a['boundary']}). REINFORCE, reward = reused fraction
-+ {a['lam']:g} x {a['quality'].upper() if a['quality'] == 'ssim' else 'classifier confidence'} to the uncached result, {a['samples']} plans per state (leave-one-out baseline),
-warm start from the static plan, {a['iters']} iterations x {a['batch']} states, {a['train_seconds']} s on {a['threads']} thread(s); curves in
-`digits_ada_policy_training.png`. Reproduce: `python -m bdcompile.ada_train --lam {a['lam']:g} --iters {a['iters']} --batch {a['batch']}
---samples {a['samples']} --threads 1`. Evaluation against the static schedule: `BENCHMARKS.md` (issue 7).
+A {a["depth"]}-layer, {a["dim"]}-wide policy: the latent at step {a["start"]} of {a["num_steps"]} and the class
+label -> reuse probability for each of the {a["num_decisions"]} remaining steps (boundary {a["boundary"]}).
+REINFORCE, reward = reused fraction + {a["lam"]:g} x {quality} to the uncached result,
+{a["samples"]} plans per state (leave-one-out baseline), warm start from the static plan, {a["iters"]} iterations x
+{a["batch"]} states, {a["train_seconds"]} s on {a["threads"]} thread(s); curves in `digits_ada_policy_training.png`.
+Reproduce: `python -m bdcompile.ada_train --lam {a["lam"]:g} --iters {a["iters"]} --batch {a["batch"]}
+--samples {a["samples"]} --threads 1`. Evaluation against the static schedule: `BENCHMARKS.md` (issue 7).
 """
     path = out / "MODEL_CARD.md"
     path.write_text(text)

@@ -4,6 +4,7 @@ the training environment's (greedy plan of the policy).
 
     PYTHONPATH=. python docs/ada_multi/backend_check.py docs/ada_multi/lam025.safetensors 4
 """
+
 import sys
 
 import torch
@@ -29,16 +30,26 @@ with torch.no_grad():
     env_img = z.decode(env.finish(x, cache, labels, acts))
     ref = z.decode(env.finish(x, cache, labels, None))
 plans = env.plans(acts)
-compiled = torch.compile(model, backend="blockdance", options=dict(num_steps=S, inner="eager", policy=path,
-                                                                   policy_start=meta["start"] / S))
+compiled = torch.compile(
+    model, backend="blockdance", options=dict(num_steps=S, inner="eager", policy=path, policy_start=meta["start"] / S)
+)
 pipe = z.load_pipeline(compiled)
 worst = 0.0
 for i in range(n):
-    img = z.sample(compiled, labels[i:i+1], S, generator=torch.Generator().manual_seed(seeds[i]), pipe=pipe)
+    img = z.sample(compiled, labels[i : i + 1], S, generator=torch.Generator().manual_seed(seeds[i]), pipe=pipe)
     log = [e[3] for e in bdcompile.explain(compiled)["log"]][-S:]
-    d = (img - env_img[i:i+1]).abs().max().item()
+    d = (img - env_img[i : i + 1]).abs().max().item()
     worst = max(worst, d)
-    print(i, "backend plan", plan_string(log), "env plan", plan_string(plans[i]), "max|diff|", f"{d:.2e}",
-          "PSNR vs uncached", f"{psnr(img, ref[i:i+1]).item():.2f}")
+    print(
+        i,
+        "backend plan",
+        plan_string(log),
+        "env plan",
+        plan_string(plans[i]),
+        "max|diff|",
+        f"{d:.2e}",
+        "PSNR vs uncached",
+        f"{psnr(img, ref[i : i + 1]).item():.2f}",
+    )
     assert log == plans[i], (log, plans[i])
 print("worst max abs diff backend vs env", worst)
