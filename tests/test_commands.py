@@ -210,3 +210,71 @@ def test_pin_threads_takes_the_free_cores_not_more(monkeypatch):
         assert timing.pin_threads(16) == 4
     finally:
         torch.set_num_threads(before)
+
+
+def test_user_errors_are_one_line_and_exit_2_bugs_keep_their_traceback(tmp_path, capsys, monkeypatch):
+    """A bad argument is refused by the parser with the rule; an error bdcompile raises for the user (a path that is
+    no export, an option out of range) is one line naming the command, exit status 2, no traceback; anything else
+    (a bug) still raises, and BDCOMPILE_TRACEBACK=1 shows the traceback of a user error too."""
+    from bdcompile import cli
+
+    for argv, says in (
+        (["demo", "--steps", "0"], "argument --steps: 0 is below 1: give an integer >= 1"),
+        (["export", "--out", str(tmp_path), "--boundary", "-3"], "argument --boundary: -3 is below 1"),
+        (["tradeoff", "--intervals", "2", "x"], "argument --intervals: 'x' is not an integer"),
+    ):
+        with pytest.raises(SystemExit) as e:
+            cli.main(argv)
+        assert e.value.code == 2 and says in capsys.readouterr().err, argv
+
+    monkeypatch.delenv("BDCOMPILE_TRACEBACK", raising=False)
+    missing = tmp_path / "no-export-here"
+    assert cli.main(["serve", str(missing)]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"bdcompile serve: error: blockdance export: {missing} is not a directory")
+    assert "Traceback" not in err and len(err.strip().splitlines()) == 2
+
+    def broken(args):
+        raise ValueError("list index out of range")  # not a message of ours: a bug, keep the traceback
+
+    def bad_option(args):
+        raise ValueError("blockdance: option warmup=2.0 (float) is not allowed")
+
+    ap = cli.parser()
+    monkeypatch.setattr(cli, "parser", lambda: ap)
+    args = ap.parse_args(["doctor"])
+    for fn, raises in ((broken, True), (bad_option, False)):
+        monkeypatch.setattr(ap, "parse_args", lambda argv=None, fn=fn: type(args)(**dict(vars(args), fn=fn)))
+        if raises:
+            with pytest.raises(ValueError, match="list index"):
+                cli.main([])
+        else:
+            assert cli.main([]) == 2
+    monkeypatch.setenv("BDCOMPILE_TRACEBACK", "1")
+    with pytest.raises(ValueError, match="warmup=2.0"):
+        cli.main([])
+
+
+def test_output_paths_are_checked_before_any_work(tmp_path, capsys):
+    """--out of demo/profile (an image) and bench/tradeoff/frontier (a prefix): a folder gets the default file name,
+    a non-image name or a folder that cannot exist is refused while the arguments are read (a demo used to run for
+    two minutes and then fail on `--out some/folder`)."""
+    from bdcompile import cli
+
+    ap = cli.parser()
+    assert ap.parse_args(["demo", "--out", str(tmp_path)]).out == str(tmp_path / "bdcompile_demo.png")
+    assert ap.parse_args(["demo", "--out", f"{tmp_path}/new/sub/"]).out == f"{tmp_path}/new/sub/bdcompile_demo.png"
+    assert ap.parse_args(["profile", "--out", f"{tmp_path}/heat.jpg"]).out == f"{tmp_path}/heat.jpg"
+    assert ap.parse_args(["bench", "--out", f"{tmp_path}/"]).out == str(tmp_path / "bdcompile_bench")
+    assert ap.parse_args(["frontier", "--out", f"{tmp_path}/run1"]).out == f"{tmp_path}/run1"
+    assert ap.parse_args(["demo"]).out == "bdcompile_demo.png"
+    afile = tmp_path / "afile"
+    afile.write_text("not a folder")
+    for argv, says in (
+        (["demo", "--out", f"{tmp_path}/table.csv"], "is not an image file name"),
+        (["demo", "--out", f"{afile}/x.png"], f"cannot write into {afile} (not a writable folder)"),
+        (["tradeoff", "--out", f"{afile}/sub/run"], f"cannot write into {afile}"),
+    ):
+        with pytest.raises(SystemExit):
+            ap.parse_args(argv)
+        assert says in capsys.readouterr().err, argv

@@ -9,8 +9,10 @@ Writes <out>.csv, <out>.json and <out>.png (speed vs PSNR).
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 
 from . import common
+from .common import POSITIVE
 
 
 def add_parser(subparsers) -> argparse.ArgumentParser:
@@ -21,14 +23,14 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
         formatter_class=common.HelpFormatter,
     )
     common.add_model(b)
-    b.add_argument("--steps", type=int, default=20, help="denoising steps")
+    b.add_argument("--steps", type=POSITIVE, default=20, help="denoising steps")
     b.add_argument(
         "--per-class",
         type=int,
         default=4,
         help="embedded models: images per class (10 classes) per generation; random presets: batch 4",
     )
-    b.add_argument("--repeats", type=int, default=3, help="timed rounds after the first (compiling) run")
+    b.add_argument("--repeats", type=POSITIVE, default=3, help="timed rounds after the first (compiling) run")
     b.add_argument(
         "--schedules",
         nargs="*",
@@ -38,7 +40,12 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     )
     b.add_argument("--no-peers", action="store_true", help="skip diffusers' cache hooks")
     common.add_threads(b)
-    b.add_argument("--out", default="bdcompile_bench", help="prefix of the .csv, .json and .png written")
+    b.add_argument(
+        "--out",
+        type=common.prefix_out("bdcompile_bench"),
+        default="bdcompile_bench",
+        help="prefix of the .csv, .json and .png written (a folder: bdcompile_bench in it)",
+    )
     b.set_defaults(fn=run)
     return b
 
@@ -88,6 +95,7 @@ def run(args) -> int:
         ]
         if any(c in r for r in rows)
     ]
+    Path(args.out).parent.mkdir(parents=True, exist_ok=True)
     with open(args.out + ".csv", "w", newline="") as f:
         wr = csv.DictWriter(f, fieldnames=list(dict.fromkeys(cols)), extrasaction="ignore")
         wr.writeheader()

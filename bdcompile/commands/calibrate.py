@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 
 from . import common
+from .common import POSITIVE
 
 
 def add_parser(subparsers) -> argparse.ArgumentParser:
@@ -25,9 +26,11 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
         description=__doc__,
         formatter_class=common.HelpFormatter,
     )
-    p.add_argument("--steps", type=int, nargs="+", default=[20], help="denoising steps (one calibration each)")
-    p.add_argument("--boundary", type=int, default=None, help="residual of blocks [0, boundary); default: every block")
-    p.add_argument("--per-class", type=int, default=1, help="digits per class in the calibration generation")
+    p.add_argument("--steps", type=POSITIVE, nargs="+", default=[20], help="denoising steps (one calibration each)")
+    p.add_argument(
+        "--boundary", type=POSITIVE, default=None, help="residual of blocks [0, boundary); default: every block"
+    )
+    p.add_argument("--per-class", type=POSITIVE, default=1, help="digits per class in the calibration generation")
     p.add_argument("--seed", type=int, default=1234, help="noise seed of the calibration generation")
     p.add_argument(
         "--budgets",
@@ -36,7 +39,7 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
         default=[0.03, 0.06, 0.1, 0.2, 0.4],
         help="error budgets (MagCache threshold) to print plans for",
     )
-    p.add_argument("--max-skips", type=int, default=3, help="K: most consecutive residual steps")
+    p.add_argument("--max-skips", type=POSITIVE, default=3, help="K: most consecutive residual steps")
     p.add_argument("--retention", type=float, default=0.2, help="fraction of the first steps that always compute")
     p.add_argument(
         "--from",

@@ -10,8 +10,10 @@ timing meaningless.
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 
 from . import common
+from .common import POSITIVE
 
 
 def add_parser(subparsers) -> argparse.ArgumentParser:
@@ -22,11 +24,16 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
         formatter_class=common.HelpFormatter,
     )
     common.add_model(d, random_presets=False)
-    d.add_argument("--steps", type=int, default=20, help="denoising steps")
-    d.add_argument("--per-class", type=int, default=2, help="digits generated per class (10 classes)")
-    d.add_argument("--repeats", type=int, default=3, help="timed rounds after the first (compiling) run")
+    d.add_argument("--steps", type=POSITIVE, default=20, help="denoising steps")
+    d.add_argument("--per-class", type=POSITIVE, default=2, help="digits generated per class (10 classes)")
+    d.add_argument("--repeats", type=POSITIVE, default=3, help="timed rounds after the first (compiling) run")
     common.add_threads(d)
-    d.add_argument("--out", default="bdcompile_demo.png", help="side-by-side PNG to write")
+    d.add_argument(
+        "--out",
+        type=common.image_out("bdcompile_demo.png"),
+        default="bdcompile_demo.png",
+        help="side-by-side PNG to write (a folder: bdcompile_demo.png in it)",
+    )
     d.set_defaults(fn=run)
     return d
 
@@ -65,6 +72,7 @@ def run(args) -> int:
         f"blockdance {class_accuracy(clf, cached, w.labels):.1%}"
     )
     common.print_warnings(timing.warnings(runs, threads))
+    Path(args.out).parent.mkdir(parents=True, exist_ok=True)
     demo.save_png(
         args.out, ref, cached, w.labels, titles=("uncached (eager)", f"blockdance ({ratio.median:.2f}x vs inductor)")
     )

@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Optional
 
 from . import common
+from .common import POSITIVE
 
 SIZES = {
     # layers, heads, head_dim, latent size, caption channels, text tokens, dtype, boundary
@@ -58,7 +59,7 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     )
     d.add_argument("--device", default=None, choices=["cpu", "cuda"], help="default: cuda if available, else cpu")
     d.add_argument(
-        "--repeats", type=int, default=None, help="timed full+reuse pairs per check, medians (20 cpu, 5 cuda)"
+        "--repeats", type=POSITIVE, default=None, help="timed full+reuse pairs per check, medians (20 cpu, 5 cuda)"
     )
     d.add_argument("--budget", type=float, default=450.0, help="seconds; checks past it are skipped")
     d.add_argument("--skip", nargs="*", default=[], help="checks to skip: inner, export, onnx, aoti, tensorrt, server")

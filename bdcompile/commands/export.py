@@ -25,6 +25,7 @@ import sys
 from pathlib import Path
 
 from . import common
+from .common import POSITIVE
 
 __all__ = ["add_parser", "run", "build_model", "read_config"]
 
@@ -65,12 +66,12 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     src.add_argument("--dtype", default="float32", choices=sorted(_DTYPES))
     ex = e.add_argument_group("example inputs (ignored when the factory returns them)")
     ex.add_argument(
-        "--example-batch", type=int, default=2, help="batch of the example inputs (>= 2 keeps batch dynamic)"
+        "--example-batch", type=POSITIVE, default=2, help="batch of the example inputs (>= 2 keeps batch dynamic)"
     )
     ex.add_argument(
-        "--example-size", type=int, default=None, help="latent height = width (default: config sample_size)"
+        "--example-size", type=POSITIVE, default=None, help="latent height = width (default: config sample_size)"
     )
-    ex.add_argument("--text-len", type=int, default=8, help="text tokens of the example conditioning")
+    ex.add_argument("--text-len", type=POSITIVE, default=8, help="text tokens of the example conditioning")
     out = e.add_argument_group("output")
     out.add_argument("--out", required=True, help="output directory (manifest.json + one folder per format)")
     out.add_argument("--format", nargs="+", default=["onnx"], choices=["onnx", "aoti", "tensorrt"])
@@ -81,7 +82,7 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
         choices=["batch", "resolution", "sequence"],
         help="dims to keep dynamic where the graph allows",
     )
-    out.add_argument("--opset", type=int, default=None)
+    out.add_argument("--opset", type=POSITIVE, default=None)
     out.add_argument("--no-verify", action="store_true", help="do not run each artifact once against the traced graph")
     out.add_argument(
         "--triton",
@@ -90,18 +91,18 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
         help="also write a Triton model repository serving the export to DIR (see `bdcompile serve`)",
     )
     sch = e.add_argument_group("schedule (the backend's options)")
-    sch.add_argument("--boundary", type=int, default=None)
+    sch.add_argument("--boundary", type=POSITIVE, default=None)
     sch.add_argument("--warmup", type=float, default=0.4)
     sch.add_argument("--stop", type=float, default=0.95)
-    sch.add_argument("--interval", type=int, default=2)
-    sch.add_argument("--num-steps", type=int, default=None)
+    sch.add_argument("--interval", type=POSITIVE, default=2)
+    sch.add_argument("--num-steps", type=POSITIVE, default=None)
     sch.add_argument(
         "--reuse",
         default="cache",
         choices=["cache", "forecast", "residual", "adaptive"],
         help="what a skipped step feeds in place of the skipped blocks (see the options table)",
     )
-    sch.add_argument("--order", type=int, default=1)
+    sch.add_argument("--order", type=POSITIVE, default=1)
     sch.add_argument(
         "--plan",
         default=None,
@@ -109,7 +110,7 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
         "reuse@6) or a plan string of F/r/f/R/a with optional boundaries (FFFr6R12)",
     )
     sch.add_argument("--step-source", default="timestep", choices=["timestep", "counter"])
-    sch.add_argument("--calls-per-step", type=int, default=1)
+    sch.add_argument("--calls-per-step", type=POSITIVE, default=1)
     sch.add_argument("--stacks", nargs="*", default=None, help="block list names (default: detected)")
     e.set_defaults(fn=run)
     return e

@@ -26,6 +26,9 @@ import json
 import shlex
 import sys
 
+from . import common
+from .common import POSITIVE
+
 
 def add_parser(subparsers) -> argparse.ArgumentParser:
     f = subparsers.add_parser(
@@ -40,11 +43,13 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
         choices=["mnist-mmdit", "tiny"],
         help="mnist-mmdit: the embedded model; tiny: a 4-block random SD3 (smoke tests)",
     )
-    f.add_argument("--steps", type=int, default=20)
-    f.add_argument("--per-class", type=int, default=2, help="digits per class per call (mnist-mmdit): 20 images")
+    f.add_argument("--steps", type=POSITIVE, default=20)
+    f.add_argument("--per-class", type=POSITIVE, default=2, help="digits per class per call (mnist-mmdit): 20 images")
     f.add_argument("--seed", type=int, default=0)
-    f.add_argument("--rounds", type=int, default=3, help="timed calls per strategy, alternated across strategies")
-    f.add_argument("--threads", type=int, default=1, help="torch threads per strategy (1: stable on a shared machine)")
+    f.add_argument("--rounds", type=POSITIVE, default=3, help="timed calls per strategy, alternated across strategies")
+    f.add_argument(
+        "--threads", type=POSITIVE, default=1, help="torch threads per strategy (1: stable on a shared machine)"
+    )
     f.add_argument(
         "--strategies",
         nargs="*",
@@ -68,7 +73,12 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     f.add_argument("--no-peers", action="store_true", help="references and blockdance only")
     f.add_argument("--no-references", action="store_true", help="do not add eager / inductor when missing")
     f.add_argument("--list", action="store_true", help="print the default set and exit")
-    f.add_argument("--out", default="bdcompile_frontier", help="prefix of the .csv, .json and .png written")
+    f.add_argument(
+        "--out",
+        type=common.prefix_out("bdcompile_frontier"),
+        default="bdcompile_frontier",
+        help="prefix of the .csv, .json and .png written (a folder: bdcompile_frontier in it)",
+    )
     f.set_defaults(fn=run)
     return f
 

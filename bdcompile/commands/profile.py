@@ -9,8 +9,10 @@ value it caches drifts by at most --threshold between the steps one cache stands
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 
 from . import common
+from .common import POSITIVE
 
 
 def add_parser(subparsers) -> argparse.ArgumentParser:
@@ -21,14 +23,14 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
         formatter_class=common.HelpFormatter,
     )
     common.add_model(p)
-    p.add_argument("--steps", type=int, default=20, help="denoising steps")
+    p.add_argument("--steps", type=POSITIVE, default=20, help="denoising steps")
     p.add_argument(
         "--threshold",
         type=float,
         default=0.1,
         help="largest relative drift of the cached value over the steps one cache stands in for",
     )
-    p.add_argument("--interval", type=int, default=2, help="N of the recommended schedule")
+    p.add_argument("--interval", type=POSITIVE, default=2, help="N of the recommended schedule")
     p.add_argument(
         "--stop",
         type=float,
@@ -37,7 +39,12 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
         "searched from 0.95 down to 0.6 (a sampler's last steps often change far more than the rest)",
     )
     common.add_threads(p)
-    p.add_argument("--out", default="bdcompile_profile.png", help="heatmap PNG to write")
+    p.add_argument(
+        "--out",
+        type=common.image_out("bdcompile_profile.png"),
+        default="bdcompile_profile.png",
+        help="heatmap PNG to write (a folder: bdcompile_profile.png in it)",
+    )
     p.set_defaults(fn=run)
     return p
 
@@ -65,6 +72,7 @@ def run(args) -> int:
         )
     else:
         print(rec["note"])
+    Path(args.out).parent.mkdir(parents=True, exist_ok=True)
     prof.plot(args.out, title=f"{w.name}: relative change of block outputs between steps")
     print(f"wrote {args.out}")
     return 0

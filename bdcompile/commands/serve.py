@@ -15,6 +15,7 @@ import signal
 import time
 
 from . import common
+from .common import POSITIVE
 
 
 def add_parser(subparsers) -> argparse.ArgumentParser:
@@ -30,7 +31,7 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     s.add_argument("--http-port", type=int, default=8000)
     s.add_argument("--metrics-port", type=int, default=8002)
     s.add_argument("--grpc-port", type=int, default=0, help="0: no gRPC endpoint")
-    s.add_argument("--threads", type=int, default=1, help="torch / onnxruntime threads per model instance")
+    s.add_argument("--threads", type=POSITIVE, default=1, help="torch / onnxruntime threads per model instance")
     add_repository_options(s)
     s.set_defaults(fn=run)
     return s
@@ -40,8 +41,8 @@ def add_repository_options(p) -> None:
     g = p.add_argument_group("model repository (when PATH is an export directory)")
     g.add_argument("--no-cache", action="store_true", help="every step runs in full (the server without BlockDance)")
     g.add_argument("--idle-timeout", type=float, default=30.0, help="seconds before an idle generation is dropped")
-    g.add_argument("--max-batch", type=int, default=16, help="requests (sequences / images) batched per execution")
-    g.add_argument("--instances", type=int, default=1, help="model instances (per GPU with --device cuda)")
+    g.add_argument("--max-batch", type=POSITIVE, default=16, help="requests (sequences / images) batched per execution")
+    g.add_argument("--instances", type=POSITIVE, default=1, help="model instances (per GPU with --device cuda)")
     g.add_argument("--device", default="cpu", choices=["cpu", "cuda"], help="instance kind: KIND_CPU or KIND_GPU")
     g.add_argument("--providers", nargs="*", default=None, help="onnxruntime providers, e.g. CUDAExecutionProvider")
     g.add_argument("--serve-format", default="onnx", choices=["onnx", "aoti", "tensorrt"], help="artifacts to serve")

@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 
 from . import common
+from .common import POSITIVE
 
 
 def add_parser(subparsers) -> argparse.ArgumentParser:
@@ -22,14 +23,14 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
         formatter_class=common.HelpFormatter,
     )
     common.add_model(t, random_presets=False)
-    t.add_argument("--steps", type=int, default=20, help="denoising steps")
-    t.add_argument("--samples", type=int, default=200, help="held-out samples (each its own generation)")
-    t.add_argument("--intervals", type=int, nargs="+", default=[2, 3, 4, 6])
+    t.add_argument("--steps", type=POSITIVE, default=20, help="denoising steps")
+    t.add_argument("--samples", type=POSITIVE, default=200, help="held-out samples (each its own generation)")
+    t.add_argument("--intervals", type=POSITIVE, nargs="+", default=[2, 3, 4, 6])
     t.add_argument(
         "--warmups", type=float, nargs="*", default=[0.3, 0.5], help="warm-up fractions of the static grid besides 0.4"
     )
     t.add_argument("--stops", type=float, nargs="+", default=[0.95, 1.0], help="window ends of the static grid")
-    t.add_argument("--orders", type=int, nargs="+", default=[1, 2], help="forecast orders to sweep")
+    t.add_argument("--orders", type=POSITIVE, nargs="+", default=[1, 2], help="forecast orders to sweep")
     t.add_argument(
         "--policies",
         nargs="*",
@@ -45,10 +46,15 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
         default=None,
         help="also time these strategies (names, or 'auto') against backend='inductor'",
     )
-    t.add_argument("--time-samples", type=int, default=10, help="samples per timed round")
-    t.add_argument("--repeats", type=int, default=3, help="timed rounds")
+    t.add_argument("--time-samples", type=POSITIVE, default=10, help="samples per timed round")
+    t.add_argument("--repeats", type=POSITIVE, default=3, help="timed rounds")
     common.add_threads(t)
-    t.add_argument("--out", default="bdcompile_tradeoff", help="prefix of the .csv, .json and .png written")
+    t.add_argument(
+        "--out",
+        type=common.prefix_out("bdcompile_tradeoff"),
+        default="bdcompile_tradeoff",
+        help="prefix of the .csv, .json and .png written (a folder: bdcompile_tradeoff in it)",
+    )
     t.set_defaults(fn=run)
     return t
 
