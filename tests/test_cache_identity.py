@@ -505,3 +505,30 @@ def test_attach_keeps_the_scheduler_class_and_a_users_step_wrapper():
     fake = type("P", (), {"scheduler": flow, "transformer": pipe.transformer})()
     bdcompile.attach(fake)
     assert type(flow) is diffusers.FlowMatchEulerDiscreteScheduler
+
+
+@pytest.mark.parametrize("how", ["uncompiled", "inductor"])
+def test_attached_pipeline_whose_transformer_never_reaches_the_backend_warns_once(how):
+    """A first-hour slip: bdcompile.attach(pipe) after torch.compile without backend="blockdance" (or without
+    torch.compile): the pipeline runs, uncached; the end of the generation says so once, naming the fix. A pipeline
+    whose transformer is compiled with the backend says nothing."""
+    model = tiny_dit(num_layers=4)
+    transformer = model if how == "uncompiled" else torch.compile(model, backend="eager")
+    pipe = bdcompile.attach(tiny_dit_pipeline(transformer))
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        for seed in range(2):
+            pipe(
+                class_labels=[1], num_inference_steps=4, output_type="np", generator=torch.Generator().manual_seed(seed)
+            )
+    mine = [str(w.message) for w in caught if "nothing was cached" in str(w.message)]
+    assert len(mine) == 1, mine
+    assert "ran 4 steps" in mine[0] and "torch.compile(pipe.transformer, backend='blockdance')" in mine[0]
+
+    good = bdcompile.attach(
+        tiny_dit_pipeline(torch.compile(tiny_dit(num_layers=4), backend="blockdance", options=OPTS))
+    )
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        good(class_labels=[1], num_inference_steps=4, output_type="np", generator=torch.Generator().manual_seed(0))
+    assert not [w for w in caught if "nothing was cached" in str(w.message)]

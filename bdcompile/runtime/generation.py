@@ -155,13 +155,17 @@ class GenerationScope:
             self.close()
 
     def _note_uncached(self) -> None:
-        """A model compiled with backend="blockdance" none of whose calls in this generation reached the backend,
-        because its class's forward reached dynamo's recompile limit (dynamo runs it eagerly and never calls the
-        backend again for it): warn once per instance and record it for ``explain``."""
+        """A model none of whose calls in this generation reached the backend: because its class's forward reached
+        dynamo's recompile limit (dynamo runs it eagerly and never calls the backend again for it), or because it
+        was never compiled with backend="blockdance" although its attached pipeline ran steps (``torch.compile``
+        without the backend, or no ``torch.compile`` at all). Warn once per instance; the first is recorded for
+        ``explain``."""
         if self._gens is None:
             return
+        import warnings
+
         from ..frames import limit_fallback
-        from .instances import find_instance
+        from .instances import find_instance, unwrap
         from .step import user_stacklevel
 
         for m in _models_of(list(self._models)):
@@ -170,11 +174,21 @@ class GenerationScope:
             if gen is None or gen.tracks:
                 continue  # it ran through the backend in this generation
             fb = limit_fallback(m)
+            if fb is None and not inst.configs and gen.scheduler_steps:
+                if not inst.warned_uncompiled:
+                    inst.warned_uncompiled = True
+                    warnings.warn(
+                        f"blockdance: the attached pipeline ran {gen.scheduler_steps} steps but no call of its "
+                        f"{type(unwrap(m)).__name__} ran through backend='blockdance' (compiled with another backend "
+                        "or not at all, or the backend fell back), so nothing was cached: compile it with "
+                        "pipe.transformer = torch.compile(pipe.transformer, backend='blockdance') before "
+                        "bdcompile.attach(pipe)",
+                        stacklevel=user_stacklevel(),
+                    )
+                continue
             if fb is None or any(f.get("kind") == fb["kind"] for f in inst.fallbacks):
                 continue
             inst.fallbacks.append(fb)
-            import warnings
-
             warnings.warn(fb["why"], stacklevel=user_stacklevel())
 
     @contextlib.contextmanager

@@ -97,6 +97,7 @@ class Instance:
         self.ambient = Generation(self)  # calls outside any generation scope
         self.schedulers: "weakref.WeakSet" = weakref.WeakSet()
         self.fallbacks: list = []  # why calls ran uncached without reaching the backend (dynamo's recompile limit)
+        self.warned_uncompiled = False  # warned: an attached pipeline ran it without backend="blockdance"
 
     @property
     def owner(self):
