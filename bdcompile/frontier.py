@@ -175,8 +175,9 @@ def _dynamo_snapshot():
     }
 
 
-def _strategy_facts(strategy, pipe) -> dict:
-    """What a strategy can say about what it did (plan, cached steps), best effort."""
+def _strategy_facts(strategy, pipe, num_steps: int) -> dict:
+    """What a strategy can say about what it did (plan, cached steps, ``skipped``: the fraction of denoiser calls
+    that skipped blocks), best effort: diffusers' hook-based peers say nothing."""
     out = {}
     if strategy.family == "blockdance":
         try:
@@ -188,8 +189,12 @@ def _strategy_facts(strategy, pipe) -> dict:
             out["plan"] = plan_string(info["plan"]) if info.get("plan") else ""
             out["theoretical"] = info.get("theoretical_speedup")
             out["host_reads"] = info.get("host_reads")
-            out["calls_by_action"] = info.get("calls_by_action")
+            out["calls_by_action"] = counts = info.get("calls_by_action") or {}
             out["fragments"] = len(info.get("fragments", []))
+            calls = sum(counts.values())
+            if calls:  # skipping calls: every skip action, and the adaptive calls whose flag said skip
+                skips = sum(v for a, v in counts.items() if a not in ("full", "adaptive"))
+                out["skipped"] = (skips + info.get("adaptive_skip_count", 0)) / calls
         except Exception as e:  # noqa: BLE001
             out["explain_error"] = f"{type(e).__name__}: {e}"[:200]
     if strategy.family == "cache-dit DBCache":
@@ -197,6 +202,7 @@ def _strategy_facts(strategy, pipe) -> dict:
         cached = getattr(t, "_cached_steps", None)
         if cached is not None:
             out["cached_steps"] = sorted({int(s) for s in cached})
+            out["skipped"] = len(out["cached_steps"]) / num_steps
     return out
 
 
@@ -267,7 +273,7 @@ def _worker(conn, strategy, workload: Workload, threads: int):
                             "recompile_limit" in m or "cache_size_limit" in m for m in log.messages
                         ),
                         "warnings": sorted(set(caught + [m for m in log.messages if "recompile" in m]))[:20],
-                        "facts": _strategy_facts(strategy, pipe),
+                        "facts": _strategy_facts(strategy, pipe, workload.num_steps),
                     }
                 )
             elif cmd == "quit":
@@ -513,6 +519,7 @@ def _score(res: FrontierResult, rows: dict, outputs: dict, workload: Workload, p
         row.pop("dynamo", None)
         row.pop("dynamo_warm", None)
         row["theoretical"] = (row.get("facts") or {}).get("theoretical")
+        row["skipped"] = (row.get("facts") or {}).get("skipped")
         row["compile_s"] = (
             max(0.0, row["first_s"] - row["median_s"]) if "first_s" in row and "median_s" in row else None
         )
@@ -546,6 +553,7 @@ COLUMNS = [
     "cpu_s_per_image",
     "cpu_speed_vs_inductor",
     "theoretical",
+    "skipped",
     "psnr_db",
     "ssim",
     "accuracy",
@@ -578,6 +586,7 @@ def table_lines(res: FrontierResult, markdown: bool = False) -> list[str]:
         "vs Inductor (min-max)",
         "spread",
         "CPU-time vs Ind.",
+        "skipped",
         "PSNR dB",
         "SSIM",
         "acc",
@@ -586,7 +595,7 @@ def table_lines(res: FrontierResult, markdown: bool = False) -> list[str]:
     body = []
     for r in res.rows:
         if r.get("error") and "median_s" not in r:
-            body.append([r["strategy"], "FAILED", "-", "-", "-", "-", "-", "-", "-", r["error"][:60]])
+            body.append([r["strategy"], "FAILED", "-", "-", "-", "-", "-", "-", "-", "-", r["error"][:60]])
             continue
         vs = (
             "-"
@@ -602,6 +611,7 @@ def table_lines(res: FrontierResult, markdown: bool = False) -> list[str]:
                 vs,
                 _cell(100 * r["spread"], "{:.0f}%") if r.get("spread") is not None else "-",
                 "-" if r.get("cpu_speed_vs_inductor") is None else f"{r['cpu_speed_vs_inductor']:.2f}x",
+                _cell(100 * r["skipped"], "{:.0f}%") if r.get("skipped") is not None else "-",
                 _cell(r.get("psnr_db"), "{:.1f}"),
                 _cell(r.get("ssim"), "{:.3f}"),
                 _cell(100 * r["accuracy"], "{:.0f}%") if r.get("accuracy") is not None else "-",

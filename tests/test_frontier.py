@@ -11,6 +11,7 @@ import math
 
 import pytest
 import torch
+from oracle import static_plan
 
 from bdcompile import frontier as F
 from bdcompile import peers as P
@@ -51,6 +52,10 @@ def test_two_strategy_run_metrics_come_from_the_outputs(two):
     assert e["compiled"] is False and e["graphs"] == 0
     assert b["compiled"] is True and b["graphs"] == 1 and b["graph_breaks"] == 0
     assert b["facts"]["plan"] and b["facts"]["host_reads"] == 0
+    # skipped: the fraction of reuse steps of BlockDance's default schedule, planned here by hand (tests/oracle.py)
+    plan = static_plan(wl.num_steps, 0.4, 0.95, 2)
+    assert "reuse" in plan and b["skipped"] == pytest.approx(plan.count("reuse") / len(plan))
+    assert e["skipped"] is None
 
 
 def test_speed_ratio_per_round():
@@ -121,3 +126,15 @@ def test_frontier_list_and_bad_spec(capsys):
     assert main(["frontier", "--list"]) == 0
     assert "blockdance paper" in capsys.readouterr().out
     assert main(["frontier", "--strategies", "nosuch"]) == 2
+
+
+def test_skipped_counts_the_adaptive_steps_that_skipped():
+    """An adaptive strategy's ``skipped`` counts the steps its probe decided to skip: with an infinite threshold
+    every adaptive step (the window from 20% of the steps, after the first full step) skips, with 0 none does."""
+    wl = F.tiny_sd3_workload(num_steps=6, batch=2)
+    opts = {"inner": "eager", "reuse": "adaptive", "warmup": 0.2, "stop": 1.0}
+    strategies = [P.blockdance(dict(opts, threshold=t), name=f"t={t}") for t in (1e9, 0.0)]
+    rows = {r["strategy"]: r for r in F.run_frontier(wl, strategies, rounds=1, progress=False, references=False).rows}
+    adaptive_steps = sum(1 for s in range(wl.num_steps) if s >= 2)  # steps 0 and 1 (< 20% of 6, rounded up) full
+    assert rows["t=1000000000.0"]["skipped"] == pytest.approx(adaptive_steps / wl.num_steps)
+    assert rows["t=0.0"]["skipped"] == 0.0
