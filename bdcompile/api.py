@@ -194,8 +194,17 @@ class Explanation(dict):
             )
         for p in self.get("pieces", []):
             lines.append(f"uncached piece of a graph-broken forward: {p['frame']} ({p['why'][:160]})")
+        eb = self.get("eager_blocks")
+        if eb:
+            lines.append(
+                f"forward run eagerly by dynamo: blocks cached at their calls ({eb['blocks']} blocks of "
+                f"{', '.join(eb['lists'])}; boundaries {eb['boundaries']})"
+            )
         for f in self.get("fragments", []):
-            lines.append(f"uncached fragment: {f['frame']} ({f['module']}): {f['why'][:160]}")
+            if f.get("cached"):
+                lines.append(f"  a block's frame (the block is cached at its calls): {f['frame']} ({f['module']})")
+            else:
+                lines.append(f"uncached fragment: {f['frame']} ({f['module']}): {f['why'][:160]}")
         for f in self.get("fallbacks", []):
             if f.get("kind") == "recompile_limit":
                 lines.append(
@@ -248,12 +257,15 @@ def explain(model, num_steps: int | None = None) -> Explanation:
         fragments=list(cfg.fragments),
         fallbacks=fallbacks,
     )
+    if cfg.eager_blocks is not None:
+        out["eager_blocks"] = cfg.eager_blocks.describe()
     n = num_steps or cfg.last_num_steps
     if n:
         plan = cfg.last_plan if cfg.last_plan is not None and len(cfg.last_plan) == n else cfg.schedule.plan(n)
         out["plan"] = plan
-        if graphs:
-            nb, b = len(graphs[-1]["blocks"]), graphs[-1]["boundary"]
+        if graphs or cfg.eager_blocks is not None and cfg.eager_blocks.needs is not None:
+            eb = cfg.eager_blocks
+            nb, b = (len(graphs[-1]["blocks"]), graphs[-1]["boundary"]) if graphs else (eb.num_blocks, eb.b0)
             out["block_evaluations"] = block_evaluations(plan, nb, b)
             out["block_evaluations_full"] = n * nb
             out["theoretical_speedup"] = theoretical_speedup(plan, nb, b)

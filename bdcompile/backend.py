@@ -453,6 +453,8 @@ def _fragment(gm, example_inputs, settings, config_key, compiler, frame: TracedF
     owner, parent = frame.module, frame.parent
     cause = frame.cause()
     limit = frame.limit_hit
+    if not limit and parent is not None and _eager_block_cache(parent, settings, config_key, frame):
+        return compiler(gm, example_inputs)
     fix = (
         "Raise torch._dynamo.config.recompile_limit above the number of compiled configurations and shapes"
         if limit
@@ -484,6 +486,41 @@ def _fragment(gm, example_inputs, settings, config_key, compiler, frame: TracedF
         },
     )
     return compiler(gm, example_inputs)
+
+
+def _eager_block_cache(parent, settings, config_key, frame: TracedFrame) -> bool:
+    """A fragment inside a block list of a model whose forward dynamo runs eagerly (a graph break it could not
+    resume from): cache that model's blocks at their calls (``runtime/eager_blocks.py``). False when the fragment
+    is not inside a block list (an embedder, a norm: compiled plainly, as before)."""
+    inside = [p for p in _attention_lists(parent) if (frame.parent_path + ".").startswith(p + ".")]
+    if not inside:
+        return False
+    from .runtime.eager_blocks import enable_eager_blocks
+
+    cfg = instance_of(parent).config(config_key, settings)
+    if cfg.reports:
+        return False  # a graph of the whole forward serves this configuration too: its dispatcher decides the steps
+    first = cfg.eager_blocks is None
+    enable_eager_blocks(parent, cfg, inside[0])
+    entry = {
+        "frame": f"{frame.parent_path}.{frame.code_name}",
+        "module": type(frame.module).__name__,
+        "why": frame.cause(),
+        "recompile_limit": False,
+        "blocks": 0,
+        "cached": "at the block's calls in the eager forward",
+    }
+    if entry not in cfg.fragments:
+        cfg.fragments.append(entry)
+    if first:
+        _warn_once(
+            ("eager blocks", type(parent)),
+            f"blockdance: {frame.cause()}. Its block stack is cached block by block instead: on reuse steps the "
+            "calls of blocks [0, boundary) return the outputs kept on the last full step (the forward itself runs "
+            "eagerly, as dynamo left it; each block runs as its compiled frame). Removing the graph break (TORCH_LOGS="
+            "graph_breaks shows it) would make the forward one graph, with no Python between the blocks.",
+        )
+    return True
 
 
 def _nested_part(frame: TracedFrame) -> bool:

@@ -13,7 +13,10 @@ torch.set_num_threads(1)
 
 @pytest.fixture(autouse=True)
 def fresh_dynamo():
+    from bdcompile import backend
+
     torch._dynamo.reset()
+    backend._WARNED.clear()  # warnings given once per process: each test sees its own
     yield
     torch._dynamo.reset()
 

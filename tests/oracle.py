@@ -90,13 +90,16 @@ class Oracle:
         blocks = []
         for name, idx in skipped if skipped is not None else self.skipped:
             block = self._module_list(name)[idx]
+            blocks.append((block, block.__dict__.get("forward")))  # what the instance had (a wrapper of its own)
             block.forward = lambda *a, _out=record[(name, idx)], **k: _snapshot(_out)  # replay, compute nothing
-            blocks.append(block)
         try:
             return self.model(**kwargs)
         finally:
-            for block in blocks:
-                del block.forward
+            for block, before in blocks:
+                if before is None:
+                    del block.forward
+                else:
+                    block.forward = before
 
 
 def first(out):

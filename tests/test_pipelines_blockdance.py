@@ -103,14 +103,6 @@ _EAGER_FORWARD = (
     "stack"
 )
 UNCACHED = {
-    "hidream": _EAGER_FORWARD.format(
-        "the MoE feed-forward's torch.bincount in every block: data-dependent shapes", "HiDreamImageTransformer2DModel"
-    ),
-    "mochi": _EAGER_FORWARD.format(
-        "the attention's per-sample torch.nonzero over the text mask in every block", "MochiTransformer3DModel"
-    )
-    + "; torch.compile(..., fullgraph=True) traces it as one "
-    "graph and is exact (case mochi_fullgraph)",
     "skyreels_v2_df": "diffusion forcing steps per-frame deep copies of the scheduler, never pipe.scheduler itself: "
     "attach sees no step, every call is a slot of step 0, which runs in full",
 }
@@ -131,7 +123,7 @@ DEFAULT = {
     "mochi_fullgraph": "ascending timesteps (1000 * (1 - sigma)); fullgraph=True",
     "stable_audio": "audio (1D tokens), CosineDPMSolverMultistep (torchsde)",
     "lumina2": "graph-broken forward whose blocks sit in one piece (accelerated); three stacks",
-    "hidream": "graph-broken inside the block loop: uncached, equal to eager",
+    "hidream": "graph-broken inside the block loop: dynamo runs the forward eagerly, blocks cached at their calls",
     "skyreels_v2_df": "steps on scheduler copies: uncached, equal to eager",
     "bria": "the pipeline compares type(self.scheduler) exactly",
     "sana_sprint": "SCM: 3 scheduler entries for 2 steps, no reuse in the plan",
@@ -661,7 +653,8 @@ def test_fragment_called_with_the_parents_parameter_runs_plainly():
     torch.manual_seed(0)
     model = _RopeModel()
     x, mask = torch.randn(2, 4, 8), torch.ones(2, 4, dtype=torch.bool)
-    compiled = torch.compile(model, backend="blockdance", options=dict(OPTS, num_steps=4))
+    # interval=1: every step full (the blocks are cached at their calls otherwise: tests/test_eager_blocks.py)
+    compiled = torch.compile(model, backend="blockdance", options=dict(OPTS, num_steps=4, interval=1))
     with torch.no_grad(), bdcompile.generation(compiled):
         for t in (999.0, 700.0, 400.0, 100.0):
             ts = torch.full((2,), t)

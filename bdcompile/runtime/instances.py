@@ -51,6 +51,7 @@ class Config:
         "fragments",
         "skip_flags",
         "dispatchers",
+        "eager_blocks",
         "__weakref__",
     )
 
@@ -72,6 +73,7 @@ class Config:
         self.fragments: list = []  # block frames compiled on their own (recompile limit, breaks)
         self.skip_flags = collections.deque(maxlen=10_000)  # adaptive steps: skipped? (bools or 0-d device tensors)
         self.dispatchers = weakref.WeakSet()  # the compiled graphs that served this configuration
+        self.eager_blocks = None  # block-level reuse when dynamo runs the forward eagerly (runtime/eager_blocks.py)
 
     def next_generation(self) -> int:
         return next(self._generations)

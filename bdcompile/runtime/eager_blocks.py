@@ -1,0 +1,251 @@
+"""Block-level reuse for a model whose forward dynamo runs eagerly.
+
+Some forwards break dynamo's graph *inside the block loop* in a way it cannot resume from (HiDream's MoE
+feed-forward calls ``torch.bincount`` in every block; HunyuanVideo-1.5 branches on tensor values before the
+blocks; WanAnimate-2's attention graph-breaks). Dynamo then runs the model's forward eagerly and compiles each
+block's ``forward`` as a frame of its own (a *fragment*): no graph holds the stack, so the graph passes have
+nothing to cut. The forward being Python anyway, BlockDance can still be done one level up, at the calls of the
+blocks:
+
+    model forward (eager)             full step                    reuse step (boundary b)
+      block_0(h, temb) -> h          run, keep its output         return the kept output, run nothing
+      ...                                                         ...
+      block_{b-1}(h, temb) -> h      run, keep its output         return the kept output
+      block_b(h, temb) -> h          run                          run (h = the kept output of block b-1,
+      ...                                                               temb = this step's conditioning)
+
+Blocks are numbered in the order one call runs them (several lists: double- then single-stream blocks). The
+step decision, cache identity and generations are the runtime's (:class:`~bdcompile.runtime.step.Track`): a
+reuse only reads outputs kept by a full step of the same generation, slot and input signature; anything else
+runs in full. Each block still runs as the compiled frame dynamo made of it on computed steps; the wrappers are
+excluded from dynamo (``torch._dynamo.disable(recursive=False)``), so deciding costs no recompile. Reuse at a
+boundary (``reuse``, ``reuse@b``) is supported; forecast / residual / adaptive steps run in full here, with one
+warning.
+"""
+
+from __future__ import annotations
+
+import contextvars
+import inspect
+import threading
+import warnings
+from typing import Optional
+
+import torch
+
+from ..keys import signature
+from ..options import default_boundary
+from ..schedules import FULL, REUSE, parse_action
+from .generation import current
+from .step import user_stacklevel
+
+__all__ = ["EagerBlocks", "enable_eager_blocks", "eager_blocks_of"]
+
+_RUN: contextvars.ContextVar = contextvars.ContextVar("bdcompile_eager_blocks_run", default=None)
+_LOCK = threading.Lock()
+_GROUP = "blocks"
+_TIMESTEP_NAMES = ("timestep", "timesteps", "t")
+
+
+class _Run:
+    """One call of the model: its decision, the next block's number, what a full step keeps."""
+
+    __slots__ = ("owner", "call", "index", "bound", "kept", "prev", "keep_ok")
+
+    def __init__(self, owner, call, bound, prev):
+        self.owner, self.call, self.bound, self.prev = owner, call, bound, prev
+        self.index = 0
+        self.kept: list = []
+        self.keep_ok = True
+
+
+class EagerBlocks:
+    """The block wrappers and the model's hooks of one configuration of one model instance."""
+
+    def __init__(self, model: torch.nn.Module, config):
+        self.model = model
+        self.config = config
+        self.settings = config.settings
+        self.lists: list[str] = []
+        self.members: list = []
+        self.needs: Optional[dict] = None
+        self.bounds: dict = {}
+        self.unsupported: list[str] = []
+        self._params = None
+        # dynamo would try to compile every Python frame called from the model's (eager) __call__, the hooks too:
+        # they and what they call run without it
+        self._hooks = [
+            model.register_forward_pre_hook(torch._dynamo.disable(self._pre), with_kwargs=True),
+            model.register_forward_hook(torch._dynamo.disable(self._post), with_kwargs=True, always_call=True),
+        ]
+
+    # ------------------------------------------------------------------ set-up
+    def add_list(self, path: str) -> None:
+        """Wrap every member of the module list at ``path`` (a list whose block frames dynamo compiles alone)."""
+        if path in self.lists:
+            return
+        self.lists.append(path)
+        for member in self.model.get_submodule(path):
+            if "forward" in member.__dict__:  # already wrapped (by another configuration): leave it
+                continue
+            member.forward = self._wrapper(member.forward)
+            self.members.append(member)
+        self.needs = None  # plan the boundaries again, with every block known
+
+    def _plan(self) -> None:
+        n = sum(len(self.model.get_submodule(p)) for p in self.lists)
+        b0 = self.settings.boundary if self.settings.boundary is not None else default_boundary(n)
+        needs, bounds, unsupported = {}, {}, []
+        for token in sorted(self.settings.actions()):
+            kind, b = parse_action(token)
+            if kind != REUSE:
+                unsupported.append(token)
+                continue
+            b = b if b is not None else b0
+            if not 1 <= b < n:
+                raise ValueError(
+                    f"blockdance: boundary={b} is outside the {n} blocks of {type(self.model).__name__} "
+                    f"({', '.join(self.lists)}, run block by block because its forward runs eagerly): it must be "
+                    f"in [1, {n - 1}]"
+                )
+            needs[token], bounds[token] = (_GROUP,), b
+        self.needs, self.bounds, self.unsupported = needs, bounds, unsupported
+        self.num_blocks, self.max_bound, self.b0 = n, max(bounds.values(), default=0), b0
+        if unsupported:
+            warnings.warn(
+                f"blockdance: {type(self.model).__name__}'s forward runs eagerly (dynamo could not trace it whole), "
+                f"so its blocks are cached one by one at their calls: only reuse steps at a boundary are possible "
+                f"there; the {', '.join(unsupported)} steps of this schedule run in full",
+                stacklevel=user_stacklevel(),
+            )
+
+    # ------------------------------------------------------------------ one call of the model
+    def _read_timestep(self, args, kwargs):
+        names = (self.settings.timestep_arg,) + _TIMESTEP_NAMES
+        value = next((kwargs[k] for k in names if k in kwargs), None)
+        if value is None:
+            if self._params is None:
+                self._params = list(inspect.signature(self.model.forward).parameters)
+            for k in names:
+                if k in self._params and self._params.index(k) < len(args):
+                    value = args[self._params.index(k)]
+                    break
+        return self._reader(value)
+
+    def _reader(self, value):
+        if value is None:
+            return None
+        if isinstance(value, torch.Tensor):
+
+            def read():
+                self.config.host_reads += 1
+                return float(value.reshape(-1)[0].item())
+
+            return read
+        return lambda: float(value)
+
+    def _pre(self, module, args, kwargs):
+        run = _RUN.get()
+        while run is not None and run.owner is self:  # left by a call of this model that raised (an interrupt)
+            run = run.prev
+        _RUN.set(run)
+        if not _through_dynamo():
+            return  # the model called directly, not through its compiled wrapper: plain eager, as always
+        if self.needs is None:
+            with _LOCK:
+                if self.needs is None:
+                    self._plan()
+        tensors = [a for a in list(args) + list(kwargs.values()) if isinstance(a, torch.Tensor)]
+        track = current(self.config.instance).track(self.config)
+        call = track.begin(signature(tensors), self._read_timestep(args, kwargs), self.needs)
+        bound = self.bounds.get(call.action, 0) if call.action != FULL else 0
+        _RUN.set(_Run(self, call, bound, _RUN.get()))
+
+    def count_call_in_flight(self) -> None:
+        """The call during which dynamo compiled the first block frame (and this object was made) began before the
+        hooks existed. It runs in full and keeps nothing; it is put on the step clock here, with the arguments it
+        was called with (read from ``Module._call_impl``'s frame of the model, up the Python stack), so the steps
+        after it keep their numbers."""
+        import sys
+
+        frame = sys._getframe(1)
+        while frame is not None and not (
+            frame.f_code.co_name == "_call_impl" and frame.f_locals.get("self") is self.model
+        ):
+            frame = frame.f_back
+        if frame is None:
+            return
+        args, kwargs = tuple(frame.f_locals.get("args") or ()), dict(frame.f_locals.get("kwargs") or {})
+        tensors = [a for a in list(args) + list(kwargs.values()) if isinstance(a, torch.Tensor)]
+        track = current(self.config.instance).track(self.config)
+        track.begin(signature(tensors), self._read_timestep(args, kwargs), needs=None)  # needs=None: it runs full
+
+    def _post(self, module, args, kwargs, output):
+        run = _RUN.get()
+        if run is None or run.owner is not self:
+            return None
+        _RUN.set(run.prev)
+        if run.call.action == FULL and run.keep_ok and len(run.kept) >= self.max_bound > 0:
+            run.call.keep({_GROUP: run.kept})
+        return None
+
+    def _wrapper(self, forward):
+        owner = self
+
+        def eager_block_forward(*args, **kwargs):
+            run = _RUN.get()
+            if run is None or run.owner is not owner:
+                return forward(*args, **kwargs)
+            k = run.index
+            run.index += 1
+            if k < run.bound:  # (no Python calls here but the block's: dynamo would try to compile their frames)
+                member, out = run.call.cache.groups[_GROUP][k]
+                if member is forward.__self__:
+                    return out
+                run.bound = 0  # the blocks run in another order than on the full step: compute the rest
+            out = forward(*args, **kwargs)
+            if run.call.action == FULL and k < owner.max_bound:
+                if len(run.kept) == k:
+                    run.kept.append((forward.__self__, out))
+                else:
+                    run.keep_ok = False
+            return out
+
+        # dynamo skips this frame only; the block's own forward, called from it, stays a compiled frame
+        return torch._dynamo.disable(eager_block_forward, recursive=False)
+
+    def describe(self) -> dict:
+        return {
+            "lists": list(self.lists),
+            "blocks": self.num_blocks if self.needs is not None else None,
+            "boundaries": dict(self.bounds),
+            "unsupported": list(self.unsupported),
+        }
+
+
+def _through_dynamo() -> bool:
+    """The call comes through the ``torch.compile`` wrapper of the model (``OptimizedModule.__call__`` is on the
+    stack), not from code calling the model object directly (that keeps running plain eager, hooks or not)."""
+    try:
+        from torch._dynamo.eval_frame import _is_in_optimized_module
+    except ImportError:  # private API moved: treat every call as compiled
+        return True
+    return bool(_is_in_optimized_module())
+
+
+def eager_blocks_of(config) -> Optional[EagerBlocks]:
+    return config.eager_blocks
+
+
+def enable_eager_blocks(model: torch.nn.Module, config, list_path: str) -> EagerBlocks:
+    """Block-level reuse for ``config`` of ``model`` (whose forward dynamo runs eagerly), covering the module
+    list at ``list_path`` too. Idempotent."""
+    with _LOCK:
+        eb = config.eager_blocks
+        new = eb is None
+        if new:
+            eb = config.eager_blocks = EagerBlocks(model, config)
+        eb.add_list(list_path)
+    if new:
+        eb.count_call_in_flight()
+    return eb

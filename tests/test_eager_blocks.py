@@ -1,0 +1,166 @@
+"""Block-level reuse when dynamo runs a model's forward eagerly (bdcompile/runtime/eager_blocks.py).
+
+HiDream (the MoE feed-forward's torch.bincount in every block), HunyuanVideo-1.5 (data-dependent branching before
+the blocks) and WanAnimate-2 (a graph break inside each attention) break dynamo's graph where it cannot resume: no
+graph holds their block stack, dynamo compiles each block's frame alone. The blocks are then cached at their calls.
+Every step must equal BlockDance by hand (tests/oracle.py: recorded block outputs replayed, no bdcompile code), over
+two generations, with reuse changing the output; the model object called directly stays plain eager; a batch change
+or a cancelled call never reads a stale cache.
+"""
+
+from __future__ import annotations
+
+import copy
+import warnings
+
+import pytest
+import torch
+from families import FAMILIES
+from oracle import Oracle, eager_block_order, static_plan
+
+import bdcompile
+
+S = 10
+WARMUP, STOP, N = 0.2, 1.0, 2
+PLAN = static_plan(S, WARMUP, STOP, N)
+# the block lists, in the order an eager call runs them (written here, not found by the code under test)
+LISTS = {
+    "hidream": ["double_stream_blocks", "single_stream_blocks"],
+    "hunyuan_video15": ["transformer_blocks"],
+    "wan_animate2": ["blocks"],
+}
+
+
+def _err(a, b):
+    a, b = a.double(), b.double()
+    return ((a - b).norm() / b.norm().clamp_min(1e-12)).item()
+
+
+def _setup(name, batch=None):
+    fam = FAMILIES[name]
+    torch.manual_seed(0)
+    model = fam.make_model(seed=0)
+    plain = copy.deepcopy(model)
+    kwargs = fam.make_inputs(batch_size=batch or min(2, fam.max_batch_size or 2), seed=0)
+    ts = fam.timesteps(S)
+    order = eager_block_order(model, LISTS[name], lambda: model(**fam.with_timestep(kwargs, ts[0])))
+    options = dict(num_steps=S, warmup=WARMUP, stop=STOP, interval=N, inner="eager", step_source="counter")
+    return fam, model, plain, kwargs, ts, order, options
+
+
+@pytest.mark.parametrize("name", [pytest.param(n, marks=() if n == "hidream" else pytest.mark.slow) for n in LISTS])
+def test_graph_broken_family_is_cached_at_its_block_calls(name):
+    fam, model, plain, kwargs, ts, order, options = _setup(name)
+    boundary = min(max(1, round(0.75 * len(order))), len(order) - 1)
+    compiled = torch.compile(model, backend="blockdance", options=options)
+    oracle = Oracle(model, order, boundary, PLAN)
+    reuse_differs = []
+    with torch.no_grad(), warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        for _ in range(2):
+            oracle.new_generation()
+            for step, t in enumerate(ts):
+                kw = fam.with_timestep(kwargs, t)
+                got = fam.output_tensor(compiled(**kw)).clone()
+                want, action = oracle(step, **kw)
+                want = fam.output_tensor(want)
+                assert _err(got, want) <= 1e-5, f"step {step} ({action}): relative error {_err(got, want):.2e}"
+                uncached = fam.output_tensor(plain(**kw))
+                if action == "reuse":
+                    reuse_differs.append(_err(got, uncached) > 1e-4)
+                    # the model object itself, called directly (not through torch.compile), stays plain eager
+                    assert _err(fam.output_tensor(model(**kw)), uncached) <= 1e-6
+    assert reuse_differs and all(reuse_differs), reuse_differs
+    said = [str(w.message) for w in caught if "cached block by block instead" in str(w.message)]
+    assert len(said) == 1 and "TORCH_LOGS=graph_breaks" in said[0], said
+    info = bdcompile.explain(compiled)
+    assert [e[3] for e in info["log"]] == PLAN * 2
+    eb = info["eager_blocks"]
+    assert eb["lists"] == LISTS[name] and eb["blocks"] == len(order) and eb["boundaries"] == {"reuse": boundary}
+    assert not info["graphs"]  # no graph holds the stack: the backend never specialised one
+    assert "blocks cached at their calls" in str(info)
+
+
+def test_a_batch_change_at_a_reuse_step_runs_in_full_and_a_cancelled_call_leaves_no_state():
+    from bdcompile.runtime import eager_blocks
+
+    fam, model, plain, kwargs, ts, order, options = _setup("hidream")
+    compiled = torch.compile(model, backend="blockdance", options=dict(options, warmup=0.0, interval=2))
+    one = fam.make_inputs(batch_size=1, seed=1)
+    with torch.no_grad(), warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # the fragment warnings (once per class and process)
+        compiled(**fam.with_timestep(kwargs, ts[0]))  # step 0: full, keeps batch-2 outputs
+        got = fam.output_tensor(compiled(**fam.with_timestep(one, ts[1])))  # step 1 wants reuse: other batch
+        assert _err(got, fam.output_tensor(plain(**fam.with_timestep(one, ts[1])))) <= 1e-6
+        assert bdcompile.explain(compiled)["log"][-1][3:] == ("full", "reuse")
+
+        # a call cancelled inside a block (KeyboardInterrupt from the third block: torch runs no hook after a
+        # BaseException) is dropped by the model's next call: called directly it is plain eager, and a new
+        # generation is exact
+        block = model.get_submodule(f"{order[2][0]}.{order[2][1]}")
+        inner = block.block if hasattr(block, "block") else block
+
+        def interrupt(*a, **k):
+            raise KeyboardInterrupt
+
+        inner.forward = interrupt
+        with pytest.raises(KeyboardInterrupt):
+            compiled(**fam.with_timestep(kwargs, ts[2]))
+        del inner.forward
+        assert eager_blocks._RUN.get() is not None  # what the interrupted call left
+        kw = fam.with_timestep(kwargs, ts[3])
+        assert _err(fam.output_tensor(model(**kw)), fam.output_tensor(plain(**kw))) <= 1e-6
+        assert eager_blocks._RUN.get() is None
+        # a new generation after it is exact against the oracle
+        boundary = min(max(1, round(0.75 * len(order))), len(order) - 1)
+        plan = static_plan(4, 0.0, 1.0, 2)
+        oracle = Oracle(model, order, boundary, plan)
+        with bdcompile.generation(compiled, num_steps=4):
+            for step, t in enumerate(fam.timesteps(4)):
+                kw = fam.with_timestep(kwargs, t)
+                got = fam.output_tensor(compiled(**kw)).clone()
+                want, action = oracle(step, **kw)
+                assert _err(got, fam.output_tensor(want)) <= 1e-5, (step, action)
+        assert "reuse" in plan
+
+
+def test_steps_other_than_reuse_run_in_full_with_one_warning():
+    """Only reuse at a boundary exists block by block: a forecast schedule warns once and runs every step in full
+    (equal to the uncached model)."""
+    fam, model, plain, kwargs, ts, order, options = _setup("hidream")
+    compiled = torch.compile(model, backend="blockdance", options=dict(options, reuse="forecast"))
+    with torch.no_grad(), pytest.warns(UserWarning, match="the forecast steps of this schedule run in full"):
+        for t in ts:
+            kw = fam.with_timestep(kwargs, t)
+            assert _err(fam.output_tensor(compiled(**kw)), fam.output_tensor(plain(**kw))) <= 1e-6
+    assert {e[3] for e in bdcompile.explain(compiled)["log"]} == {"full"}
+
+
+def test_once_cached_at_block_calls_a_model_stays_so_and_counts_each_step_once():
+    """The same instance first graph-breaks inside its block loop (blocks cached at their calls), then would trace
+    whole (its Python flag off): the block wrappers, which dynamo does not trace, keep its forward eager, so the
+    blocks stay cached at their calls, exact against the oracle, one log entry per step. (The other order, a graph
+    of the whole forward first: tests/test_fragments.py, the fragments then stay uncached.)"""
+    from test_fragments import STEPS, _inputs, _Model
+
+    from bdcompile.runtime import eager_blocks
+
+    model = _Model()
+    plan = static_plan(STEPS, 0.2, 1.0, 2)
+    opts = {"inner": "eager", "warmup": 0.2, "stop": 1.0, "interval": 2, "num_steps": STEPS}
+    compiled = torch.compile(model, backend="blockdance", options=opts)
+    ts = [999.0, 800.0, 600.0, 400.0, 200.0][:STEPS]
+    for breaks in (True, False):
+        model.breaks = breaks
+        oracle = Oracle(model, [("blocks", i) for i in range(3)], 2, plan)
+        with torch.no_grad(), warnings.catch_warnings(), bdcompile.generation(compiled):
+            warnings.simplefilter("ignore")
+            for step, t in enumerate(ts):
+                got = compiled(**_inputs(t, step))
+                want, action = oracle(step, 0, **_inputs(t, step))
+                assert _err(got, want) <= 1e-5, (breaks, step, action)
+        info = bdcompile.explain(compiled)
+        assert [e[3] for e in info["log"]][-STEPS:] == plan, (breaks, info["log"])
+        assert info["eager_blocks"]["lists"] == ["blocks"] and not info["graphs"]
+    assert len(info["log"]) == 2 * STEPS
+    assert eager_blocks._RUN.get() is None
