@@ -52,9 +52,18 @@ for name in names:
                 model(**kw)
                 compiled = torch.compile(model, backend="blockdance", options=opts)
                 compiled(**kw)
+                compiled(**kw)  # block-level caching plans its boundary at the first call after the compile
             info = bdcompile.explain(compiled)
             cached = [g for g in info["graphs"] if g.get("boundary")]
-            if cached:
+            eb = info.get("eager_blocks")
+            if eb and eb.get("blocks"):
+                lists = {p: len(model.get_submodule(p)) for p in eb["lists"]}
+                stacks = ", ".join(f"`{k}` x{v}" for k, v in lists.items())
+                print(
+                    f"| {name} | {fam.cls_name} | {stacks} | {eb['boundaries'].get('reuse')} of {eb['blocks']} | "
+                    f"block outputs | graph breaks ({reason}): forward run eagerly, blocks cached at their calls |"
+                )
+            elif cached:
                 g = cached[0]
                 stacks = ", ".join(f"`{k}` x{v}" for k, v in g["stacks"].items())
                 print(

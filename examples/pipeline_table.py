@@ -71,7 +71,9 @@ def result(rec) -> str:
     r0 = rec["runs"][0]
     if r0["entries"] != r0["steps"]:
         notes.append(f"plan over {r0['entries']} scheduler entries, {r0['steps']} step{'s' * (r0['steps'] != 1)} ran")
-    if any(g.get("pieces") for g in rec.get("graphs", {}).values()):
+    if any(g.get("eager_blocks") for g in rec.get("graphs", {}).values()):
+        notes.append("graph-broken forward run eagerly by dynamo: blocks cached at their calls")
+    elif any(g.get("pieces") for g in rec.get("graphs", {}).values()):
         notes.append("graph-broken forward: the piece holding the blocks is specialised")
     return out + ("; " + "; ".join(notes) if notes else "")
 

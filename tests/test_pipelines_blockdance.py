@@ -389,6 +389,7 @@ def run_case(name: str) -> dict:
                 boundary=[g["boundary"] for g in info["graphs"]],
                 pieces=[p["frame"] for p in info.get("pieces", [])],
                 fragments=[f["frame"] for f in info.get("fragments", [])],
+                eager_blocks=bool(info.get("eager_blocks")),
             )
     return rec
 
@@ -467,6 +468,7 @@ def _summary(rec: dict) -> dict:
             "boundary": g["boundary"],
             "pieces": g["pieces"],
             "fragments": g["fragments"],
+            "eager_blocks": g.get("eager_blocks", False),
         }
         for a, g in rec.get("graphs", {}).items()
     }
