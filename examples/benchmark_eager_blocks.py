@@ -32,6 +32,7 @@ def main() -> None:
     ap.add_argument("--steps", type=int, default=20)
     ap.add_argument("--rounds", type=int, default=5)
     ap.add_argument("--threads", type=int, default=1)
+    ap.add_argument("--inner", choices=["inductor", "eager"], default="inductor", help="compiler of the blocks' frames")
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
     warnings.filterwarnings("ignore")
@@ -62,9 +63,9 @@ def main() -> None:
     )
     ts = [1000.0 * (1 - i / args.steps) for i in range(args.steps)]
     models = {
-        "inductor (uncached)": torch.compile(copy.deepcopy(model), backend="inductor"),
+        f"{args.inner} (uncached)": torch.compile(copy.deepcopy(model), backend=args.inner),
         "blockdance (blocks at their calls)": torch.compile(
-            model, backend="blockdance", options=dict(num_steps=args.steps, timestep_arg="timesteps")
+            model, backend="blockdance", options=dict(num_steps=args.steps, timestep_arg="timesteps", inner=args.inner)
         ),
     }
 

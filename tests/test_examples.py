@@ -22,6 +22,7 @@ RUNS = {
     "family_table.py": ["dit", "sd3"],
     "benchmark_serving.py": ["--help"],  # starts Triton servers: see tests/test_serving.py
     "pipeline_table.py": [str(ROOT / "docs" / "pipelines_blockdance.json")],
+    "benchmark_eager_blocks.py": ["--layers", "2", "--steps", "6", "--rounds", "1", "--inner", "eager"],
 }
 EXPECT = {
     "benchmark.py": "measured speedup",
@@ -31,6 +32,7 @@ EXPECT = {
     "family_table.py": "| dit | DiTTransformer2DModel |",
     "benchmark_serving.py": "usage:",
     "pipeline_table.py": "| pipeline | case | transformer |",
+    "benchmark_eager_blocks.py": "theoretical",
 }
 
 
