@@ -164,3 +164,31 @@ def test_once_cached_at_block_calls_a_model_stays_so_and_counts_each_step_once()
         assert info["eager_blocks"]["lists"] == ["blocks"] and not info["graphs"]
     assert len(info["log"]) == 2 * STEPS
     assert eager_blocks._RUN.get() is None
+
+
+def test_two_configurations_of_one_model_each_cache_with_their_own_schedule():
+    """One HiDream instance behind two torch.compile wrappers with different options, calls interleaved: each call
+    follows the schedule of the wrapper it came through (each exact against its own oracle), and the model called
+    directly stays plain eager."""
+    fam, model, plain, kwargs, ts, order, options = _setup("hidream")
+    plans = {
+        "a": PLAN,
+        "b": ["full", "full", "reuse@2", "reuse@2", "full", "reuse@2", "reuse@2", "full", "full", "full"],
+    }
+    wrappers = {
+        "a": torch.compile(model, backend="blockdance", options=options),
+        "b": torch.compile(model, backend="blockdance", options=dict(options, plan=plans["b"])),
+    }
+    boundary = min(max(1, round(0.75 * len(order))), len(order) - 1)
+    oracles = {k: Oracle(copy.deepcopy(plain), order, boundary, plans[k]) for k in wrappers}
+    with torch.no_grad(), warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        for step, t in enumerate(ts):
+            kw = fam.with_timestep(kwargs, t)
+            for k, compiled in wrappers.items():
+                got = fam.output_tensor(compiled(**kw)).clone()
+                want, action = oracles[k](step, **kw)
+                assert _err(got, fam.output_tensor(want)) <= 1e-5, (k, step, action)
+            assert _err(fam.output_tensor(model(**kw)), fam.output_tensor(plain(**kw))) <= 1e-6
+    for k, compiled in wrappers.items():
+        assert [e[3] for e in bdcompile.explain(compiled)["log"]] == plans[k], k

@@ -29,6 +29,7 @@ import contextvars
 import inspect
 import threading
 import warnings
+import weakref
 from typing import Optional
 
 import torch
@@ -39,7 +40,7 @@ from ..schedules import FULL, REUSE, parse_action
 from .generation import current
 from .step import user_stacklevel
 
-__all__ = ["EagerBlocks", "enable_eager_blocks", "eager_blocks_of"]
+__all__ = ["EagerBlocks", "enable_eager_blocks"]
 
 _RUN: contextvars.ContextVar = contextvars.ContextVar("bdcompile_eager_blocks_run", default=None)
 _LOCK = threading.Lock()
@@ -86,7 +87,7 @@ class EagerBlocks:
             return
         self.lists.append(path)
         for member in self.model.get_submodule(path):
-            if "forward" in member.__dict__:  # already wrapped (by another configuration): leave it
+            if "forward" in member.__dict__:  # wrapped for another configuration (or by someone else): leave it
                 continue
             member.forward = self._wrapper(member.forward)
             self.members.append(member)
@@ -145,12 +146,15 @@ class EagerBlocks:
         return lambda: float(value)
 
     def _pre(self, module, args, kwargs):
+        key = _calling_config_key(self.model)
+        if key is not None and key != self.config.key:
+            return  # through the wrapper of another configuration of this model: its own hook decides
         run = _RUN.get()
-        while run is not None and run.owner is self:  # left by a call of this model that raised (an interrupt)
+        while run is not None and run.owner.model is self.model:  # left by a call that raised (an interrupt)
             run = run.prev
         _RUN.set(run)
-        if not _through_dynamo():
-            return  # the model called directly, not through its compiled wrapper: plain eager, as always
+        if key is None:
+            return  # the model called directly: plain eager, as always
         if self.needs is None:
             with _LOCK:
                 if self.needs is None:
@@ -190,11 +194,11 @@ class EagerBlocks:
         return None
 
     def _wrapper(self, forward):
-        owner = self
+        model = self.model
 
         def eager_block_forward(*args, **kwargs):
             run = _RUN.get()
-            if run is None or run.owner is not owner:
+            if run is None or run.owner.model is not model:
                 return forward(*args, **kwargs)
             k = run.index
             run.index += 1
@@ -204,14 +208,15 @@ class EagerBlocks:
                     return out
                 run.bound = 0  # the blocks run in another order than on the full step: compute the rest
             out = forward(*args, **kwargs)
-            if run.call.action == FULL and k < owner.max_bound:
+            if run.call.action == FULL and k < run.owner.max_bound:
                 if len(run.kept) == k:
                     run.kept.append((forward.__self__, out))
                 else:
                     run.keep_ok = False
             return out
 
-        # dynamo skips this frame only; the block's own forward, called from it, stays a compiled frame
+        # dynamo skips this frame only; the block's own forward, called from it, stays a compiled frame. One wrapper
+        # per block serves every configuration of the model: the call's run says which one decided.
         return torch._dynamo.disable(eager_block_forward, recursive=False)
 
     def describe(self) -> dict:
@@ -223,18 +228,29 @@ class EagerBlocks:
         }
 
 
-def _through_dynamo() -> bool:
-    """The call comes through the ``torch.compile`` wrapper of the model (``OptimizedModule.__call__`` is on the
-    stack), not from code calling the model object directly (that keeps running plain eager, hooks or not)."""
-    try:
-        from torch._dynamo.eval_frame import _is_in_optimized_module
-    except ImportError:  # private API moved: treat every call as compiled
-        return True
-    return bool(_is_in_optimized_module())
+_WRAPPER_KEYS: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()  # torch.compile wrapper -> config key
 
 
-def eager_blocks_of(config) -> Optional[EagerBlocks]:
-    return config.eager_blocks
+def _calling_config_key(model):
+    """The configuration (options key) of the ``torch.compile`` wrapper of ``model`` this call came through: the
+    ``OptimizedModule`` up the Python stack whose ``_orig_mod`` is ``model``; None when the model was called
+    directly (it then runs plain eager)."""
+    import sys
+
+    frame = sys._getframe(2)
+    for _ in range(40):
+        if frame is None:
+            return None
+        obj = frame.f_locals.get("self")
+        if obj is not None and obj is not model and getattr(obj, "_orig_mod", None) is model:
+            key = _WRAPPER_KEYS.get(obj, _WRAPPER_KEYS)
+            if key is _WRAPPER_KEYS:
+                from ..api import _config_key
+
+                key = _WRAPPER_KEYS[obj] = _config_key(obj)
+            return key
+        frame = frame.f_back
+    return None
 
 
 def enable_eager_blocks(model: torch.nn.Module, config, list_path: str) -> EagerBlocks:
