@@ -192,3 +192,48 @@ def test_two_configurations_of_one_model_each_cache_with_their_own_schedule():
             assert _err(fam.output_tensor(model(**kw)), fam.output_tensor(plain(**kw))) <= 1e-6
     for k, compiled in wrappers.items():
         assert [e[3] for e in bdcompile.explain(compiled)["log"]] == plans[k], k
+
+
+def test_two_generations_interleaved_in_threads_keep_their_own_caches():
+    """Two requests on one compiled HiDream, each in its own thread and generation scope, stepping in lockstep
+    (a barrier between steps): each equals BlockDance by hand over its own inputs alone (oracle run beforehand)."""
+    import threading
+
+    fam, model, plain, kwargs, ts, order, options = _setup("hidream")
+    options = {k: v for k, v in options.items() if k != "step_source"}  # timestep clock, scopes give num_steps
+    boundary = min(max(1, round(0.75 * len(order))), len(order) - 1)
+    inputs = [fam.make_inputs(batch_size=2, seed=s) for s in (1, 2)]
+    want = []
+    for kw0 in inputs:
+        oracle = Oracle(plain, order, boundary, PLAN)
+        with torch.no_grad():
+            want.append(
+                [fam.output_tensor(oracle(i, **fam.with_timestep(kw0, t))[0]).clone() for i, t in enumerate(ts)]
+            )
+    compiled = torch.compile(model, backend="blockdance", options=dict(options, timestep_arg=fam.timestep_kwarg))
+    with torch.no_grad(), warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        compiled(**fam.with_timestep(inputs[0], ts[0]))  # compiles (its own generation)
+    got = [[None] * S for _ in inputs]
+    barrier, errors = threading.Barrier(len(inputs)), []
+
+    def request(r):
+        try:
+            with torch.no_grad(), bdcompile.generation(compiled, num_steps=S):
+                for i, t in enumerate(ts):
+                    barrier.wait(timeout=60)
+                    got[r][i] = fam.output_tensor(compiled(**fam.with_timestep(inputs[r], t))).clone()
+        except Exception as e:  # noqa: BLE001
+            errors.append(e)
+            barrier.abort()
+
+    threads = [threading.Thread(target=request, args=(r,)) for r in range(len(inputs))]
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join()
+    assert not errors, errors
+    for r in range(len(inputs)):
+        for i in range(S):
+            assert _err(got[r][i], want[r][i]) <= 1e-5, (r, i, PLAN[i])
+    assert _err(want[0][3], want[1][3]) > 1e-2  # the two requests differ: sharing a cache would show
