@@ -337,6 +337,8 @@ def _report(gm, example_inputs, settings, built: Built, frame: TracedFrame) -> d
         "cache": built.layout,
         "adaptive": built.adaptive,
         "nodes": {"traced": len(gm.graph.nodes), **{k: len(g.graph.nodes) for k, g in built.graphs.items()}},
+        # the plan's actions ("reuse", "reuse@9", "forecast", ...) -> the variant graph (a key of "nodes") that runs it
+        "variants": {"full": "full", **built.variant},
         "inputs": [
             tuple(x.shape) if isinstance(x, torch.Tensor) else x for i, x in enumerate(example_inputs) if i in user
         ],

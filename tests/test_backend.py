@@ -184,6 +184,10 @@ def test_reuse_variant_has_no_skipped_block_nodes():
     assert g["blocks"] == [f"transformer_blocks.{i}" for i in range(8)]
     assert g["boundary"] == 5 and len(g["cut"]) == 1 and g["cut"][0]["shape"] == (2, 16, 16)
     assert set(g["nodes"]) == {"traced", "full", "reuse@5"} and g["nodes"]["reuse@5"] < g["nodes"]["full"]
+    # the plan says "reuse" (the configured boundary); "variants" names the graph that runs each plan action
+    info = bdcompile.explain(compiled, num_steps=10)
+    assert set(info["plan"]) == {"full", "reuse"} and g["variants"]["reuse"] == "reuse@5"
+    assert all(g["variants"][a] in g["nodes"] for a in info["plan"])
 
 
 def test_attach_follows_the_pipeline_scheduler():
