@@ -237,3 +237,34 @@ def test_two_generations_interleaved_in_threads_keep_their_own_caches():
         for i in range(S):
             assert _err(got[r][i], want[r][i]) <= 1e-5, (r, i, PLAN[i])
     assert _err(want[0][3], want[1][3]) > 1e-2  # the two requests differ: sharing a cache would show
+
+
+def test_a_forward_that_changes_block_outputs_in_place_never_changes_the_kept_ones():
+    """The forward adds to each block's output in place: a kept output must be a copy (else the full step's own
+    ``add_`` and every reuse step's would drift the cache). Exact against the oracle over N=3 (two reuse steps read
+    one full step's outputs)."""
+    from test_fragments import STEPS, _inputs, _Model
+
+    class InPlace(_Model):
+        def forward(self, hidden_states, encoder_hidden_states, timestep):
+            temb = self.t(timestep[:, None] / 1000)
+            text = self.refiner(self.text(encoder_hidden_states), temb)
+            x = self.proj_in(hidden_states)
+            for blk in self.blocks:
+                torch._dynamo.graph_break()
+                x = blk(x, text, temb)
+                x.add_(0.5)  # in place, on the block's output
+            return self.proj_out(x)
+
+    model = InPlace()
+    plan = static_plan(STEPS, 0.2, 1.0, 3)
+    assert plan.count("reuse") >= 2
+    opts = {"inner": "eager", "warmup": 0.2, "stop": 1.0, "interval": 3, "num_steps": STEPS}
+    compiled = torch.compile(model, backend="blockdance", options=opts)
+    oracle = Oracle(model, [("blocks", i) for i in range(3)], 2, plan)
+    with torch.no_grad(), warnings.catch_warnings(), bdcompile.generation(compiled):
+        warnings.simplefilter("ignore")
+        for step, t in enumerate([999.0, 800.0, 600.0, 400.0, 200.0][:STEPS]):
+            got = compiled(**_inputs(t, step))
+            want, action = oracle(step, 0, **_inputs(t, step))
+            assert _err(got, want) <= 1e-5, (step, action)

@@ -205,12 +205,12 @@ class EagerBlocks:
             if k < run.bound:  # (no Python calls here but the block's: dynamo would try to compile their frames)
                 member, out = run.call.cache.groups[_GROUP][k]
                 if member is forward.__self__:
-                    return out
+                    return _copied(out)  # the forward may change it in place: the kept one serves later steps
                 run.bound = 0  # the blocks run in another order than on the full step: compute the rest
             out = forward(*args, **kwargs)
             if run.call.action == FULL and k < run.owner.max_bound:
                 if len(run.kept) == k:
-                    run.kept.append((forward.__self__, out))
+                    run.kept.append((forward.__self__, _copied(out)))
                 else:
                     run.keep_ok = False
             return out
@@ -226,6 +226,19 @@ class EagerBlocks:
             "boundaries": dict(self.bounds),
             "unsupported": list(self.unsupported),
         }
+
+
+@torch._dynamo.disable  # called from the wrappers: dynamo would try to compile its frame otherwise
+def _copied(out):
+    """``out`` with its tensors copied (tuples, lists and dicts of them too): a kept output is never the object the
+    forward goes on computing with, nor one a reuse step hands out."""
+    if isinstance(out, torch.Tensor):
+        return out.detach().clone()
+    if isinstance(out, (tuple, list)):
+        return type(out)(_copied(o) for o in out) if not hasattr(out, "_fields") else type(out)(*map(_copied, out))
+    if isinstance(out, dict):
+        return type(out)((k, _copied(v)) for k, v in out.items())
+    return out
 
 
 _WRAPPER_KEYS: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()  # torch.compile wrapper -> config key
