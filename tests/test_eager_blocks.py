@@ -48,9 +48,17 @@ def _setup(name, batch=None):
     return fam, model, plain, kwargs, ts, order, options
 
 
-@pytest.mark.parametrize("name", [pytest.param(n, marks=() if n == "hidream" else pytest.mark.slow) for n in LISTS])
-def test_graph_broken_family_is_cached_at_its_block_calls(name):
+@pytest.mark.parametrize(
+    "name, clock",
+    [pytest.param(n, "counter", marks=() if n == "hidream" else pytest.mark.slow) for n in LISTS]
+    + [("hidream", "timestep")],
+)
+def test_graph_broken_family_is_cached_at_its_block_calls(name, clock):
+    """``clock="timestep"``: steps from the timestep argument, also for the first call, which began before the hooks
+    existed (its arguments are read from the model's ``Module._call_impl`` frame)."""
     fam, model, plain, kwargs, ts, order, options = _setup(name)
+    if clock == "timestep":
+        options = dict(options, step_source="timestep", timestep_arg=fam.timestep_kwarg)
     boundary = min(max(1, round(0.75 * len(order))), len(order) - 1)
     compiled = torch.compile(model, backend="blockdance", options=options)
     oracle = Oracle(model, order, boundary, PLAN)
