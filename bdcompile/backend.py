@@ -504,16 +504,20 @@ def _eager_block_cache(parent, settings, config_key, frame: TracedFrame) -> bool
         return False  # a graph of the whole forward serves this configuration too: its dispatcher decides the steps
     first = cfg.eager_blocks is None
     enable_eager_blocks(parent, cfg, inside[0])
-    entry = {
-        "frame": f"{frame.parent_path}.{frame.code_name}",
-        "module": type(frame.module).__name__,
-        "why": frame.cause(),
-        "recompile_limit": False,
-        "blocks": 0,
-        "cached": "at the block's calls in the eager forward",
-    }
-    if entry not in cfg.fragments:
-        cfg.fragments.append(entry)
+    _record(
+        parent,
+        settings,
+        config_key,
+        "fragments",
+        {
+            "frame": f"{frame.parent_path}.{frame.code_name}",
+            "module": type(frame.module).__name__,
+            "why": frame.cause(),
+            "recompile_limit": False,
+            "blocks": 0,
+            "cached": "at the block's calls in the eager forward",
+        },
+    )
     if first:
         _warn_once(
             ("eager blocks", type(parent)),

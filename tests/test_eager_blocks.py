@@ -17,6 +17,7 @@ import pytest
 import torch
 from families import FAMILIES
 from oracle import Oracle, eager_block_order, static_plan
+from test_families import _err
 
 import bdcompile
 
@@ -29,11 +30,6 @@ LISTS = {
     "hunyuan_video15": ["transformer_blocks"],
     "wan_animate2": ["blocks"],
 }
-
-
-def _err(a, b):
-    a, b = a.double(), b.double()
-    return ((a - b).norm() / b.norm().clamp_min(1e-12)).item()
 
 
 def _setup(name, batch=None):

@@ -20,6 +20,7 @@ from ..keys import signature
 from . import instances
 from .execute import execute
 from .generation import current
+from .step import timestep_value
 
 log = logging.getLogger(__name__)
 
@@ -84,11 +85,7 @@ class Dispatcher:
         return cfg
 
     def _read_timestep(self, args, cfg) -> float:
-        t = args[self.timestep_index]
-        if isinstance(t, torch.Tensor):
-            cfg.host_reads += 1
-            return float(t.reshape(-1)[0].item())
-        return float(t)
+        return timestep_value(args[self.timestep_index], cfg)
 
     # ------------------------------------------------------------------ call
     def __call__(self, *args):

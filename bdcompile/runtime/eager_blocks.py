@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import contextvars
 import inspect
+import sys
 import threading
 import warnings
 import weakref
@@ -38,7 +39,7 @@ from ..keys import signature
 from ..options import default_boundary
 from ..schedules import FULL, REUSE, parse_action
 from .generation import current
-from .step import user_stacklevel
+from .step import timestep_value, user_stacklevel
 
 __all__ = ["EagerBlocks", "enable_eager_blocks"]
 
@@ -131,19 +132,13 @@ class EagerBlocks:
                 if k in self._params and self._params.index(k) < len(args):
                     value = args[self._params.index(k)]
                     break
-        return self._reader(value)
+        return None if value is None else lambda: timestep_value(value, self.config)
 
-    def _reader(self, value):
-        if value is None:
-            return None
-        if isinstance(value, torch.Tensor):
-
-            def read():
-                self.config.host_reads += 1
-                return float(value.reshape(-1)[0].item())
-
-            return read
-        return lambda: float(value)
+    def _begin(self, args, kwargs, needs):
+        """Put one call of the model on the step clock: its decision (a :class:`~bdcompile.runtime.step.Call`)."""
+        tensors = [a for a in list(args) + list(kwargs.values()) if isinstance(a, torch.Tensor)]
+        track = current(self.config.instance).track(self.config)
+        return track.begin(signature(tensors), self._read_timestep(args, kwargs), needs)
 
     def _pre(self, module, args, kwargs):
         key = _calling_config_key(self.model)
@@ -159,9 +154,7 @@ class EagerBlocks:
             with _LOCK:
                 if self.needs is None:
                     self._plan()
-        tensors = [a for a in list(args) + list(kwargs.values()) if isinstance(a, torch.Tensor)]
-        track = current(self.config.instance).track(self.config)
-        call = track.begin(signature(tensors), self._read_timestep(args, kwargs), self.needs)
+        call = self._begin(args, kwargs, self.needs)
         bound = self.bounds.get(call.action, 0) if call.action != FULL else 0
         _RUN.set(_Run(self, call, bound, _RUN.get()))
 
@@ -170,8 +163,6 @@ class EagerBlocks:
         hooks existed. It runs in full and keeps nothing; it is put on the step clock here, with the arguments it
         was called with (read from ``Module._call_impl``'s frame of the model, up the Python stack), so the steps
         after it keep their numbers."""
-        import sys
-
         frame = sys._getframe(1)
         while frame is not None and not (
             frame.f_code.co_name == "_call_impl" and frame.f_locals.get("self") is self.model
@@ -180,9 +171,7 @@ class EagerBlocks:
         if frame is None:
             return
         args, kwargs = tuple(frame.f_locals.get("args") or ()), dict(frame.f_locals.get("kwargs") or {})
-        tensors = [a for a in list(args) + list(kwargs.values()) if isinstance(a, torch.Tensor)]
-        track = current(self.config.instance).track(self.config)
-        track.begin(signature(tensors), self._read_timestep(args, kwargs), needs=None)  # needs=None: it runs full
+        self._begin(args, kwargs, needs=None)  # needs=None: whatever the plan says, it runs full
 
     def _post(self, module, args, kwargs, output):
         run = _RUN.get()
@@ -248,8 +237,6 @@ def _calling_config_key(model):
     """The configuration (options key) of the ``torch.compile`` wrapper of ``model`` this call came through: the
     ``OptimizedModule`` up the Python stack whose ``_orig_mod`` is ``model``; None when the model was called
     directly (it then runs plain eager)."""
-    import sys
-
     frame = sys._getframe(2)
     for _ in range(40):
         if frame is None:

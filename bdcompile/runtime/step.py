@@ -47,6 +47,16 @@ def lagrange_coefficients(target: int, steps: list[int]) -> list[float]:
     return out
 
 
+def timestep_value(t, config) -> float:
+    """A call's timestep as a number (a tensor's first element: one host read, counted on ``config``)."""
+    import torch
+
+    if isinstance(t, torch.Tensor):
+        config.host_reads += 1
+        return float(t.reshape(-1)[0].item())
+    return float(t)
+
+
 def user_stacklevel() -> int:
     """The ``stacklevel`` of a warning that points at the code calling the compiled model: the frame
     above the outermost frame of torch or bdcompile (the model's own forward runs inside them)."""
