@@ -70,6 +70,11 @@ class Oracle:
             return self._reuse(cached[1], kwargs, self._skipped_for(action)), action
         return self._full(slot, sig, kwargs), "full"
 
+    def recompute(self, slot: int = 0, **kwargs):
+        """This call run in full whatever the plan says (a step the code under test may recompute): its block
+        outputs become the slot's cache, as after any full step."""
+        return self._full(slot, _signature(kwargs), kwargs)
+
     def _full(self, slot, sig, kwargs):
         record, handles = {}, []
         deepest = max([len(self._skipped_for(a)) for a in self.plan if a.startswith("reuse")], default=0)
