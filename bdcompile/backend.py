@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+import sys
 import warnings
 from typing import Optional
 
@@ -14,7 +15,14 @@ import torch
 import torch.fx as fx
 from torch._dynamo.exc import ShortenTraceback
 
-from .frames import TracedFrame, locate_parent, traced_frame
+from .frames import (
+    TracedFrame,
+    compiled_in_place,
+    find_enclosing_model,
+    locate_parent,
+    module_holding,
+    traced_frame,
+)
 from .inner import LazyVariant, resolve_inner
 from .options import Settings, default_boundary
 from .passes import (
@@ -269,6 +277,19 @@ def blockdance(gm: fx.GraphModule, example_inputs, options: dict | None = None, 
         raise BlockDanceImportError(str(e)) from None
     config_key = settings.key()  # the options as given: explain(model) finds this configuration by them
     frame = traced_frame(gm, example_inputs)
+    regional = _regional_part(frame)
+    if regional == "block":
+        return _fragment(gm, example_inputs, settings, config_key, compiler, frame)
+    if regional == "part":
+        log.info("blockdance: %s is compiled in place inside %s: compiled plainly", frame.parent_path, frame.code_name)
+        _record(
+            frame.parent,
+            settings,
+            config_key,
+            "pieces",
+            {"frame": f"{frame.parent_path}.{frame.code_name}", "blocks": 0, "why": "compiled in place, not a block"},
+        )
+        return compiler(gm, example_inputs)
 
     try:
         built = build(gm, example_inputs, settings)
@@ -456,7 +477,8 @@ def _fragment(gm, example_inputs, settings, config_key, compiler, frame: TracedF
     cause = frame.cause()
     limit = frame.limit_hit
     if not limit and parent is not None and _eager_block_cache(parent, settings, config_key, frame):
-        return compiler(gm, example_inputs)
+        compiled = compiler(gm, example_inputs)
+        return _BlockFragment(compiled, _param_positions(example_inputs), settings, config_key, frame)
     fix = (
         "Raise torch._dynamo.config.recompile_limit above the number of compiled configurations and shapes"
         if limit
@@ -490,10 +512,43 @@ def _fragment(gm, example_inputs, settings, config_key, compiler, frame: TracedF
     return compiler(gm, example_inputs)
 
 
+def _regional_part(frame: TracedFrame) -> Optional[str]:
+    """A module compiled in place inside a model whose forward runs as plain Python (diffusers'
+    ``compile_repeated_blocks``, or ``submodule.compile(...)``), or a frame nested in one:
+
+    * ``"block"``: a member of one of the model's attention block lists: cached at its calls;
+    * ``"part"``: anything else of such a model (an embedder, a token refiner): compiled plainly;
+    * None: not that (the model itself compiled in place, or a model inside a mere wrapper module).
+
+    For ``"block"`` and ``"part"``, ``frame.parent`` / ``parent_path`` are set to the model and the module's place
+    in it, and ``frame.regional`` to True."""
+    part = frame.module
+    if part is None:
+        return None
+    if not compiled_in_place(part):
+        locate_parent(frame)
+        part = frame.parent
+        if part is None or not compiled_in_place(part):
+            return None
+    model, path = find_enclosing_model(part, sys._getframe(1))
+    if model is None:
+        return None
+    lists = _attention_lists(model)
+    if any(path.startswith(p + ".") and "." not in path[len(p) + 1 :] for p in lists):
+        kind = "block"
+    elif any(not (p + ".").startswith(path + ".") for p in lists):
+        kind = "part"  # the model has blocks outside this module: a piece of it
+    else:
+        return None  # every block list of the model lies inside this module: the model only wraps it
+    frame.parent, frame.parent_path, frame.regional = model, path, True
+    return kind
+
+
 def _eager_block_cache(parent, settings, config_key, frame: TracedFrame) -> bool:
     """A fragment inside a block list of a model whose forward dynamo runs eagerly (a graph break it could not
-    resume from): cache that model's blocks at their calls (``runtime/eager_blocks.py``). False when the fragment
-    is not inside a block list (an embedder, a norm: compiled plainly, as before)."""
+    resume from), or a block compiled in place (regional compilation): cache that model's blocks at their calls
+    (``runtime/eager_blocks.py``). False when the fragment is not inside a block list (an embedder, a norm:
+    compiled plainly, as before)."""
     inside = [p for p in _attention_lists(parent) if (frame.parent_path + ".").startswith(p + ".")]
     if not inside:
         return False
@@ -503,7 +558,7 @@ def _eager_block_cache(parent, settings, config_key, frame: TracedFrame) -> bool
     if cfg.reports:
         return False  # a graph of the whole forward serves this configuration too: its dispatcher decides the steps
     first = cfg.eager_blocks is None
-    enable_eager_blocks(parent, cfg, inside[0])
+    enable_eager_blocks(parent, cfg, inside[0], direct=frame.regional or compiled_in_place(parent))
     _record(
         parent,
         settings,
@@ -518,7 +573,9 @@ def _eager_block_cache(parent, settings, config_key, frame: TracedFrame) -> bool
             "cached": "at the block's calls in the eager forward",
         },
     )
-    if first:
+    if first and frame.regional:
+        log.info("blockdance: %s's blocks are compiled in place: cached at their calls", type(parent).__name__)
+    elif first:
         _warn_once(
             ("eager blocks", type(parent)),
             f"blockdance: {frame.cause()}. Its block stack is cached block by block instead: on reuse steps the "
@@ -527,6 +584,51 @@ def _eager_block_cache(parent, settings, config_key, frame: TracedFrame) -> bool
             "graph_breaks shows it) would make the forward one graph, with no Python between the blocks.",
         )
     return True
+
+
+class _BlockFragment:
+    """A block's frame compiled for a model whose blocks are cached at their calls. Dynamo hands every block of the
+    class this one compiled frame (the parameters are inputs), in every instance of the model and in every list
+    holding such blocks: the first call that brings parameters not seen yet looks up the model around it on the
+    Python stack and turns block caching on for that model and list too (without this, a second model of the class,
+    or a second list of the same blocks, would run uncached: the backend never sees them)."""
+
+    def __init__(self, compiled, param_positions, settings, config_key, frame: TracedFrame):
+        self.compiled = compiled
+        self.param = param_positions[0] if param_positions else None
+        self.settings, self.config_key, self.frame = settings, config_key, frame
+        self.seen: dict = {}  # id(first parameter) -> weakref to it
+        if self.param is not None and frame.parent is not None:
+            self._mark_list(frame.parent, frame.parent_path)
+
+    def _mark(self, p) -> None:
+        import weakref
+
+        self.seen[id(p)] = weakref.ref(p)
+
+    def _mark_list(self, model, path: str) -> None:
+        """The parameters of the block list of ``model`` holding ``path``: caching is on for them."""
+        for p in _attention_lists(model):
+            if (path + ".").startswith(p + "."):
+                for q in model.get_submodule(p).parameters():
+                    self._mark(q)
+
+    def __call__(self, *args):
+        if self.param is not None:
+            p = args[self.param]
+            ref = self.seen.get(id(p))
+            if ref is None or ref() is not p:
+                self._new_owner(p)
+        return self.compiled(*args)
+
+    def _new_owner(self, p) -> None:
+        self._mark(p)
+        model, path = module_holding(p, sys._getframe(2))
+        if model is None or not path:
+            return
+        frame = dataclasses.replace(self.frame, parent=model, parent_path=path, located=True)
+        if _eager_block_cache(model, self.settings, self.config_key, frame):
+            self._mark_list(model, path)
 
 
 def _nested_part(frame: TracedFrame) -> bool:

@@ -28,6 +28,9 @@ __all__ = [
     "limit_reached",
     "limit_fallback",
     "compiled_with_blockdance",
+    "compiled_in_place",
+    "find_enclosing_model",
+    "module_holding",
 ]
 
 
@@ -42,6 +45,7 @@ class TracedFrame:
     parent_path: str = ""  # where the fragment's module sits in the parent (e.g. "transformer_blocks.3")
     notes: list = field(default_factory=list)
     located: bool = False  # locate_parent has looked for the parent
+    regional: bool = False  # the parent's blocks are compiled in place; its forward is plain Python (not dynamo's)
 
     code: object = None
 
@@ -66,12 +70,17 @@ class TracedFrame:
     @property
     def limit_hit(self) -> bool:
         """The parent's forward reached dynamo's recompile limit (else: a graph break dynamo could not resume)."""
-        return self.parent is not None and limit_reached(type(self.parent)) is not None
+        return self.parent is not None and not self.regional and limit_reached(type(self.parent)) is not None
 
     def cause(self) -> str:
         """Why dynamo compiled a fragment instead of the parent's whole forward."""
         if self.parent is None:
             return ""
+        if self.regional:
+            return (
+                f"the blocks of {type(self.parent).__name__} are compiled in place (regional compilation, e.g. "
+                "compile_repeated_blocks), so its forward runs as plain Python around them"
+            )
         hit = limit_reached(type(self.parent))
         if hit is not None:
             entries, limit = hit
@@ -158,29 +167,79 @@ def _find_parent(module: torch.nn.Module, start_frame) -> tuple[Optional[torch.n
     compiled model, not merely the block a fragment sits in): the frames between the backend and the compiled
     callable's entry (``eval_frame._fn``) that hold a module of which ``module`` is a part. Frames beyond that
     entry are the caller's and are not looked at."""
-    frame = start_frame
-    seen = set()
-    found: tuple[Optional[torch.nn.Module], str] = (None, "")
-    while frame is not None:
-        code = frame.f_code
-        if code.co_filename.endswith(("_dynamo/eval_frame.py", "_dynamo\\eval_frame.py")) and code.co_name in (
-            "_fn",
-            "compile_wrapper",
-        ):
-            break
-        for v in list(frame.f_locals.values()):
-            if isinstance(v, torch.nn.Module) and v is not module and id(v) not in seen:
-                seen.add(id(v))
-                for name, sub in v.named_modules():
-                    if sub is module and name:
-                        found = (v, name)
-                        break
-        frame = frame.f_back
+    return _outermost_owner(module, start_frame, stop_at_entry=True)
+
+
+def _outermost_owner(module, start_frame, stop_at_entry: bool) -> tuple:
+    """``(owner, path)``: the outermost module in the locals of the frames from ``start_frame`` up of which
+    ``module`` is a part (a ``torch.compile`` wrapper stands for the module it wraps); ``(None, "")`` if none."""
+
+    def path_of(v):
+        if v is module:
+            return None
+        return next((name for name, sub in v.named_modules() if sub is module and name), None)
+
+    found = _outermost(start_frame, stop_at_entry, path_of)
     if found[0] is not None and hasattr(found[0], "_orig_mod"):  # the torch.compile wrapper itself
         inner = found[0]._orig_mod
         path = found[1][len("_orig_mod.") :] if found[1].startswith("_orig_mod.") else found[1]
         found = (inner, path) if inner is not module else (None, "")
     return found
+
+
+def _outermost(start_frame, stop_at_entry: bool, path_of, depth: int = 400) -> tuple:
+    """The outermost module ``v`` in the locals of the frames from ``start_frame`` up for which ``path_of(v)`` is
+    not None, with that value; ``stop_at_entry``: stop at the compiled callable's entry (``eval_frame._fn``).
+    Outermost: the longest path (a local holding a slice of a block list, ``blocks[:n]``, is a module list too, but
+    the model holds the block deeper), the outer frame on a tie."""
+    frame, seen = start_frame, set()
+    found: tuple = (None, "")
+    for _ in range(depth):
+        if frame is None:
+            break
+        code = frame.f_code
+        if (
+            stop_at_entry
+            and code.co_filename.endswith(("_dynamo/eval_frame.py", "_dynamo\\eval_frame.py"))
+            and code.co_name in ("_fn", "compile_wrapper")
+        ):
+            break
+        for v in list(frame.f_locals.values()):
+            if isinstance(v, torch.nn.Module) and id(v) not in seen:
+                seen.add(id(v))
+                path = path_of(v)
+                if path is not None and (found[0] is None or path.count(".") >= found[1].count(".")):
+                    found = (v, path)
+        frame = frame.f_back
+    return found
+
+
+def module_holding(p, start_frame) -> tuple:
+    """``(model, path)``: the outermost module on the whole Python stack holding parameter ``p`` (a ``torch.compile``
+    wrapper stands for the module it wraps) and the path of the submodule that holds ``p`` itself; ``(None, "")``."""
+
+    def path_of(v):
+        for name, sub in v.named_modules():
+            if any(q is p for q in sub.parameters(recurse=False)):
+                return name
+        return None
+
+    model, path = _outermost(start_frame, False, path_of)
+    while model is not None and hasattr(model, "_orig_mod"):
+        model, path = model._orig_mod, path[len("_orig_mod.") :] if path.startswith("_orig_mod.") else path
+    return model, path
+
+
+def compiled_in_place(module) -> bool:
+    """``module.compile(...)`` was called: its calls go through a compiled ``_call_impl`` (no wrapper module)."""
+    return isinstance(module, torch.nn.Module) and module.__dict__.get("_compiled_call_impl") is not None
+
+
+def find_enclosing_model(module: torch.nn.Module, start_frame) -> tuple:
+    """``(model, path)``: the outermost module on the whole Python stack (past any compiled entry) of which
+    ``module`` is a part, e.g. the transformer around a block compiled in place (diffusers'
+    ``compile_repeated_blocks``), whose forward runs as plain Python; ``(None, "")`` when there is none."""
+    return _outermost_owner(module, start_frame, stop_at_entry=False)
 
 
 def traced_frame(gm, example_inputs) -> TracedFrame:

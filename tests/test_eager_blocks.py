@@ -272,3 +272,113 @@ def test_a_forward_that_changes_block_outputs_in_place_never_changes_the_kept_on
             got = compiled(**_inputs(t, step))
             want, action = oracle(step, 0, **_inputs(t, step))
             assert _err(got, want) <= 1e-5, (step, action)
+
+
+# ------------------------------------------------------------------------------ compiled in place
+def _run_against_oracle(fam, compiled, reference, kwargs, order, boundary, generations=2):
+    """Two generations of ``compiled`` (scoped), each step against BlockDance by hand on ``reference`` (a copy made
+    before compiling); returns, per reuse step, whether it differs from the uncached model."""
+    oracle = Oracle(reference, order, boundary, PLAN)
+    reuse_differs = []
+    with torch.no_grad():
+        for _ in range(generations):
+            oracle.new_generation()
+            with bdcompile.generation(compiled, num_steps=S):
+                for step, t in enumerate(fam.timesteps(S)):
+                    kw = fam.with_timestep(kwargs, t)
+                    got = fam.output_tensor(compiled(**kw)).clone()
+                    want, action = oracle(step, **kw)
+                    want = fam.output_tensor(want)
+                    assert _err(got, want) <= 1e-5, f"step {step} ({action}): relative error {_err(got, want):.2e}"
+                    if action == "reuse":
+                        reuse_differs.append(_err(got, fam.output_tensor(reference(**kw))) > 1e-4)
+    return reuse_differs
+
+
+def _regional_lists(model) -> list[str]:
+    """The module lists whose members diffusers' ``compile_repeated_blocks`` compiles (classes named in the model's
+    ``_repeated_blocks``) and attend: read from the model's own declaration, not from the code under test."""
+    names = set(model._repeated_blocks)
+    return [
+        path
+        for path, sub in model.named_modules()
+        if isinstance(sub, torch.nn.ModuleList)
+        and len(sub)
+        and all(type(m).__name__ in names for m in sub)
+        and any("Attention" in type(x).__name__ for x in sub.modules())
+    ]
+
+
+def _declares_repeated_blocks(fam) -> bool:
+    import diffusers
+
+    return bool(getattr(getattr(diffusers, fam.cls_name, None), "_repeated_blocks", None))
+
+
+REGIONAL = [n for n, fam in FAMILIES.items() if _declares_repeated_blocks(fam)]
+
+
+@pytest.mark.parametrize(
+    "name, clock, fullgraph",
+    [("flux", "timestep", True)] + [pytest.param(n, "counter", False, marks=pytest.mark.slow) for n in REGIONAL],
+)
+def test_regional_compilation_is_cached_at_the_block_calls(name, clock, fullgraph):
+    """``model.compile_repeated_blocks(backend="blockdance")`` (diffusers' regional compilation: each block compiled
+    in place, the forward plain Python): the blocks are cached at their calls, each step exact against the oracle,
+    over two generations, with ``fullgraph=True`` too (the wrappers sit outside the compiled blocks); other modules
+    compiled in place (an embedder, a token refiner) run plainly; no warning (nothing is wrong)."""
+    fam = FAMILIES[name]
+    model = fam.make_model(seed=0)
+    reference = copy.deepcopy(model)
+    kwargs = fam.make_inputs(batch_size=min(2, fam.max_batch_size or 2), seed=0)
+    lists = _regional_lists(model)
+    order = eager_block_order(reference, lists, lambda: reference(**fam.with_timestep(kwargs, fam.timesteps(S)[0])))
+    boundary = min(max(1, round(0.75 * len(order))), len(order) - 1)
+    options = dict(warmup=WARMUP, stop=STOP, interval=N, boundary=boundary, inner="eager", step_source=clock)
+    if clock == "timestep":
+        options["timestep_arg"] = fam.timestep_kwarg
+    model.compile_repeated_blocks(backend="blockdance", fullgraph=fullgraph, options=options)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        reuse_differs = _run_against_oracle(fam, model, reference, kwargs, order, boundary)
+    assert reuse_differs and all(reuse_differs), reuse_differs
+    assert not [str(w.message) for w in caught if "blockdance" in str(w.message)]
+    info = bdcompile.explain(model)
+    assert [e[3] for e in info["log"]] == PLAN * 2
+    eb = info["eager_blocks"]
+    ran = {path for path, _ in order}  # a list this input never runs (FLUX.3's image_cond blocks) is never seen
+    assert sorted(eb["lists"]) == sorted(ran) and eb["blocks"] == len(order), (eb, lists)
+
+
+@pytest.mark.parametrize("how", ["wrapper", "in_place", "blocks_in_place"])
+def test_every_model_of_a_class_is_cached_however_it_is_compiled(how):
+    """Two HiDream models (graph-broken: blocks cached at their calls), compiled through ``torch.compile`` wrappers,
+    in place (``model.compile``), or block by block in place, with the same options: dynamo hands the second model
+    the frames it compiled for the first (the backend never sees it), and it must be cached all the same; each
+    exact against its own oracle, generations of the two alternating."""
+    fam = FAMILIES["hidream"]
+    models = [fam.make_model(seed=s) for s in (0, 1)]
+    references = [copy.deepcopy(m) for m in models]
+    kwargs = fam.make_inputs(batch_size=2, seed=0)
+    lists = LISTS["hidream"]
+    order = eager_block_order(models[0], lists, lambda: models[0](**fam.with_timestep(kwargs, fam.timesteps(S)[0])))
+    boundary = min(max(1, round(0.75 * len(order))), len(order) - 1)
+    options = dict(warmup=WARMUP, stop=STOP, interval=N, boundary=boundary, inner="eager", step_source="counter")
+    if how == "wrapper":
+        compiled = [torch.compile(m, backend="blockdance", options=options) for m in models]
+    else:
+        for m in models:
+            parts = [b for path in lists for b in m.get_submodule(path)] if how == "blocks_in_place" else [m]
+            for part in parts:
+                part.compile(backend="blockdance", options=options)
+        compiled = models
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # the graph-break warning (its own test)
+        for _ in range(2):
+            for c, ref in zip(compiled, references):
+                reuse_differs = _run_against_oracle(fam, c, ref, kwargs, order, boundary, generations=1)
+                assert reuse_differs and all(reuse_differs), reuse_differs
+    for c in compiled:
+        info = bdcompile.explain(c)
+        assert [e[3] for e in info["log"]] == PLAN * 2
+        assert info["eager_blocks"]["lists"] == lists and info["eager_blocks"]["blocks"] == len(order)

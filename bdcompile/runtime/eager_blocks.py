@@ -83,14 +83,24 @@ class EagerBlocks:
 
     # ------------------------------------------------------------------ set-up
     def add_list(self, path: str) -> None:
-        """Wrap every member of the module list at ``path`` (a list whose block frames dynamo compiles alone)."""
+        """Wrap every member of the module list at ``path`` (a list whose block frames dynamo compiles alone).
+
+        A member compiled in place (``block.compile(...)``, as diffusers' ``compile_repeated_blocks`` does) has its
+        compiled call wrapped, so the wrapper runs outside the compiled region (a ``fullgraph=True`` block stays
+        one graph); any other member has its ``forward`` wrapped (dynamo skips the wrapper's frame only)."""
         if path in self.lists:
             return
         self.lists.append(path)
         for member in self.model.get_submodule(path):
-            if "forward" in member.__dict__:  # wrapped for another configuration (or by someone else): leave it
+            compiled = member.__dict__.get("_compiled_call_impl")
+            if compiled is not None:
+                if getattr(compiled, "__bdcompile_block__", None) is member:
+                    continue  # wrapped for another configuration: that wrapper serves every configuration
+                member._compiled_call_impl = self._wrapper(member, compiled)
+            elif "forward" in member.__dict__:  # wrapped for another configuration (or by someone else): leave it
                 continue
-            member.forward = self._wrapper(member.forward)
+            else:
+                member.forward = self._wrapper(member, member.forward)
             self.members.append(member)
         self.needs = None  # plan the boundaries again, with every block known
 
@@ -142,6 +152,8 @@ class EagerBlocks:
 
     def _pre(self, module, args, kwargs):
         key = _calling_config_key(self.model)
+        if key is None:
+            key = _DIRECT.get(self.model)  # compiled in place (the model, or its blocks): its calls are the steps
         if key is not None and key != self.config.key:
             return  # through the wrapper of another configuration of this model: its own hook decides
         run = _RUN.get()
@@ -182,7 +194,7 @@ class EagerBlocks:
             run.call.keep({_GROUP: run.kept})
         return None
 
-    def _wrapper(self, forward):
+    def _wrapper(self, member, forward):
         model = self.model
 
         def eager_block_forward(*args, **kwargs):
@@ -192,21 +204,23 @@ class EagerBlocks:
             k = run.index
             run.index += 1
             if k < run.bound:  # (no Python calls here but the block's: dynamo would try to compile their frames)
-                member, out = run.call.cache.groups[_GROUP][k]
-                if member is forward.__self__:
+                kept_by, out = run.call.cache.groups[_GROUP][k]
+                if kept_by is member:
                     return _copied(out)  # the forward may change it in place: the kept one serves later steps
                 run.bound = 0  # the blocks run in another order than on the full step: compute the rest
             out = forward(*args, **kwargs)
             if run.call.action == FULL and k < run.owner.max_bound:
                 if len(run.kept) == k:
-                    run.kept.append((forward.__self__, _copied(out)))
+                    run.kept.append((member, _copied(out)))
                 else:
                     run.keep_ok = False
             return out
 
         # dynamo skips this frame only; the block's own forward, called from it, stays a compiled frame. One wrapper
         # per block serves every configuration of the model: the call's run says which one decided.
-        return torch._dynamo.disable(eager_block_forward, recursive=False)
+        wrapper = torch._dynamo.disable(eager_block_forward, recursive=False)
+        wrapper.__bdcompile_block__ = member
+        return wrapper
 
     def describe(self) -> dict:
         return {
@@ -231,6 +245,9 @@ def _copied(out):
 
 
 _WRAPPER_KEYS: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()  # torch.compile wrapper -> config key
+# model -> the configuration its direct calls belong to: the model compiled in place (``model.compile(...)``) or its
+# blocks (``compile_repeated_blocks``), no wrapper module on the stack to say which; the newest compile wins
+_DIRECT: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
 
 
 def _calling_config_key(model):
@@ -253,10 +270,14 @@ def _calling_config_key(model):
     return None
 
 
-def enable_eager_blocks(model: torch.nn.Module, config, list_path: str) -> EagerBlocks:
+def enable_eager_blocks(model: torch.nn.Module, config, list_path: str, direct: bool = False) -> EagerBlocks:
     """Block-level reuse for ``config`` of ``model`` (whose forward dynamo runs eagerly), covering the module
-    list at ``list_path`` too. Idempotent."""
+    list at ``list_path`` too. ``direct``: calls of the model itself are this configuration's steps (it, or its
+    blocks, were compiled in place; without it only calls through a ``torch.compile`` wrapper are). Idempotent."""
     with _LOCK:
+        if direct:
+            _DIRECT[model] = config.key
+            config.instance.last_config = config
         eb = config.eager_blocks
         new = eb is None
         if new:
