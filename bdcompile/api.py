@@ -14,8 +14,11 @@ __all__ = ["attach", "explain", "reset", "generation"]
 
 
 def compile_options(obj):
-    """The ``options`` dict a ``torch.compile``-wrapped module was made with (None if not found)."""
-    backend = getattr(getattr(getattr(obj, "dynamo_ctx", None), "callback", None), "_torchdynamo_orig_backend", None)
+    """The ``options`` dict a ``torch.compile``-wrapped module (or one compiled in place) was made with (None if not
+    found)."""
+    from .frames import dynamo_context
+
+    backend = getattr(getattr(dynamo_context(obj), "callback", None), "_torchdynamo_orig_backend", None)
     for _ in range(6):
         if backend is None:
             return None

@@ -17,6 +17,7 @@ from torch._dynamo.exc import ShortenTraceback
 
 from .frames import (
     TracedFrame,
+    attention_lists,
     compiled_in_place,
     find_enclosing_model,
     locate_parent,
@@ -368,21 +369,6 @@ def _report(gm, example_inputs, settings, built: Built, frame: TracedFrame) -> d
     }
 
 
-def _attention_lists(module: torch.nn.Module) -> list[str]:
-    """Paths of the module lists of ``module`` whose members hold an attention module (outermost only)."""
-    found = []
-    for name, sub in module.named_modules():
-        if not isinstance(sub, torch.nn.ModuleList) or not len(sub) or any(name.startswith(f + ".") for f in found):
-            continue
-        if any(
-            "Attention" in type(m).__name__ or isinstance(m, torch.nn.MultiheadAttention)
-            for member in sub
-            for m in member.modules()
-        ):
-            found.append(name)
-    return found
-
-
 def _check_whole_stacks(regions, frame: TracedFrame) -> None:
     """A piece of a graph-broken forward is specialised only if it holds every block stack of the
     model, whole: when breaks split the block loop, or leave part of it to eager code, the pieces would
@@ -406,7 +392,7 @@ def _check_whole_stacks(regions, frame: TracedFrame) -> None:
                 f"blockdance: the block loop of {model} is split by graph breaks (this piece holds "
                 f"{found} of the {total} blocks of {path!r}{why}): it runs uncached. {fix}"
             )
-    missing = [p for p in _attention_lists(frame.module) if p not in regions.stacks]
+    missing = [p for p in attention_lists(frame.module) if p not in regions.stacks]
     if missing:
         raise _SplitStack(
             f"blockdance: a graph break leaves the blocks {missing} of {model} out of the piece that "
@@ -533,7 +519,7 @@ def _regional_part(frame: TracedFrame) -> Optional[str]:
     model, path = find_enclosing_model(part, sys._getframe(1))
     if model is None:
         return None
-    lists = _attention_lists(model)
+    lists = attention_lists(model)
     if any(path.startswith(p + ".") and "." not in path[len(p) + 1 :] for p in lists):
         kind = "block"
     elif any(not (p + ".").startswith(path + ".") for p in lists):
@@ -549,7 +535,7 @@ def _eager_block_cache(parent, settings, config_key, frame: TracedFrame) -> bool
     resume from), or a block compiled in place (regional compilation): cache that model's blocks at their calls
     (``runtime/eager_blocks.py``). False when the fragment is not inside a block list (an embedder, a norm:
     compiled plainly, as before)."""
-    inside = [p for p in _attention_lists(parent) if (frame.parent_path + ".").startswith(p + ".")]
+    inside = [p for p in attention_lists(parent) if (frame.parent_path + ".").startswith(p + ".")]
     if not inside:
         return False
     from .runtime.eager_blocks import enable_eager_blocks
@@ -608,7 +594,7 @@ class _BlockFragment:
 
     def _mark_list(self, model, path: str) -> None:
         """The parameters of the block list of ``model`` holding ``path``: caching is on for them."""
-        for p in _attention_lists(model):
+        for p in attention_lists(model):
             if (path + ".").startswith(p + "."):
                 for q in model.get_submodule(p).parameters():
                     self._mark(q)
@@ -641,7 +627,7 @@ def _nested_part(frame: TracedFrame) -> bool:
     if not frame.fragment or hasattr(frame.parent, "_orig_mod"):
         return False
     inside = frame.parent_path + "."
-    return any(not (p + ".").startswith(inside) for p in _attention_lists(frame.parent))
+    return any(not (p + ".").startswith(inside) for p in attention_lists(frame.parent))
 
 
 def _record(owner, settings, config_key, kind: str, entry: dict) -> None:

@@ -31,6 +31,8 @@ __all__ = [
     "compiled_in_place",
     "find_enclosing_model",
     "module_holding",
+    "attention_lists",
+    "dynamo_context",
 ]
 
 
@@ -113,9 +115,44 @@ def limit_reached(cls) -> Optional[tuple]:
     return (entries, limit) if entries >= limit else None
 
 
+def attention_lists(module: torch.nn.Module) -> list[str]:
+    """Paths of the module lists of ``module`` whose members hold an attention module (outermost only)."""
+    found = []
+    for name, sub in module.named_modules():
+        if not isinstance(sub, torch.nn.ModuleList) or not len(sub) or any(name.startswith(f + ".") for f in found):
+            continue
+        if any(
+            "Attention" in type(m).__name__ or isinstance(m, torch.nn.MultiheadAttention)
+            for member in sub
+            for m in member.modules()
+        ):
+            found.append(name)
+    return found
+
+
+def dynamo_context(obj):
+    """The ``torch.compile`` context of ``obj``: a ``torch.compile`` wrapper's ``dynamo_ctx``, or, for a module
+    compiled in place (``module.compile(...)``), the context its compiled call closes over; None if not found."""
+    ctx = getattr(obj, "dynamo_ctx", None)
+    if ctx is not None:
+        return ctx
+    fn = obj.__dict__.get("_compiled_call_impl") if isinstance(obj, torch.nn.Module) else obj
+    code, cells = getattr(fn, "__code__", None), getattr(fn, "__closure__", None)
+    if code is None or not cells:
+        return None
+    for name, cell in zip(code.co_freevars, cells):  # private: eval_frame's _fn closes over its context as "self"
+        if name == "self":
+            try:
+                value = cell.cell_contents
+            except ValueError:
+                return None
+            return value if hasattr(value, "callback") else None
+    return None
+
+
 def compiled_with_blockdance(obj) -> bool:
-    """``obj`` is a ``torch.compile`` wrapper whose backend is ``"blockdance"``."""
-    backend = getattr(getattr(getattr(obj, "dynamo_ctx", None), "callback", None), "_torchdynamo_orig_backend", None)
+    """``obj`` is a ``torch.compile`` wrapper (or a module compiled in place) whose backend is ``"blockdance"``."""
+    backend = getattr(getattr(dynamo_context(obj), "callback", None), "_torchdynamo_orig_backend", None)
     for _ in range(6):
         if backend is None:
             return False

@@ -107,6 +107,20 @@ class Oracle:
                     block.forward = before
 
 
+def repeated_block_lists(model: nn.Module) -> list[str]:
+    """The module lists whose members diffusers' ``compile_repeated_blocks`` compiles (classes named in the model's
+    ``_repeated_blocks``) and attend: read from the model's own declaration."""
+    names = set(getattr(model, "_repeated_blocks", None) or ())
+    return [
+        path
+        for path, sub in model.named_modules()
+        if isinstance(sub, nn.ModuleList)
+        and len(sub)
+        and all(type(m).__name__ in names for m in sub)
+        and any("Attention" in type(x).__name__ for x in sub.modules())
+    ]
+
+
 def first(out):
     if isinstance(out, (tuple, list)):
         return out[0]

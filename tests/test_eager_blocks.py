@@ -16,7 +16,7 @@ import warnings
 import pytest
 import torch
 from families import FAMILIES
-from oracle import Oracle, eager_block_order, static_plan
+from oracle import Oracle, eager_block_order, repeated_block_lists, static_plan
 from test_families import _err
 
 import bdcompile
@@ -295,20 +295,6 @@ def _run_against_oracle(fam, compiled, reference, kwargs, order, boundary, gener
     return reuse_differs
 
 
-def _regional_lists(model) -> list[str]:
-    """The module lists whose members diffusers' ``compile_repeated_blocks`` compiles (classes named in the model's
-    ``_repeated_blocks``) and attend: read from the model's own declaration, not from the code under test."""
-    names = set(model._repeated_blocks)
-    return [
-        path
-        for path, sub in model.named_modules()
-        if isinstance(sub, torch.nn.ModuleList)
-        and len(sub)
-        and all(type(m).__name__ in names for m in sub)
-        and any("Attention" in type(x).__name__ for x in sub.modules())
-    ]
-
-
 def _declares_repeated_blocks(fam) -> bool:
     import diffusers
 
@@ -331,7 +317,7 @@ def test_regional_compilation_is_cached_at_the_block_calls(name, clock, fullgrap
     model = fam.make_model(seed=0)
     reference = copy.deepcopy(model)
     kwargs = fam.make_inputs(batch_size=min(2, fam.max_batch_size or 2), seed=0)
-    lists = _regional_lists(model)
+    lists = repeated_block_lists(model)
     order = eager_block_order(reference, lists, lambda: reference(**fam.with_timestep(kwargs, fam.timesteps(S)[0])))
     boundary = min(max(1, round(0.75 * len(order))), len(order) - 1)
     options = dict(warmup=WARMUP, stop=STOP, interval=N, boundary=boundary, inner="eager", step_source=clock)

@@ -41,7 +41,7 @@ from ..schedules import FULL, REUSE, parse_action
 from .generation import current
 from .step import timestep_value, user_stacklevel
 
-__all__ = ["EagerBlocks", "enable_eager_blocks"]
+__all__ = ["EagerBlocks", "enable_eager_blocks", "prepare_regional"]
 
 _RUN: contextvars.ContextVar = contextvars.ContextVar("bdcompile_eager_blocks_run", default=None)
 _LOCK = threading.Lock()
@@ -286,3 +286,41 @@ def enable_eager_blocks(model: torch.nn.Module, config, list_path: str, direct: 
     if new:
         eb.count_call_in_flight()
     return eb
+
+
+_PREPARED: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()  # model -> its block lists' compiled calls
+
+
+def prepare_regional(model) -> None:
+    """Block caching for a model whose blocks were compiled in place with ``backend="blockdance"`` (diffusers'
+    ``compile_repeated_blocks``), turned on before the model's first call: the backend only learns of the model
+    when dynamo compiles a block during a call, and that call could keep nothing (a second expert of the same class,
+    Wan 2.2's ``transformer_2``, would then recompute its first reuse step). Called when a generation scope opens
+    (``bdcompile.generation``, ``attach``); cheap when nothing changed."""
+    from ..api import compile_options
+    from ..frames import attention_lists, compiled_with_blockdance
+    from ..options import Settings
+    from .instances import instance_of, unwrap
+
+    model = unwrap(model)
+    if not isinstance(model, torch.nn.Module):
+        return
+    if not getattr(type(model), "_repeated_blocks", None):
+        return  # only diffusers' regional compilation (the backend covers any other in-place compile at its call)
+    lists = attention_lists(model)
+    calls = tuple(m.__dict__.get("_compiled_call_impl") for path in lists for m in model.get_submodule(path))
+    if _PREPARED.get(model) == calls:
+        return
+    _PREPARED[model] = calls
+    for path in lists:
+        members = list(model.get_submodule(path))
+        opts = [compile_options(m) for m in members if compiled_with_blockdance(m)]
+        if not opts or len(opts) != len(members) or any(o != opts[0] for o in opts):
+            continue  # not compiled in place with blockdance, all with the same options: the backend decides
+        try:
+            settings = Settings.from_options(opts[0])
+        except ValueError:
+            continue  # the backend says why, at the first call
+        config = instance_of(model).config(settings.key(), settings)
+        if not config.reports:
+            enable_eager_blocks(model, config, path, direct=True)

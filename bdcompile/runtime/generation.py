@@ -129,10 +129,12 @@ class GenerationScope:
                 "bdcompile.generation(model)"
             )
         if self._gens is None:
+            from .eager_blocks import prepare_regional
             from .instances import instance_of
 
             gens = {}
             for m in _models_of(list(self._models)):
+                prepare_regional(m)
                 inst = instance_of(m)
                 gens[inst] = Generation(inst, self.num_steps, scoped=True)
             self._gens = gens
