@@ -199,8 +199,9 @@ class Explanation(dict):
             lines.append(f"uncached piece of a graph-broken forward: {p['frame']} ({p['why'][:160]})")
         eb = self.get("eager_blocks")
         if eb:
+            how = "blocks compiled in place" if eb.get("regional") else "forward run eagerly by dynamo"
             lines.append(
-                f"forward run eagerly by dynamo: blocks cached at their calls ({eb['blocks']} blocks of "
+                f"{how}: blocks cached at their calls ({eb['blocks']} blocks of "
                 f"{', '.join(eb['lists'])}; boundaries {eb['boundaries']})"
             )
         for f in self.get("fragments", []):

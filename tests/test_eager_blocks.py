@@ -334,6 +334,7 @@ def test_regional_compilation_is_cached_at_the_block_calls(name, clock, fullgrap
     eb = info["eager_blocks"]
     ran = {path for path, _ in order}  # a list this input never runs (FLUX.3's image_cond blocks) is never seen
     assert sorted(eb["lists"]) == sorted(ran) and eb["blocks"] == len(order), (eb, lists)
+    assert eb["regional"] and "blocks compiled in place: blocks cached at their calls" in str(info)
 
 
 @pytest.mark.parametrize("how", ["wrapper", "in_place", "blocks_in_place"])

@@ -23,6 +23,7 @@ RUNS = {
     "benchmark_serving.py": ["--help"],  # starts Triton servers: see tests/test_serving.py
     "pipeline_table.py": [str(ROOT / "docs" / "pipelines_blockdance.json")],
     "benchmark_eager_blocks.py": ["--layers", "2", "--steps", "6", "--rounds", "1", "--inner", "eager"],
+    "benchmark_regional.py": "--layers 1 --single 2 --size 4 --steps 6 --rounds 1 --inner eager".split(),
 }
 EXPECT = {
     "benchmark.py": "measured speedup",
@@ -33,6 +34,7 @@ EXPECT = {
     "benchmark_serving.py": "usage:",
     "pipeline_table.py": "| pipeline | case | transformer |",
     "benchmark_eager_blocks.py": "theoretical",
+    "benchmark_regional.py": "over the uncached",
 }
 
 

@@ -21,6 +21,10 @@ runs in full. Each block still runs as the compiled frame dynamo made of it on c
 excluded from dynamo (``torch._dynamo.disable(recursive=False)``), so deciding costs no recompile. Reuse at a
 boundary (``reuse``, ``reuse@b``) is supported; forecast / residual / adaptive steps run in full here, with one
 warning.
+
+The same runtime serves *regional compilation* (diffusers' ``compile_repeated_blocks``: each block compiled in
+place, the forward plain Python by choice): there the block's compiled call is wrapped (outside the compiled
+region, so ``fullgraph=True`` blocks stay one graph), and calls of the model itself are the steps.
 """
 
 from __future__ import annotations
@@ -70,6 +74,7 @@ class EagerBlocks:
         self.settings = config.settings
         self.lists: list[str] = []
         self.members: list = []
+        self.regional = False  # members compiled in place: their compiled calls are wrapped
         self.needs: Optional[dict] = None
         self.bounds: dict = {}
         self.unsupported: list[str] = []
@@ -97,6 +102,7 @@ class EagerBlocks:
                 if getattr(compiled, "__bdcompile_block__", None) is member:
                     continue  # wrapped for another configuration: that wrapper serves every configuration
                 member._compiled_call_impl = self._wrapper(member, compiled)
+                self.regional = True
             elif "forward" in member.__dict__:  # wrapped for another configuration (or by someone else): leave it
                 continue
             else:
@@ -228,6 +234,7 @@ class EagerBlocks:
             "blocks": self.num_blocks if self.needs is not None else None,
             "boundaries": dict(self.bounds),
             "unsupported": list(self.unsupported),
+            "regional": self.regional,
         }
 
 
