@@ -314,6 +314,8 @@ def prepare_regional(model) -> None:
         return
     if not getattr(type(model), "_repeated_blocks", None):
         return  # only diffusers' regional compilation (the backend covers any other in-place compile at its call)
+    if not any(m.__dict__.get("_compiled_call_impl") is not None for m in model.modules()):
+        return  # nothing compiled in place (the common case: a quick look, no module lists walked)
     lists = attention_lists(model)
     calls = tuple(m.__dict__.get("_compiled_call_impl") for path in lists for m in model.get_submodule(path))
     if _PREPARED.get(model) == calls:
