@@ -369,3 +369,38 @@ def test_every_model_of_a_class_is_cached_however_it_is_compiled(how):
         info = bdcompile.explain(c)
         assert [e[3] for e in info["log"]] == PLAN * 2
         assert info["eager_blocks"]["lists"] == lists and info["eager_blocks"]["blocks"] == len(order)
+
+
+def test_a_policy_plans_a_regionally_compiled_model_from_its_inputs():
+    """A ``policy`` option (BlockDance-Ada's interface: ``policy(inputs_by_name, start, num_steps) -> actions``) on a
+    model whose blocks are cached at their calls: it is asked once per generation at ``policy_start``, gets that
+    call's arguments by the forward's names, and its plan runs, exact against the oracle following the same plan."""
+    fam = FAMILIES["flux"]
+    model = fam.make_model(seed=0)
+    reference = copy.deepcopy(model)
+    kwargs = fam.make_inputs(batch_size=1, seed=0)
+    lists = repeated_block_lists(model)
+    order = eager_block_order(reference, lists, lambda: reference(**fam.with_timestep(kwargs, fam.timesteps(S)[0])))
+    start, asked = 4, []
+
+    def policy(inputs, first, n):
+        asked.append((first, n, inputs["hidden_states"], float(inputs[fam.timestep_kwarg].reshape(-1)[0])))
+        return ["reuse@2" if (i - first) % 3 else "full" for i in range(first, n)]
+
+    policy.actions = ("reuse@2",)  # what it may choose (bdcompile.ada's policies say so too): a deeper cut than 3
+
+    model.compile_repeated_blocks(
+        backend="blockdance", options=dict(inner="eager", policy=policy, policy_start=start / S, boundary=3)
+    )
+    plan = ["full"] * start + ["reuse@2" if (i - start) % 3 else "full" for i in range(start, S)]
+    oracle = Oracle(reference, order, 3, plan)
+    ts = fam.timesteps(S)
+    with torch.no_grad(), bdcompile.generation(model, num_steps=S):
+        for step, t in enumerate(ts):
+            kw = fam.with_timestep(kwargs, t)
+            got = fam.output_tensor(model(**kw))
+            want, action = oracle(step, **kw)
+            assert _err(got, fam.output_tensor(want)) <= 1e-5, (step, action)
+    assert len(asked) == 1 and asked[0][:2] == (start, S)
+    assert asked[0][2] is kwargs["hidden_states"] and asked[0][3] == pytest.approx(ts[start])
+    assert [e[3] for e in bdcompile.explain(model)["log"]] == plan and "reuse@2" in plan

@@ -138,23 +138,24 @@ class EagerBlocks:
             )
 
     # ------------------------------------------------------------------ one call of the model
+    def _named(self, args, kwargs) -> dict:
+        """The call's arguments by the forward's parameter names (what a ``policy`` reads)."""
+        if self._params is None:
+            self._params = list(inspect.signature(self.model.forward).parameters)
+        return {**dict(zip(self._params, args)), **kwargs}
+
     def _read_timestep(self, args, kwargs):
-        names = (self.settings.timestep_arg,) + _TIMESTEP_NAMES
-        value = next((kwargs[k] for k in names if k in kwargs), None)
-        if value is None:
-            if self._params is None:
-                self._params = list(inspect.signature(self.model.forward).parameters)
-            for k in names:
-                if k in self._params and self._params.index(k) < len(args):
-                    value = args[self._params.index(k)]
-                    break
+        named = self._named(args, kwargs)
+        value = next((named[k] for k in (self.settings.timestep_arg,) + _TIMESTEP_NAMES if k in named), None)
         return None if value is None else lambda: timestep_value(value, self.config)
 
     def _begin(self, args, kwargs, needs):
         """Put one call of the model on the step clock: its decision (a :class:`~bdcompile.runtime.step.Call`)."""
         tensors = [a for a in list(args) + list(kwargs.values()) if isinstance(a, torch.Tensor)]
         track = current(self.config.instance).track(self.config)
-        return track.begin(signature(tensors), self._read_timestep(args, kwargs), needs)
+        return track.begin(
+            signature(tensors), self._read_timestep(args, kwargs), needs, lambda: self._named(args, kwargs)
+        )
 
     def _pre(self, module, args, kwargs):
         key = _calling_config_key(self.model)
