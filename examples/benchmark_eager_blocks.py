@@ -15,9 +15,7 @@ from __future__ import annotations
 
 import argparse
 import copy
-import statistics
 import sys
-import time
 import warnings
 from pathlib import Path
 
@@ -39,6 +37,7 @@ def main() -> None:
     from families import FAMILIES
 
     import bdcompile
+    from bdcompile import timing
 
     def rel(a, b):
         return ((a - b).norm() / b.norm()).item()
@@ -76,32 +75,23 @@ def main() -> None:
                 outs.append(m(**kwargs, timesteps=torch.full((2,), t), return_dict=False)[0])
         return torch.stack(outs)
 
-    first, times = {}, {k: [] for k in models}
-    for name, m in models.items():
-        t0 = time.perf_counter()
-        first[name] = generate(m)
-        print(f"{name}: first generation (compiles) {time.perf_counter() - t0:.1f} s", flush=True)
-    for r in range(args.rounds):
-        for name, m in models.items():
-            t0 = time.perf_counter()
-            generate(m)
-            times[name].append(time.perf_counter() - t0)
-        print(f"round {r + 1}/{args.rounds}", flush=True)
-    (ref, ref_t), (bd, bd_t) = ((k, times[k]) for k in models)
+    runs = timing.time_interleaved({name: (lambda m=m: generate(m)) for name, m in models.items()}, args.rounds)
+    (ref, ref_t), (bd, bd_t) = runs.items()
     info = bdcompile.explain(models[bd])
-    ratios = [a / b for a, b in zip(ref_t, bd_t)]
     print(
         f"\nHiDream {args.layers}+{args.layers} blocks (4 heads x 32), 32x32x4 latent, batch 2, {args.steps} steps, "
         f"{args.threads} thread(s)"
     )
-    for name in models:
-        print(f"  {name:<36} {statistics.median(times[name]):.3f} s per generation (min {min(times[name]):.3f})")
+    for name, t in runs.items():
+        print(f"  {name:<36} {timing.describe(t, unit=' per generation')}, first generation {t.first_s:.1f} s")
     print(
-        f"  speedup {statistics.median(ratios):.2f}x [{min(ratios):.2f}-{max(ratios):.2f}] per round; theoretical "
+        f"  speedup {timing.speedup(ref_t, bd_t)} per round; theoretical "
         f"{info['theoretical_speedup']:.2f}x (plan {''.join('F' if a == 'full' else 'r' for a in info['plan'])}); "
-        f"relative error of the outputs vs uncached {rel(first[bd], first[ref]):.3f} (all steps), "
-        f"{rel(first[bd][-1], first[ref][-1]):.3f} (last step)"
+        f"relative error of the outputs vs uncached {rel(bd_t.output, ref_t.output):.3f} (all steps), "
+        f"{rel(bd_t.output[-1], ref_t.output[-1]):.3f} (last step)"
     )
+    for w in timing.warnings(runs):
+        print("warning:", w)
 
 
 if __name__ == "__main__":

@@ -6,18 +6,17 @@ transformer.
 
 Columns: ``model.compile_repeated_blocks(backend="inductor")`` (uncached), the same with backend="blockdance"
 (blocks cached at their calls, Inductor inside), and ``torch.compile(model, backend="blockdance")`` (one graph,
-the variants of the graph path). Prints seconds per generation (median of interleaved rounds), the ratios to the
-uncached regional model with their range over rounds, the theoretical ratio of the plan, and the relative error of
-each cached model's outputs against the uncached ones (the same inputs every step: the error of one step's skip).
+the variants of the graph path). Prints seconds per generation (median of interleaved rounds in a rotated order,
+``bdcompile.timing``), the ratios to the uncached regional model with their range over rounds, the theoretical
+ratio of the plan, and the relative error of each cached model's outputs against the uncached ones (the same
+inputs every step: the error of one step's skip).
 """
 
 from __future__ import annotations
 
 import argparse
 import copy
-import statistics
 import sys
-import time
 import warnings
 from pathlib import Path
 
@@ -41,6 +40,7 @@ def main() -> None:
     from families import FAMILIES, _flux_ids
 
     import bdcompile
+    from bdcompile import timing
 
     fam = FAMILIES["flux"]
     torch.manual_seed(0)
@@ -84,17 +84,7 @@ def main() -> None:
     def rel(a, b):
         return ((a - b).norm() / b.norm()).item()
 
-    first, times = {}, {k: [] for k in models}
-    for name, m in models.items():
-        t0 = time.perf_counter()
-        first[name] = generate(m)
-        print(f"{name}: first generation (compiles) {time.perf_counter() - t0:.1f} s", flush=True)
-    for r in range(args.rounds):
-        for name, m in models.items():
-            t0 = time.perf_counter()
-            generate(m)
-            times[name].append(time.perf_counter() - t0)
-        print(f"round {r + 1}/{args.rounds}", flush=True)
+    runs = timing.time_interleaved({name: (lambda m=m: generate(m)) for name, m in models.items()}, args.rounds)
     base = next(iter(models))
     info = bdcompile.explain(regional_bd)
     print(
@@ -103,15 +93,16 @@ def main() -> None:
         f"{''.join('F' if a == 'full' else 'r' for a in info['plan'])}, theoretical "
         f"{info['theoretical_speedup']:.2f}x"
     )
-    for name in models:
-        line = f"  {name:<34} {statistics.median(times[name]):.3f} s per generation"
+    for name, t in runs.items():
+        line = f"  {name:<34} {timing.describe(t, unit=' per generation')}, first generation {t.first_s:.1f} s"
         if name != base:
-            ratios = [a / b for a, b in zip(times[base], times[name])]
             line += (
-                f"  {statistics.median(ratios):.2f}x [{min(ratios):.2f}-{max(ratios):.2f}] over the uncached; "
-                f"relative error vs uncached {rel(first[name], first[base]):.3f}"
+                f"\n  {'':<34} {timing.speedup(runs[base], t)} over the uncached; relative error vs uncached "
+                f"{rel(t.output, runs[base].output):.3f}"
             )
         print(line)
+    for w in timing.warnings(runs):
+        print("warning:", w)
 
 
 if __name__ == "__main__":
