@@ -404,3 +404,43 @@ def test_a_policy_plans_a_regionally_compiled_model_from_its_inputs():
     assert len(asked) == 1 and asked[0][:2] == (start, S)
     assert asked[0][2] is kwargs["hidden_states"] and asked[0][3] == pytest.approx(ts[start])
     assert [e[3] for e in bdcompile.explain(model)["log"]] == plan and "reuse@2" in plan
+
+
+def test_regional_minimal_configs_one_block_per_stack_and_batch_1():
+    """Configs nobody tuned: Flux with one double- and one single-stream block, batch 1, the default boundary (1 of
+    2), exact against the oracle; Wan with one block in all: nothing to skip, a clear error naming the fix, and
+    with fallback=True every call runs in full (equal to the eager model) after one warning."""
+    fam = FAMILIES["flux"]
+    model = fam.make_model(seed=0, minimal=True)
+    reference = copy.deepcopy(model)
+    kwargs = fam.make_inputs(batch_size=1, seed=0, minimal=True)
+    order = eager_block_order(
+        reference, repeated_block_lists(model), lambda: reference(**fam.with_timestep(kwargs, fam.timesteps(S)[0]))
+    )
+    assert len(order) == 2
+    model.compile_repeated_blocks(
+        backend="blockdance", options=dict(warmup=WARMUP, stop=STOP, interval=N, inner="eager")
+    )
+    reuse_differs = _run_against_oracle(fam, model, reference, kwargs, order, boundary=1)
+    assert reuse_differs and all(reuse_differs)
+
+    fam = FAMILIES["wan"]
+    kwargs = fam.make_inputs(batch_size=1, seed=0, minimal=True)
+    for fallback in (False, True):
+        model = fam.make_model(seed=0, minimal=True)
+        reference = copy.deepcopy(model)
+        model.compile_repeated_blocks(backend="blockdance", options=dict(inner="eager", fallback=fallback))
+        with torch.no_grad(), bdcompile.generation(model, num_steps=S), warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            for t in fam.timesteps(S):
+                kw = fam.with_timestep(kwargs, t)
+                if not fallback:  # caching is on from the scope's start (blocks compiled in place): the first call
+                    with pytest.raises(
+                        ValueError, match=r"nothing to skip: .* one transformer block .*'fallback': True"
+                    ):
+                        model(**kw)
+                    break
+                got = fam.output_tensor(model(**kw))
+                assert _err(got, fam.output_tensor(reference(**kw))) <= 1e-6
+        said = [str(w.message) for w in caught if "nothing to skip" in str(w.message)]
+        assert len(said) == (1 if fallback else 0), said

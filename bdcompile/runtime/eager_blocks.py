@@ -114,6 +114,17 @@ class EagerBlocks:
         n = sum(len(self.model.get_submodule(p)) for p in self.lists)
         b0 = self.settings.boundary if self.settings.boundary is not None else default_boundary(n)
         needs, bounds, unsupported = {}, {}, []
+        try:
+            self._check_blocks(n)
+        except ValueError as e:
+            if not self.settings.fallback:
+                raise
+            warnings.warn(
+                f"{e}\nblockdance: every call runs in full (option fallback=True)", stacklevel=user_stacklevel()
+            )
+            self.needs, self.bounds, self.unsupported = {}, {}, []
+            self.num_blocks, self.max_bound, self.b0 = n, 0, b0
+            return
         for token in sorted(self.settings.actions()):
             kind, b = parse_action(token)
             if kind != REUSE:
@@ -121,11 +132,18 @@ class EagerBlocks:
                 continue
             b = b if b is not None else b0
             if not 1 <= b < n:
-                raise ValueError(
+                why = (
                     f"blockdance: boundary={b} is outside the {n} blocks of {type(self.model).__name__} "
-                    f"({', '.join(self.lists)}, run block by block because its forward runs eagerly): it must be "
-                    f"in [1, {n - 1}]"
+                    f"({', '.join(self.lists)}, cached block by block at their calls): it must be in [1, {n - 1}]; "
+                    "reuse steps skip blocks [0, boundary)"
                 )
+                if not self.settings.fallback:
+                    raise ValueError(why)
+                warnings.warn(
+                    f"{why}\nblockdance: the {token} steps run in full (option fallback=True)",
+                    stacklevel=user_stacklevel(),
+                )
+                continue
             needs[token], bounds[token] = (_GROUP,), b
         self.needs, self.bounds, self.unsupported = needs, bounds, unsupported
         self.num_blocks, self.max_bound, self.b0 = n, max(bounds.values(), default=0), b0
@@ -135,6 +153,15 @@ class EagerBlocks:
                 f"so its blocks are cached one by one at their calls: only reuse steps at a boundary are possible "
                 f"there; the {', '.join(unsupported)} steps of this schedule run in full",
                 stacklevel=user_stacklevel(),
+            )
+
+    def _check_blocks(self, n: int) -> None:
+        if n < 2:
+            names = ", ".join(f"{p}.{i}" for p in self.lists for i in range(len(self.model.get_submodule(p))))
+            raise ValueError(
+                f"blockdance: nothing to skip: {type(self.model).__name__} has one transformer block ({names}); "
+                "reuse steps skip blocks [0, boundary) and run the rest, so at least two blocks are needed. Pass "
+                "options={'fallback': True} to run it plainly."
             )
 
     # ------------------------------------------------------------------ one call of the model
