@@ -198,9 +198,11 @@ def test_two_configurations_of_one_model_each_cache_with_their_own_schedule():
         assert [e[3] for e in bdcompile.explain(compiled)["log"]] == plans[k], k
 
 
-def test_two_generations_interleaved_in_threads_keep_their_own_caches():
-    """Two requests on one compiled HiDream, each in its own thread and generation scope, stepping in lockstep
-    (a barrier between steps): each equals BlockDance by hand over its own inputs alone (oracle run beforehand)."""
+@pytest.mark.parametrize("how", ["wrapper", "blocks_in_place"])
+def test_two_generations_interleaved_in_threads_keep_their_own_caches(how):
+    """Two requests on one compiled HiDream (through a ``torch.compile`` wrapper, or its blocks compiled in place),
+    each in its own thread and generation scope, stepping in lockstep (a barrier between steps, then both call at
+    once): each equals BlockDance by hand over its own inputs alone (oracle run beforehand)."""
     import threading
 
     fam, model, plain, kwargs, ts, order, options = _setup("hidream")
@@ -214,7 +216,14 @@ def test_two_generations_interleaved_in_threads_keep_their_own_caches():
             want.append(
                 [fam.output_tensor(oracle(i, **fam.with_timestep(kw0, t))[0]).clone() for i, t in enumerate(ts)]
             )
-    compiled = torch.compile(model, backend="blockdance", options=dict(options, timestep_arg=fam.timestep_kwarg))
+    options = dict(options, timestep_arg=fam.timestep_kwarg)
+    if how == "wrapper":
+        compiled = torch.compile(model, backend="blockdance", options=options)
+    else:
+        for path in LISTS["hidream"]:
+            for block in model.get_submodule(path):
+                block.compile(backend="blockdance", options=options)
+        compiled = model
     with torch.no_grad(), warnings.catch_warnings():
         warnings.simplefilter("ignore")
         compiled(**fam.with_timestep(inputs[0], ts[0]))  # compiles (its own generation)
