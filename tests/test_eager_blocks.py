@@ -453,3 +453,26 @@ def test_regional_minimal_configs_one_block_per_stack_and_batch_1():
                 assert _err(got, fam.output_tensor(reference(**kw))) <= 1e-6
         said = [str(w.message) for w in caught if "nothing to skip" in str(w.message)]
         assert len(said) == (1 if fallback else 0), said
+
+
+def test_blocks_compiled_in_place_by_hand_cache_from_the_first_step():
+    """SD3 declares no ``_repeated_blocks``; a user compiles each block in place with ``block.compile(...)``. In a
+    generation scope caching is on before the first call, so the plan F r F r ... reuses at step 1 already (the
+    first step's outputs are kept): exact against the oracle from the first generation on."""
+    fam = FAMILIES["sd3"]
+    model = fam.make_model(seed=0)
+    reference = copy.deepcopy(model)
+    kwargs = fam.make_inputs(batch_size=2, seed=0)
+    order = eager_block_order(
+        reference, ["transformer_blocks"], lambda: reference(**fam.with_timestep(kwargs, fam.timesteps(S)[0]))
+    )
+    for block in model.transformer_blocks:
+        block.compile(backend="blockdance", options=dict(warmup=0.0, stop=STOP, interval=N, boundary=2, inner="eager"))
+    oracle = Oracle(reference, order, 2, static_plan(S, 0.0, STOP, N))
+    with torch.no_grad(), bdcompile.generation(model, num_steps=S):
+        for step, t in enumerate(fam.timesteps(S)):
+            kw = fam.with_timestep(kwargs, t)
+            got = fam.output_tensor(model(**kw))
+            want, action = oracle(step, **kw)
+            assert _err(got, fam.output_tensor(want)) <= 1e-5, (step, action)
+    assert [e[3] for e in bdcompile.explain(model)["log"]][:2] == ["full", "reuse"]

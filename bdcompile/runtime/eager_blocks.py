@@ -328,10 +328,11 @@ _PREPARED: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()  # model ->
 
 def prepare_regional(model) -> None:
     """Block caching for a model whose blocks were compiled in place with ``backend="blockdance"`` (diffusers'
-    ``compile_repeated_blocks``), turned on before the model's first call: the backend only learns of the model
-    when dynamo compiles a block during a call, and that call could keep nothing (a second expert of the same class,
-    Wan 2.2's ``transformer_2``, would then recompute its first reuse step). Called when a generation scope opens
-    (``bdcompile.generation``, ``attach``); cheap when nothing changed."""
+    ``compile_repeated_blocks``, or ``block.compile(...)`` for each block), turned on before the model's first
+    call: the backend only learns of the model when dynamo compiles a block during a call, and that call could keep
+    nothing (a second expert of the same class, Wan 2.2's ``transformer_2``, would then recompute its first reuse
+    step). Called when a generation scope opens (``bdcompile.generation``, ``attach``); cheap when nothing
+    changed."""
     from ..api import compile_options
     from ..frames import attention_lists, compiled_with_blockdance
     from ..options import Settings
@@ -340,8 +341,6 @@ def prepare_regional(model) -> None:
     model = unwrap(model)
     if not isinstance(model, torch.nn.Module):
         return
-    if not getattr(type(model), "_repeated_blocks", None):
-        return  # only diffusers' regional compilation (the backend covers any other in-place compile at its call)
     if not any(m.__dict__.get("_compiled_call_impl") is not None for m in model.modules()):
         return  # nothing compiled in place (the common case: a quick look, no module lists walked)
     lists = attention_lists(model)
