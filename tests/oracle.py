@@ -37,24 +37,51 @@ def _signature(kwargs) -> tuple:
     return tuple((k, tuple(v.shape), v.dtype) for k, v in sorted(kwargs.items()) if isinstance(v, torch.Tensor))
 
 
-class Oracle:
-    """BlockDance by hand.  ``blocks``: (list name, index) of every block in execution order."""
+def newton_extrapolate(points: list, s: int):
+    """The polynomial through ``(step, value)`` points evaluated at step ``s``, by Newton's divided differences
+    (tensors in float64; tuples and lists of them element by element; anything else: the newest point's)."""
+    v0 = points[0][1]
+    if isinstance(v0, (tuple, list)):
+        return type(v0)(newton_extrapolate([(x, v[i]) for x, v in points], s) for i in range(len(v0)))
+    if not isinstance(v0, torch.Tensor):
+        return v0
+    xs = [p[0] for p in points]
+    table = [p[1].double() for p in points]
+    coefs = [table[0]]
+    for level in range(1, len(points)):
+        table = [(table[i + 1] - table[i]) / (xs[i + level] - xs[i]) for i in range(len(table) - 1)]
+        coefs.append(table[0])
+    out, prod = torch.zeros_like(coefs[0]), 1.0
+    for j, c in enumerate(coefs):
+        out = out + c * prod
+        prod = prod * (s - xs[j])
+    return out.to(v0.dtype)
 
-    def __init__(self, model: nn.Module, blocks: list[tuple[str, int]], boundary: int, plan: list[str]):
+
+class Oracle:
+    """BlockDance by hand.  ``blocks``: (list name, index) of every block in execution order.
+
+    A "forecast" (or "forecast@b") step replays, for each skipped block, the polynomial through its outputs on the
+    slot's last ``order + 1`` full steps (fewer at the start), evaluated at this step."""
+
+    def __init__(self, model: nn.Module, blocks: list[tuple[str, int]], boundary: int, plan: list[str], order: int = 1):
         self.model = model
         self.blocks = blocks
         self.boundary = boundary
         self.skipped = blocks[:boundary]
         self.plan = plan
+        self.order = order
         self.caches: dict[int, tuple] = {}  # slot -> (signature, {block: output})
+        self.history: dict[int, list] = {}  # slot -> [(step, {block: output})] of its full steps, newest first
 
     def _skipped_for(self, action: str) -> list:
-        """A plan step "reuse@b" skips blocks [0, b); a plain "reuse" the configured boundary."""
+        """A plan step "reuse@b" / "forecast@b" skips blocks [0, b); a plain "reuse" the configured boundary."""
         b = int(action.split("@")[1]) if "@" in action else self.boundary
         return self.blocks[:b]
 
     def new_generation(self):
         self.caches.clear()
+        self.history.clear()
 
     def _module_list(self, name: str) -> nn.ModuleList:
         mod = self.model
@@ -68,16 +95,21 @@ class Oracle:
         action = self.plan[step] if step < len(self.plan) else "full"
         if action.startswith("reuse") and cached is not None and cached[0] == sig:
             return self._reuse(cached[1], kwargs, self._skipped_for(action)), action
-        return self._full(slot, sig, kwargs), "full"
+        if action.startswith("forecast") and cached is not None and cached[0] == sig:
+            skipped = self._skipped_for(action)
+            points = self.history[slot][: self.order + 1]
+            record = {key: newton_extrapolate([(x, rec[key]) for x, rec in points], step) for key in skipped}
+            return self._reuse(record, kwargs, skipped), action
+        return self._full(slot, sig, kwargs, step), "full"
 
-    def recompute(self, slot: int = 0, **kwargs):
+    def recompute(self, slot: int = 0, step: int | None = None, **kwargs):
         """This call run in full whatever the plan says (a step the code under test may recompute): its block
         outputs become the slot's cache, as after any full step."""
-        return self._full(slot, _signature(kwargs), kwargs)
+        return self._full(slot, _signature(kwargs), kwargs, step)
 
-    def _full(self, slot, sig, kwargs):
+    def _full(self, slot, sig, kwargs, step=None):
         record, handles = {}, []
-        deepest = max([len(self._skipped_for(a)) for a in self.plan if a.startswith("reuse")], default=0)
+        deepest = max([len(self._skipped_for(a)) for a in self.plan if a.startswith(("reuse", "forecast"))], default=0)
         for name, idx in self.blocks[: max(deepest, len(self.skipped))]:
             block = self._module_list(name)[idx]
             handles.append(
@@ -88,7 +120,9 @@ class Oracle:
         finally:
             for h in handles:
                 h.remove()
+        before = self.history.get(slot, []) if slot in self.caches and self.caches[slot][0] == sig else []
         self.caches[slot] = (sig, record)
+        self.history[slot] = [(step, record)] + before
         return out
 
     def _reuse(self, record, kwargs, skipped=None):

@@ -128,12 +128,12 @@ def test_a_batch_change_at_a_reuse_step_runs_in_full_and_a_cancelled_call_leaves
         assert "reuse" in plan
 
 
-def test_steps_other_than_reuse_run_in_full_with_one_warning():
-    """Only reuse at a boundary exists block by block: a forecast schedule warns once and runs every step in full
-    (equal to the uncached model)."""
+def test_steps_other_than_reuse_and_forecast_run_in_full_with_one_warning():
+    """Only reuse and forecast at a boundary exist block by block: a residual schedule warns once and runs every
+    step in full (equal to the uncached model)."""
     fam, model, plain, kwargs, ts, order, options = _setup("hidream")
-    compiled = torch.compile(model, backend="blockdance", options=dict(options, reuse="forecast"))
-    with torch.no_grad(), pytest.warns(UserWarning, match="the forecast steps of this schedule run in full"):
+    compiled = torch.compile(model, backend="blockdance", options=dict(options, reuse="residual"))
+    with torch.no_grad(), pytest.warns(UserWarning, match="the residual steps of this schedule run in full"):
         for t in ts:
             kw = fam.with_timestep(kwargs, t)
             assert _err(fam.output_tensor(compiled(**kw)), fam.output_tensor(plain(**kw))) <= 1e-6
@@ -476,3 +476,51 @@ def test_blocks_compiled_in_place_by_hand_cache_from_the_first_step():
             want, action = oracle(step, **kw)
             assert _err(got, fam.output_tensor(want)) <= 1e-5, (step, action)
     assert [e[3] for e in bdcompile.explain(model)["log"]][:2] == ["full", "reuse"]
+
+
+@pytest.mark.parametrize("how, order", [("wrapper", 1), ("regional", 2)])
+def test_forecast_steps_extrapolate_each_skipped_blocks_output(how, order):
+    """``reuse="forecast"`` block by block: on a forecast step each block before the boundary returns the
+    polynomial through its outputs on the last ``order + 1`` full steps, evaluated at this step (TaylorSeer-style),
+    exact against the oracle's Newton extrapolation (float64), over two generations; HiDream through a
+    ``torch.compile`` wrapper (graph-broken) and Flux compiled regionally."""
+    fam = FAMILIES["hidream" if how == "wrapper" else "flux"]
+    model = fam.make_model(seed=0)
+    reference = copy.deepcopy(model)
+    kwargs = fam.make_inputs(batch_size=2, seed=0)
+    lists = LISTS["hidream"] if how == "wrapper" else repeated_block_lists(model)
+    order_of_blocks = eager_block_order(
+        reference, lists, lambda: reference(**fam.with_timestep(kwargs, fam.timesteps(S)[0]))
+    )
+    boundary = min(max(1, round(0.75 * len(order_of_blocks))), len(order_of_blocks) - 1)
+    interval = 3
+    options = dict(warmup=WARMUP, stop=STOP, interval=interval, boundary=boundary, inner="eager", reuse="forecast")
+    options.update(order=order, step_source="counter")
+    if how == "wrapper":
+        compiled = torch.compile(model, backend="blockdance", options=options)
+    else:
+        model.compile_repeated_blocks(backend="blockdance", options=options)
+        compiled = model
+    plan = ["forecast" if a == "reuse" else a for a in static_plan(S, WARMUP, STOP, interval)]
+    oracle = Oracle(reference, order_of_blocks, boundary, plan, order=order)
+    differs = []
+    with torch.no_grad(), warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # HiDream's graph-break warning (its own test)
+        for _ in range(2):
+            oracle.new_generation()
+            with bdcompile.generation(compiled, num_steps=S):
+                for step, t in enumerate(fam.timesteps(S)):
+                    kw = fam.with_timestep(kwargs, t)
+                    got = fam.output_tensor(compiled(**kw)).clone()
+                    want, action = oracle(step, **kw)
+                    assert _err(got, fam.output_tensor(want)) <= 1e-5, (
+                        step,
+                        action,
+                        _err(got, fam.output_tensor(want)),
+                    )
+                    if action == "forecast":  # unlike a plain reuse of the last full step's outputs
+                        last = Oracle(reference, order_of_blocks, boundary, ["full"] * S)
+                        last.caches[0] = (oracle.caches[0][0], oracle.history[0][0][1])
+                        differs.append(_err(got, fam.output_tensor(last._reuse(last.caches[0][1], kw))) > 1e-4)
+    assert [e[3] for e in bdcompile.explain(compiled)["log"]] == plan * 2 and plan.count("forecast") >= 4
+    assert differs and all(differs), differs

@@ -5,26 +5,11 @@ from __future__ import annotations
 import pytest
 import torch
 from models import pixart_inputs, timesteps, tiny_pixart
-from oracle import first, rel_err, static_plan
+from oracle import first, newton_extrapolate, rel_err, static_plan
 
 import bdcompile
 
 S = 20
-
-
-def newton_extrapolate(points: list[tuple[int, torch.Tensor]], s: int) -> torch.Tensor:
-    """Polynomial through (step, value) points evaluated at step s, by Newton's divided differences."""
-    xs = [p[0] for p in points]
-    table = [p[1].double() for p in points]
-    coefs = [table[0]]
-    for level in range(1, len(points)):
-        table = [(table[i + 1] - table[i]) / (xs[i + level] - xs[i]) for i in range(len(table) - 1)]
-        coefs.append(table[0])
-    out, prod = torch.zeros_like(coefs[0]), 1.0
-    for j, c in enumerate(coefs):
-        out = out + c * prod
-        prod = prod * (s - xs[j])
-    return out.to(points[0][1].dtype)
 
 
 class ForecastOracle:

@@ -19,8 +19,9 @@ step decision, cache identity and generations are the runtime's (:class:`~bdcomp
 reuse only reads outputs kept by a full step of the same generation, slot and input signature; anything else
 runs in full. Each block still runs as the compiled frame dynamo made of it on computed steps; the wrappers are
 excluded from dynamo (``torch._dynamo.disable(recursive=False)``), so deciding costs no recompile. Reuse at a
-boundary (``reuse``, ``reuse@b``) is supported; forecast / residual / adaptive steps run in full here, with one
-warning.
+boundary (``reuse``, ``reuse@b``) and forecasts (``forecast``, ``forecast@b``: each skipped block's output
+extrapolated from its outputs on the last ``order + 1`` full steps, TaylorSeer-style) are supported; residual /
+adaptive steps run in full here, with one warning.
 
 The same runtime serves *regional compilation* (diffusers' ``compile_repeated_blocks``: each block compiled in
 place, the forward plain Python by choice): there the block's compiled call is wrapped (outside the compiled
@@ -41,9 +42,9 @@ import torch
 
 from ..keys import signature
 from ..options import default_boundary
-from ..schedules import FULL, REUSE, parse_action
+from ..schedules import FORECAST, FULL, REUSE, parse_action
 from .generation import current
-from .step import timestep_value, user_stacklevel
+from .step import lagrange_coefficients, timestep_value, user_stacklevel
 
 __all__ = ["EagerBlocks", "enable_eager_blocks", "prepare_regional"]
 
@@ -56,13 +57,15 @@ _TIMESTEP_NAMES = ("timestep", "timesteps", "t")
 class _Run:
     """One call of the model: its decision, the next block's number, what a full step keeps."""
 
-    __slots__ = ("owner", "call", "index", "bound", "kept", "prev", "keep_ok")
+    __slots__ = ("owner", "call", "index", "bound", "kept", "prev", "keep_ok", "coeffs", "history")
 
     def __init__(self, owner, call, bound, prev):
         self.owner, self.call, self.bound, self.prev = owner, call, bound, prev
         self.index = 0
         self.kept: list = []
         self.keep_ok = True
+        self.coeffs: Optional[list] = None  # a forecast step: weights of the kept steps' outputs, newest first
+        self.history: list = []  # a forecast step: the kept steps' [(block, output)] lists, newest first
 
 
 class EagerBlocks:
@@ -75,6 +78,7 @@ class EagerBlocks:
         self.lists: list[str] = []
         self.members: list = []
         self.regional = False  # members compiled in place: their compiled calls are wrapped
+        self.history: Optional[dict] = None  # group -> how many older kept steps a forecast extrapolates from
         self.needs: Optional[dict] = None
         self.bounds: dict = {}
         self.unsupported: list[str] = []
@@ -127,7 +131,7 @@ class EagerBlocks:
             return
         for token in sorted(self.settings.actions()):
             kind, b = parse_action(token)
-            if kind != REUSE:
+            if kind not in (REUSE, FORECAST):
                 unsupported.append(token)
                 continue
             b = b if b is not None else b0
@@ -147,11 +151,13 @@ class EagerBlocks:
             needs[token], bounds[token] = (_GROUP,), b
         self.needs, self.bounds, self.unsupported = needs, bounds, unsupported
         self.num_blocks, self.max_bound, self.b0 = n, max(bounds.values(), default=0), b0
+        forecasts = any(parse_action(t)[0] == FORECAST for t in needs)
+        self.history = {_GROUP: self.settings.order} if forecasts else None  # kept steps a forecast extrapolates
         if unsupported:
             warnings.warn(
                 f"blockdance: {type(self.model).__name__}'s forward runs eagerly (dynamo could not trace it whole), "
-                f"so its blocks are cached one by one at their calls: only reuse steps at a boundary are possible "
-                f"there; the {', '.join(unsupported)} steps of this schedule run in full",
+                f"so its blocks are cached one by one at their calls: only reuse and forecast steps at a boundary are "
+                f"possible there; the {', '.join(unsupported)} steps of this schedule run in full",
                 stacklevel=user_stacklevel(),
             )
 
@@ -202,7 +208,13 @@ class EagerBlocks:
                     self._plan()
         call = self._begin(args, kwargs, self.needs)
         bound = self.bounds.get(call.action, 0) if call.action != FULL else 0
-        _RUN.set(_Run(self, call, bound, _RUN.get()))
+        run = _Run(self, call, bound, _RUN.get())
+        if bound and parse_action(call.action)[0] == FORECAST:
+            cache = call.cache
+            hist = (cache.history.get(_GROUP) or [(cache.step, cache.groups[_GROUP])])[: self.settings.order + 1]
+            run.coeffs = lagrange_coefficients(call.step, [step for step, _ in hist])
+            run.history = [values for _, values in hist]
+        _RUN.set(run)
 
     def count_call_in_flight(self) -> None:
         """The call during which dynamo compiled the first block frame (and this object was made) began before the
@@ -225,7 +237,7 @@ class EagerBlocks:
             return None
         _RUN.set(run.prev)
         if run.call.action == FULL and run.keep_ok and len(run.kept) >= self.max_bound > 0:
-            run.call.keep({_GROUP: run.kept})
+            run.call.keep({_GROUP: run.kept}, self.history)
         return None
 
     def _wrapper(self, member, forward):
@@ -238,9 +250,12 @@ class EagerBlocks:
             k = run.index
             run.index += 1
             if k < run.bound:  # (no Python calls here but the block's: dynamo would try to compile their frames)
-                kept_by, out = run.call.cache.groups[_GROUP][k]
-                if kept_by is member:
-                    return _copied(out)  # the forward may change it in place: the kept one serves later steps
+                if run.coeffs is None:
+                    kept_by, out = run.call.cache.groups[_GROUP][k]
+                    if kept_by is member:
+                        return _copied(out)  # the forward may change it in place: the kept one serves later steps
+                elif all(len(h) > k and h[k][0] is member for h in run.history):
+                    return _extrapolated(run.coeffs, [h[k][1] for h in run.history])
                 run.bound = 0  # the blocks run in another order than on the full step: compute the rest
             out = forward(*args, **kwargs)
             if run.call.action == FULL and k < run.owner.max_bound:
@@ -264,6 +279,24 @@ class EagerBlocks:
             "unsupported": list(self.unsupported),
             "regional": self.regional,
         }
+
+
+@torch._dynamo.disable  # called from the wrappers: dynamo would try to compile its frame otherwise
+def _extrapolated(coeffs: list, outs: list):
+    """``sum_j coeffs[j] * outs[j]`` (a forecast: TaylorSeer-style extrapolation of a block's output from the kept
+    steps' outputs, newest first), through tuples, lists and dicts of tensors; anything else is the newest."""
+    first = outs[0]
+    if isinstance(first, torch.Tensor):
+        acc = first * coeffs[0]
+        for c, o in zip(coeffs[1:], outs[1:]):
+            acc = acc + o * c
+        return acc
+    if isinstance(first, (tuple, list)):
+        parts = [_extrapolated(coeffs, [o[i] for o in outs]) for i in range(len(first))]
+        return type(first)(*parts) if hasattr(first, "_fields") else type(first)(parts)
+    if isinstance(first, dict):
+        return type(first)((k, _extrapolated(coeffs, [o[k] for o in outs])) for k in first)
+    return first
 
 
 @torch._dynamo.disable  # called from the wrappers: dynamo would try to compile its frame otherwise
