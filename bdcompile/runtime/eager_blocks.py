@@ -79,6 +79,7 @@ class EagerBlocks:
         self.members: list = []
         self.regional = False  # members compiled in place: their compiled calls are wrapped
         self.history: Optional[dict] = None  # group -> how many older kept steps a forecast extrapolates from
+        self.seen_blocks: Optional[int] = None  # how many blocks the first full call ran (None: none seen yet)
         self.needs: Optional[dict] = None
         self.bounds: dict = {}
         self.unsupported: list[str] = []
@@ -116,6 +117,8 @@ class EagerBlocks:
 
     def _plan(self) -> None:
         n = sum(len(self.model.get_submodule(p)) for p in self.lists)
+        if self.seen_blocks is not None:
+            n = min(n, self.seen_blocks)  # blocks a full call ran: a list the input never runs does not count
         b0 = self.settings.boundary if self.settings.boundary is not None else default_boundary(n)
         needs, bounds, unsupported = {}, {}, []
         try:
@@ -238,6 +241,11 @@ class EagerBlocks:
         _RUN.set(run.prev)
         if run.call.action == FULL and run.keep_ok and len(run.kept) >= self.max_bound > 0:
             run.call.keep({_GROUP: run.kept}, self.history)
+        if run.call.action == FULL and self.seen_blocks is None and 0 < run.index:
+            self.seen_blocks = run.index
+            if run.index < self.num_blocks:  # some wrapped list did not run (FLUX.3's image_cond blocks): plan again
+                with _LOCK:
+                    self.needs = None
         return None
 
     def _wrapper(self, member, forward):
