@@ -282,7 +282,11 @@ def blockdance(gm: fx.GraphModule, example_inputs, options: dict | None = None, 
     if regional == "block":
         return _fragment(gm, example_inputs, settings, config_key, compiler, frame)
     if regional == "part":
-        log.info("blockdance: %s is compiled in place inside %s: compiled plainly", frame.parent_path, frame.code_name)
+        log.info(
+            "blockdance: %s of %s is compiled in place and is not a block: compiled plainly",
+            frame.parent_path,
+            type(frame.parent).__name__,
+        )
         _record(
             frame.parent,
             settings,
@@ -582,7 +586,8 @@ class _BlockFragment:
     def __init__(self, compiled, param_positions, settings, config_key, frame: TracedFrame):
         self.compiled = compiled
         self.param = param_positions[0] if param_positions else None
-        self.settings, self.config_key, self.frame = settings, config_key, frame
+        self.settings, self.config_key = settings, config_key
+        self.frame = dataclasses.replace(frame, parent=None, module=None)  # dynamo keeps this object: no model in it
         self.seen: dict = {}  # id(first parameter) -> weakref to it
         if self.param is not None and frame.parent is not None:
             self._mark_list(frame.parent, frame.parent_path)
@@ -612,7 +617,9 @@ class _BlockFragment:
         model, path = module_holding(p, sys._getframe(2))
         if model is None or not path:
             return
-        frame = dataclasses.replace(self.frame, parent=model, parent_path=path, located=True)
+        frame = dataclasses.replace(
+            self.frame, parent=model, parent_path=path, module=model.get_submodule(path), located=True
+        )
         if _eager_block_cache(model, self.settings, self.config_key, frame):
             self._mark_list(model, path)
 

@@ -548,3 +548,34 @@ def test_the_default_boundary_counts_the_blocks_a_call_runs():
     assert reuse_differs and all(reuse_differs)
     eb = bdcompile.explain(model)["eager_blocks"]
     assert eb["blocks"] == len(order) and eb["boundaries"] == {"reuse": boundary}
+
+
+@pytest.mark.parametrize("how", ["wrapper", "regional"])
+def test_a_model_cached_at_its_block_calls_is_freed_once_dropped(how):
+    """Nothing of bdcompile keeps a dropped model alive: not the instance registry (whose configuration holds the
+    block caching), not the kept block outputs of an unscoped generation (they hold their blocks, whose wrappers
+    must not hold the model), not the compiled block frames dynamo keeps. Both used to leak the whole model."""
+    import gc
+    import weakref
+
+    fam = FAMILIES["hidream" if how == "wrapper" else "flux"]
+
+    def use():
+        model = fam.make_model(seed=0)
+        options = dict(inner="eager", num_steps=4, warmup=0.0, interval=2)
+        if how == "wrapper":
+            compiled = torch.compile(model, backend="blockdance", options=options)
+        else:
+            model.compile_repeated_blocks(backend="blockdance", options=options)
+            compiled = model
+        kwargs = fam.make_inputs(batch_size=1, seed=0)
+        with torch.no_grad(), warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            for t in fam.timesteps(4):  # unscoped: the caches stay with the instance's ambient generation
+                compiled(**fam.with_timestep(kwargs, t))
+        assert "reuse" in [e[3] for e in bdcompile.explain(compiled)["log"]]
+        return weakref.ref(model)
+
+    ref = use()
+    gc.collect()
+    assert ref() is None, [type(r).__name__ for r in gc.get_referrers(ref())][:10]

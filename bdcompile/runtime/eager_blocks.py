@@ -72,7 +72,7 @@ class EagerBlocks:
     """The block wrappers and the model's hooks of one configuration of one model instance."""
 
     def __init__(self, model: torch.nn.Module, config):
-        self.model = model
+        self._model = weakref.ref(model)  # never kept alive by its caches (the instance registry holds this object)
         self.config = config
         self.settings = config.settings
         self.lists: list[str] = []
@@ -90,6 +90,10 @@ class EagerBlocks:
             model.register_forward_pre_hook(torch._dynamo.disable(self._pre), with_kwargs=True),
             model.register_forward_hook(torch._dynamo.disable(self._post), with_kwargs=True, always_call=True),
         ]
+
+    @property
+    def model(self):
+        return self._model()
 
     # ------------------------------------------------------------------ set-up
     def add_list(self, path: str) -> None:
@@ -249,11 +253,11 @@ class EagerBlocks:
         return None
 
     def _wrapper(self, member, forward):
-        model = self.model
+        model = self._model  # weakly: a kept block output holds its block, whose wrapper must not hold the model
 
         def eager_block_forward(*args, **kwargs):
             run = _RUN.get()
-            if run is None or run.owner.model is not model:
+            if run is None or run.owner._model is not model:
                 return forward(*args, **kwargs)
             k = run.index
             run.index += 1
@@ -385,7 +389,7 @@ def prepare_regional(model) -> None:
     if not any(m.__dict__.get("_compiled_call_impl") is not None for m in model.modules()):
         return  # nothing compiled in place (the common case: a quick look, no module lists walked)
     lists = attention_lists(model)
-    calls = tuple(m.__dict__.get("_compiled_call_impl") for path in lists for m in model.get_submodule(path))
+    calls = tuple(id(m.__dict__.get("_compiled_call_impl")) for path in lists for m in model.get_submodule(path))
     if _PREPARED.get(model) == calls:
         return
     _PREPARED[model] = calls
