@@ -1,11 +1,11 @@
 """Property test of the cache-identity promise, against an independent eager reference.
 
-Hypothesis draws call sequences: several models (two instances of one class, and one model compiled
-with two option sets), several generations open at once, their steps interleaved in any order or run
-in threads, cancellations, classifier-free guidance as one or two calls per step, batch changes inside
-a generation, and random step counts and schedules. The promise: every call equals BlockDance by hand
-(tests/oracle.py) over *its own* generation alone — a reuse step only ever sees cut values that its
-own generation computed, for the same slot and input shapes.
+Hypothesis draws call sequences: several models (two instances of one class, one model compiled with two option
+sets, and one whose blocks are compiled in place: cached at their calls), several generations open at once, their
+steps interleaved in any order or run in threads, cancellations, classifier-free guidance as one or two calls per
+step, batch changes inside a generation, and random step counts and schedules. The promise: every call equals
+BlockDance by hand (tests/oracle.py) over *its own* generation alone — a reuse step only ever sees cut values that
+its own generation computed, for the same slot and input shapes.
 """
 
 from __future__ import annotations
@@ -32,11 +32,12 @@ EXAMPLES = int(os.environ.get("BDC_PROPERTY_EXAMPLES", "200"))
 
 
 class World:
-    """Two instances of one class (same options: one compiled graph serves both) and the first model
-    compiled a second time with other options; compiled once for the whole test."""
+    """Two instances of one class (same options: one compiled graph serves both), the first model compiled a
+    second time with other options, and a third instance whose blocks are compiled in place (regional compilation:
+    its forward is Python, its blocks are cached at their calls); compiled once for the whole test."""
 
     def __init__(self):
-        self.models = [TinyTextDiT(seed=0), TinyTextDiT(seed=1)]
+        self.models = [TinyTextDiT(seed=0), TinyTextDiT(seed=1), TinyTextDiT(seed=2)]
         # the reference runs on copies: its hooks and replayed forwards must never touch the compiled
         # modules (dynamo would guard-fail and recompile, past its limit running them eagerly)
         self.reference = [copy.deepcopy(m) for m in self.models]
@@ -48,6 +49,9 @@ class World:
         self.compiled[(0, 1)] = torch.compile(
             self.models[0], backend="blockdance", options=dict(SCHEDULES[1], inner="eager")
         )
+        for block in self.models[2].blocks:
+            block.compile(backend="blockdance", options=dict(SCHEDULES[0], inner="eager"))
+        self.compiled[(2, 0)] = self.models[2]
         with torch.no_grad():  # warm every (compiled model, batch) pair: no recompile inside a thread
             for c in self.compiled.values():
                 for b in (1, 2):
@@ -67,7 +71,7 @@ def requests(draw):
     n = draw(st.integers(1, 3))
     out = []
     for i in range(n):
-        model, sched = draw(st.sampled_from([(0, 0), (1, 0), (0, 1)]))
+        model, sched = draw(st.sampled_from([(0, 0), (1, 0), (0, 1), (2, 0)]))
         steps = draw(st.integers(2, 7))
         slots = draw(st.sampled_from([1, 2]))  # CFG off / CFG as two calls
         batch = draw(st.sampled_from([1, 2]))
