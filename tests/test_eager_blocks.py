@@ -284,7 +284,7 @@ def test_a_forward_that_changes_block_outputs_in_place_never_changes_the_kept_on
 
 
 # ------------------------------------------------------------------------------ compiled in place
-def _run_against_oracle(fam, compiled, reference, kwargs, order, boundary, generations=2):
+def _run_against_oracle(fam, compiled, reference, kwargs, order, boundary, generations=2, tol=1e-5):
     """Two generations of ``compiled`` (scoped), each step against BlockDance by hand on ``reference`` (a copy made
     before compiling); returns, per reuse step, whether it differs from the uncached model."""
     oracle = Oracle(reference, order, boundary, PLAN)
@@ -298,9 +298,9 @@ def _run_against_oracle(fam, compiled, reference, kwargs, order, boundary, gener
                     got = fam.output_tensor(compiled(**kw)).clone()
                     want, action = oracle(step, **kw)
                     want = fam.output_tensor(want)
-                    assert _err(got, want) <= 1e-5, f"step {step} ({action}): relative error {_err(got, want):.2e}"
+                    assert _err(got, want) <= tol, f"step {step} ({action}): relative error {_err(got, want):.2e}"
                     if action == "reuse":
-                        reuse_differs.append(_err(got, fam.output_tensor(reference(**kw))) > 1e-4)
+                        reuse_differs.append(_err(got, fam.output_tensor(reference(**kw))) > 10 * tol)
     return reuse_differs
 
 
@@ -314,10 +314,11 @@ REGIONAL = [n for n, fam in FAMILIES.items() if _declares_repeated_blocks(fam)]
 
 
 @pytest.mark.parametrize(
-    "name, clock, fullgraph",
-    [("flux", "timestep", True)] + [pytest.param(n, "counter", False, marks=pytest.mark.slow) for n in REGIONAL],
+    "name, clock, fullgraph, inner",
+    [("flux", "timestep", True, "eager"), ("flux", "counter", True, "inductor")]
+    + [pytest.param(n, "counter", False, "eager", marks=pytest.mark.slow) for n in REGIONAL],
 )
-def test_regional_compilation_is_cached_at_the_block_calls(name, clock, fullgraph):
+def test_regional_compilation_is_cached_at_the_block_calls(name, clock, fullgraph, inner):
     """``model.compile_repeated_blocks(backend="blockdance")`` (diffusers' regional compilation: each block compiled
     in place, the forward plain Python): the blocks are cached at their calls, each step exact against the oracle,
     over two generations, with ``fullgraph=True`` too (the wrappers sit outside the compiled blocks); other modules
@@ -329,13 +330,14 @@ def test_regional_compilation_is_cached_at_the_block_calls(name, clock, fullgrap
     lists = repeated_block_lists(model)
     order = eager_block_order(reference, lists, lambda: reference(**fam.with_timestep(kwargs, fam.timesteps(S)[0])))
     boundary = min(max(1, round(0.75 * len(order))), len(order) - 1)
-    options = dict(warmup=WARMUP, stop=STOP, interval=N, boundary=boundary, inner="eager", step_source=clock)
+    options = dict(warmup=WARMUP, stop=STOP, interval=N, boundary=boundary, inner=inner, step_source=clock)
     if clock == "timestep":
         options["timestep_arg"] = fam.timestep_kwarg
     model.compile_repeated_blocks(backend="blockdance", fullgraph=fullgraph, options=options)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        reuse_differs = _run_against_oracle(fam, model, reference, kwargs, order, boundary)
+        tol = 1e-5 if inner == "eager" else 1e-3  # Inductor: the suite's tolerance (measured here: 1.3e-7)
+        reuse_differs = _run_against_oracle(fam, model, reference, kwargs, order, boundary, tol=tol)
     assert reuse_differs and all(reuse_differs), reuse_differs
     assert not [str(w.message) for w in caught if "blockdance" in str(w.message)]
     info = bdcompile.explain(model)
