@@ -284,10 +284,13 @@ def test_a_forward_that_changes_block_outputs_in_place_never_changes_the_kept_on
 
 
 # ------------------------------------------------------------------------------ compiled in place
-def _run_against_oracle(fam, compiled, reference, kwargs, order, boundary, generations=2, tol=1e-5):
-    """Two generations of ``compiled`` (scoped), each step against BlockDance by hand on ``reference`` (a copy made
-    before compiling); returns, per reuse step, whether it differs from the uncached model."""
-    oracle = Oracle(reference, order, boundary, PLAN)
+def _run_against_oracle(
+    fam, compiled, reference, kwargs, order, boundary, generations=2, tol=1e-5, plan=PLAN, forecast_order=1
+):
+    """Generations of ``compiled`` (scoped), each step against BlockDance by hand on ``reference`` (a copy made
+    before compiling) following ``plan``; returns, per skipping step, whether it differs from what it could have been
+    by mistake: a reuse step from the uncached model, a forecast step from a plain reuse of the last full step."""
+    oracle = Oracle(reference, order, boundary, plan, order=forecast_order)
     reuse_differs = []
     with torch.no_grad():
         for _ in range(generations):
@@ -299,8 +302,12 @@ def _run_against_oracle(fam, compiled, reference, kwargs, order, boundary, gener
                     want, action = oracle(step, **kw)
                     want = fam.output_tensor(want)
                     assert _err(got, want) <= tol, f"step {step} ({action}): relative error {_err(got, want):.2e}"
-                    if action == "reuse":
+                    if action.startswith("reuse"):
                         reuse_differs.append(_err(got, fam.output_tensor(reference(**kw))) > 10 * tol)
+                    elif action.startswith("forecast"):
+                        newest = oracle.history[0][0][1]  # the last full step's block outputs, replayed as they are
+                        plain = oracle._reuse(newest, kw, oracle._skipped_for(action))
+                        reuse_differs.append(_err(got, fam.output_tensor(plain)) > 10 * tol)
     return reuse_differs
 
 
@@ -404,16 +411,9 @@ def test_a_policy_plans_a_regionally_compiled_model_from_its_inputs():
         backend="blockdance", options=dict(inner="eager", policy=policy, policy_start=start / S, boundary=3)
     )
     plan = ["full"] * start + ["reuse@2" if (i - start) % 3 else "full" for i in range(start, S)]
-    oracle = Oracle(reference, order, 3, plan)
-    ts = fam.timesteps(S)
-    with torch.no_grad(), bdcompile.generation(model, num_steps=S):
-        for step, t in enumerate(ts):
-            kw = fam.with_timestep(kwargs, t)
-            got = fam.output_tensor(model(**kw))
-            want, action = oracle(step, **kw)
-            assert _err(got, fam.output_tensor(want)) <= 1e-5, (step, action)
+    _run_against_oracle(fam, model, reference, kwargs, order, 3, generations=1, plan=plan)
     assert len(asked) == 1 and asked[0][:2] == (start, S)
-    assert asked[0][2] is kwargs["hidden_states"] and asked[0][3] == pytest.approx(ts[start])
+    assert asked[0][2] is kwargs["hidden_states"] and asked[0][3] == pytest.approx(fam.timesteps(S)[start])
     assert [e[3] for e in bdcompile.explain(model)["log"]] == plan and "reuse@2" in plan
 
 
@@ -470,13 +470,7 @@ def test_blocks_compiled_in_place_by_hand_cache_from_the_first_step():
     )
     for block in model.transformer_blocks:
         block.compile(backend="blockdance", options=dict(warmup=0.0, stop=STOP, interval=N, boundary=2, inner="eager"))
-    oracle = Oracle(reference, order, 2, static_plan(S, 0.0, STOP, N))
-    with torch.no_grad(), bdcompile.generation(model, num_steps=S):
-        for step, t in enumerate(fam.timesteps(S)):
-            kw = fam.with_timestep(kwargs, t)
-            got = fam.output_tensor(model(**kw))
-            want, action = oracle(step, **kw)
-            assert _err(got, fam.output_tensor(want)) <= 1e-5, (step, action)
+    _run_against_oracle(fam, model, reference, kwargs, order, 2, generations=1, plan=static_plan(S, 0.0, STOP, N))
     assert [e[3] for e in bdcompile.explain(model)["log"]][:2] == ["full", "reuse"]
 
 
@@ -504,26 +498,11 @@ def test_forecast_steps_extrapolate_each_skipped_blocks_output(how, order):
         model.compile_repeated_blocks(backend="blockdance", options=options)
         compiled = model
     plan = ["forecast" if a == "reuse" else a for a in static_plan(S, WARMUP, STOP, interval)]
-    oracle = Oracle(reference, order_of_blocks, boundary, plan, order=order)
-    differs = []
-    with torch.no_grad(), warnings.catch_warnings():
+    with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # HiDream's graph-break warning (its own test)
-        for _ in range(2):
-            oracle.new_generation()
-            with bdcompile.generation(compiled, num_steps=S):
-                for step, t in enumerate(fam.timesteps(S)):
-                    kw = fam.with_timestep(kwargs, t)
-                    got = fam.output_tensor(compiled(**kw)).clone()
-                    want, action = oracle(step, **kw)
-                    assert _err(got, fam.output_tensor(want)) <= 1e-5, (
-                        step,
-                        action,
-                        _err(got, fam.output_tensor(want)),
-                    )
-                    if action == "forecast":  # unlike a plain reuse of the last full step's outputs
-                        last = Oracle(reference, order_of_blocks, boundary, ["full"] * S)
-                        last.caches[0] = (oracle.caches[0][0], oracle.history[0][0][1])
-                        differs.append(_err(got, fam.output_tensor(last._reuse(last.caches[0][1], kw))) > 1e-4)
+        differs = _run_against_oracle(
+            fam, compiled, reference, kwargs, order_of_blocks, boundary, plan=plan, forecast_order=order
+        )
     assert [e[3] for e in bdcompile.explain(compiled)["log"]] == plan * 2 and plan.count("forecast") >= 4
     assert differs and all(differs), differs
 
