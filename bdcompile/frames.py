@@ -216,17 +216,14 @@ def _outermost_owner(module, start_frame, stop_at_entry: bool) -> tuple:
             return None
         return next((name for name, sub in v.named_modules() if sub is module and name), None)
 
-    found = _outermost(start_frame, stop_at_entry, path_of)
-    if found[0] is not None and hasattr(found[0], "_orig_mod"):  # the torch.compile wrapper itself
-        inner = found[0]._orig_mod
-        path = found[1][len("_orig_mod.") :] if found[1].startswith("_orig_mod.") else found[1]
-        found = (inner, path) if inner is not module else (None, "")
-    return found
+    owner, path = _outermost(start_frame, stop_at_entry, path_of)
+    return (owner, path) if owner is not module else (None, "")  # the torch.compile wrapper of the module itself
 
 
 def _outermost(start_frame, stop_at_entry: bool, path_of, depth: int = 400) -> tuple:
     """The outermost module ``v`` in the locals of the frames from ``start_frame`` up for which ``path_of(v)`` is
-    not None, with that value; ``stop_at_entry``: stop at the compiled callable's entry (``eval_frame._fn``).
+    not None, with that value (a ``torch.compile`` wrapper stands for the module it wraps); ``stop_at_entry``: stop
+    at the compiled callable's entry (``eval_frame._fn``).
     Outermost: the longest path (a local holding a slice of a block list, ``blocks[:n]``, is a module list too, but
     the model holds the block deeper), the outer frame on a tie."""
     frame, seen = start_frame, set()
@@ -248,6 +245,9 @@ def _outermost(start_frame, stop_at_entry: bool, path_of, depth: int = 400) -> t
                 if path is not None and (found[0] is None or path.count(".") >= found[1].count(".")):
                     found = (v, path)
         frame = frame.f_back
+    while found[0] is not None and hasattr(found[0], "_orig_mod"):  # a torch.compile wrapper: the module it wraps
+        path = found[1][len("_orig_mod.") :] if found[1].startswith("_orig_mod.") else found[1]
+        found = (found[0]._orig_mod, path)
     return found
 
 
@@ -261,10 +261,7 @@ def module_holding(p, start_frame) -> tuple:
                 return name
         return None
 
-    model, path = _outermost(start_frame, False, path_of)
-    while model is not None and hasattr(model, "_orig_mod"):
-        model, path = model._orig_mod, path[len("_orig_mod.") :] if path.startswith("_orig_mod.") else path
-    return model, path
+    return _outermost(start_frame, False, path_of)
 
 
 def compiled_in_place(module) -> bool:

@@ -78,7 +78,7 @@ class EagerBlocks:
         self.lists: list[str] = []
         self.members: list = []
         self.regional = False  # members compiled in place: their compiled calls are wrapped
-        self.history: Optional[dict] = None  # group -> how many older kept steps a forecast extrapolates from
+        self.keep_history: Optional[dict] = None  # group -> how many older kept steps a forecast extrapolates from
         self.seen_blocks: Optional[int] = None  # how many blocks the first full call ran (None: none seen yet)
         self.needs: Optional[dict] = None
         self.bounds: dict = {}
@@ -159,7 +159,7 @@ class EagerBlocks:
         self.needs, self.bounds, self.unsupported = needs, bounds, unsupported
         self.num_blocks, self.max_bound, self.b0 = n, max(bounds.values(), default=0), b0
         forecasts = any(parse_action(t)[0] == FORECAST for t in needs)
-        self.history = {_GROUP: self.settings.order} if forecasts else None  # kept steps a forecast extrapolates
+        self.keep_history = {_GROUP: self.settings.order} if forecasts else None  # kept steps a forecast extrapolates
         if unsupported:
             warnings.warn(
                 f"blockdance: {type(self.model).__name__}'s forward runs eagerly (dynamo could not trace it whole), "
@@ -244,7 +244,7 @@ class EagerBlocks:
             return None
         _RUN.set(run.prev)
         if run.call.action == FULL and run.keep_ok and len(run.kept) >= self.max_bound > 0:
-            run.call.keep({_GROUP: run.kept}, self.history)
+            run.call.keep({_GROUP: run.kept}, self.keep_history)
         if run.call.action == FULL and self.seen_blocks is None and 0 < run.index:
             self.seen_blocks = run.index
             if run.index < self.num_blocks:  # some wrapped list did not run (FLUX.3's image_cond blocks): plan again
