@@ -486,19 +486,7 @@ def _fragment(gm, example_inputs, settings, config_key, compiler, frame: TracedF
         f"{cause}.{held} Fragments run with the plain inner compiler {settings.inner!r}: no caching for these "
         f"calls (outputs as the eager model). {fix}, or compile with fullgraph=True to make this an error.",
     )
-    _record(
-        parent,
-        settings,
-        config_key,
-        "fragments",
-        {
-            "frame": f"{frame.parent_path}.{frame.code_name}",
-            "module": type(owner).__name__,
-            "why": cause,
-            "recompile_limit": limit,
-            "blocks": blocks,
-        },
-    )
+    _record_fragment(frame, settings, config_key, limit=limit, blocks=blocks)
     return compiler(gm, example_inputs)
 
 
@@ -549,20 +537,7 @@ def _eager_block_cache(parent, settings, config_key, frame: TracedFrame) -> bool
         return False  # a graph of the whole forward serves this configuration too: its dispatcher decides the steps
     first = cfg.eager_blocks is None
     enable_eager_blocks(parent, cfg, inside[0], direct=frame.regional or compiled_in_place(parent))
-    _record(
-        parent,
-        settings,
-        config_key,
-        "fragments",
-        {
-            "frame": f"{frame.parent_path}.{frame.code_name}",
-            "module": type(frame.module).__name__,
-            "why": frame.cause(),
-            "recompile_limit": False,
-            "blocks": 0,
-            "cached": "at the block's calls in the eager forward",
-        },
-    )
+    _record_fragment(frame, settings, config_key, cached="at the block's calls in the eager forward")
     if first and frame.regional:
         log.info("blockdance: %s's blocks are compiled in place: cached at their calls", type(parent).__name__)
     elif first:
@@ -635,6 +610,19 @@ def _nested_part(frame: TracedFrame) -> bool:
         return False
     inside = frame.parent_path + "."
     return any(not (p + ".").startswith(inside) for p in attention_lists(frame.parent))
+
+
+def _record_fragment(frame: TracedFrame, settings, config_key, limit: bool = False, blocks: int = 0, **extra) -> None:
+    """The fragment ``frame`` of its parent model, for ``explain``."""
+    entry = {
+        "frame": f"{frame.parent_path}.{frame.code_name}",
+        "module": type(frame.module).__name__,
+        "why": frame.cause(),
+        "recompile_limit": limit,
+        "blocks": blocks,
+        **extra,
+    }
+    _record(frame.parent, settings, config_key, "fragments", entry)
 
 
 def _record(owner, settings, config_key, kind: str, entry: dict) -> None:
